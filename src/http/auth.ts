@@ -1,0 +1,61 @@
+// The three callers the API trusts: users (JWT), the platform backend (SERVICE_TOKEN) and
+// operators (ADMIN_TOKEN). Each check throws `unauthorized` and never says which secret exists.
+import { errors as joseErrors, jwtVerify } from 'jose';
+import { z } from 'zod';
+import { ApiError } from '../errors';
+import { USER_ID_CHARS_MAX } from '../limits';
+
+export const userIdSchema = z
+  .string()
+  .min(1)
+  .max(USER_ID_CHARS_MAX)
+  .regex(/^[A-Za-z0-9._:@|-]+$/, 'user id may hold letters, digits and . _ : @ | - only');
+
+// The HMAC key is derived once per isolate per secret, not on every request.
+let jwtKey: { secret: string; key: Uint8Array } | undefined;
+
+function keyFor(secret: string): Uint8Array {
+  if (jwtKey?.secret !== secret) jwtKey = { secret, key: new TextEncoder().encode(secret) };
+  return jwtKey.key;
+}
+
+function bearerToken(request: Request): string {
+  const header = request.headers.get('Authorization') ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match) throw new ApiError('unauthorized', 'Send Authorization: Bearer <token>.', {}, { 'WWW-Authenticate': 'Bearer' });
+  return match[1]!;
+}
+
+/** The user id (`sub`) of a valid HS256 JWT whose `exp` has not passed. */
+export async function authenticateUser(request: Request, secret: string | undefined): Promise<string> {
+  const token = bearerToken(request);
+  if (!secret) throw new ApiError('unauthorized', 'User authentication is not configured (JWT_SECRET).');
+  try {
+    const { payload } = await jwtVerify(token, keyFor(secret), { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
+    const userId = userIdSchema.safeParse(payload.sub);
+    if (!userId.success) throw new ApiError('unauthorized', 'The token’s sub is not a valid user id.');
+    return userId.data;
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    const expired = error instanceof joseErrors.JWTExpired;
+    throw new ApiError('unauthorized', expired ? 'The token has expired.' : 'The token is invalid.', {}, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+  }
+}
+
+/** Passes when the bearer token equals `expected`, compared in constant time. */
+export async function requireBearer(request: Request, expected: string | undefined, role: string): Promise<void> {
+  const token = bearerToken(request);
+  if (!expected || !(await constantTimeEqual(token, expected))) {
+    throw new ApiError('unauthorized', `A valid ${role} token is required.`, {}, { 'WWW-Authenticate': 'Bearer' });
+  }
+}
+
+// Hashing first gives equal-length inputs, so the comparison leaks neither content nor length.
+async function constantTimeEqual(a: string, b: string): Promise<boolean> {
+  const encoder = new TextEncoder();
+  const [ha, hb] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(a)),
+    crypto.subtle.digest('SHA-256', encoder.encode(b)),
+  ]);
+  return crypto.subtle.timingSafeEqual(ha, hb);
+}

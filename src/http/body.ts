@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+import { ApiError } from '../errors';
+import { BODY_BYTES_MAX } from '../limits';
+
+/** The body as JSON, read no further than BODY_BYTES_MAX bytes. */
+export async function readJson(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get('Content-Length') ?? '0');
+  if (declared > BODY_BYTES_MAX) throw tooLarge();
+  const text = await readLimited(request);
+  if (text.trim() === '') throw new ApiError('malformed_json', 'The request body is empty; send a JSON object.');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError('malformed_json', 'The request body is not valid JSON.');
+  }
+}
+
+async function readLimited(request: Request): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > BODY_BYTES_MAX) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) (bytes.set(chunk, offset), (offset += chunk.byteLength));
+  return new TextDecoder().decode(bytes);
+}
+
+function tooLarge(): ApiError {
+  return new ApiError('payload_too_large', `The request body is over ${BODY_BYTES_MAX} bytes.`, { limit_bytes: BODY_BYTES_MAX });
+}
+
+/** Validate with zod; a failure names every offending field. */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where = 'body'): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    field: issue.path.length ? issue.path.join('.') : where,
+    message: issue.message,
+  }));
+  const summary = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+  throw new ApiError('invalid_request', summary, { issues });
+}
+
+/** Validated JSON body in one step. */
+export async function jsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+  return parseWith(schema, await readJson(request));
+}

@@ -1,0 +1,18 @@
+import type { Env } from './env';
+import { createRouter } from './http/router';
+import { registerAdminRoutes } from './routes/admin';
+import { registerServiceRoutes } from './routes/service';
+import { registerTokenRoutes } from './routes/tokens';
+
+export { UserAccount } from './account/UserAccount';
+
+const router = createRouter();
+router.get('/health', () => ({ status: 'ok' }));
+router.get('/api/v1/health', () => ({ status: 'ok' }));
+registerTokenRoutes(router);
+registerServiceRoutes(router);
+registerAdminRoutes(router);
+
+export default {
+  fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),
+} satisfies ExportedHandler<Env>;

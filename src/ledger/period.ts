@@ -1,0 +1,32 @@
+// Calendar months in UTC: a period is named 'YYYY-MM' and ends at 00:00 UTC on the 1st of the next.
+
+export function periodOf(at: number): string {
+  const d = new Date(at);
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+export function periodStart(period: string): number {
+  const [year, month] = period.split('-').map(Number) as [number, number];
+  return Date.UTC(year, month - 1, 1);
+}
+
+/** The instant `period` ends and the next begins. */
+export function periodEnd(period: string): number {
+  const [year, month] = period.split('-').map(Number) as [number, number];
+  return Date.UTC(year, month, 1);
+}
+
+export function nextPeriod(period: string): string {
+  return periodOf(periodEnd(period));
+}
+
+/** 'YYYY-MM-DD' of `at` in UTC: the key of the day's counters. */
+export function dayOf(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** The next 00:00 UTC after `at`: when the day's counters restart. */
+export function nextDayStart(at: number): number {
+  const d = new Date(at);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+}
