@@ -55,13 +55,13 @@ export function grantTokens(userId: string, body: unknown, key?: string): Promis
 export async function balanceOf(userId: string): Promise<Record<string, unknown>> {
   const response = await asUser(userId, '/api/v1/tokens/balance');
   if (response.status !== 200) throw new Error(`balance: ${response.status} ${await response.text()}`);
-  return response.json();
+  return response.json<any>();
 }
 
 export async function auditOf(userId: string): Promise<{ ok: boolean; problems: string[]; balance_from_grants: number; balance_from_log: number }> {
   const response = await asAdmin(`/api/v1/admin/users/${encodeURIComponent(userId)}/audit`);
   if (response.status !== 200) throw new Error(`audit: ${response.status} ${await response.text()}`);
-  return response.json();
+  return response.json<any>();
 }
 
 export function accountStub(userId: string) {

@@ -59,3 +59,19 @@ async function constantTimeEqual(a: string, b: string): Promise<boolean> {
   ]);
   return crypto.subtle.timingSafeEqual(ha, hb);
 }
+
+/** The `:userId` path parameter, percent-decoded and validated. */
+export function userIdParam(request: { params: Record<string, string | undefined> }): string {
+  let raw = request.params.userId ?? '';
+  try {
+    raw = decodeURIComponent(raw);
+  } catch {
+    throw new ApiError('invalid_request', 'userId: malformed percent-encoding.', { issues: [{ field: 'userId', message: 'malformed percent-encoding' }] });
+  }
+  const parsed = userIdSchema.safeParse(raw);
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? 'invalid';
+    throw new ApiError('invalid_request', `userId: ${message}`, { issues: [{ field: 'userId', message }] });
+  }
+  return parsed.data;
+}

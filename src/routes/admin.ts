@@ -3,8 +3,8 @@ import { json, type RouterType } from 'itty-router';
 import { z } from 'zod';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
-import { requireBearer, userIdSchema } from '../http/auth';
-import { jsonBody, parseWith } from '../http/body';
+import { requireBearer, userIdParam } from '../http/auth';
+import { jsonBody } from '../http/body';
 import { accountOf, type ApiRequest } from '../http/context';
 import { idempotencyKey, isoDateTimeSchema } from '../http/schemas';
 import { DESCRIPTION_CHARS_MAX, GRANT_TOKENS_MAX } from '../limits';
@@ -21,7 +21,7 @@ export type GrantBody = z.infer<typeof grantBodySchema>;
 export function registerAdminRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/admin/users/:userId/grants', async (request, env) => {
     await requireBearer(request, env.ADMIN_TOKEN, 'admin');
-    const userId = parseWith(userIdSchema, request.params.userId, 'userId');
+    const userId = userIdParam(request);
     const key = idempotencyKey(request, false);
     const body = await jsonBody(request, grantBodySchema);
     const expiresAt = body.expires_at === undefined ? null : Date.parse(body.expires_at);
@@ -47,7 +47,7 @@ export function registerAdminRoutes(router: RouterType<ApiRequest, [Env, Executi
 
   router.get('/api/v1/admin/users/:userId/audit', async (request, env) => {
     await requireBearer(request, env.ADMIN_TOKEN, 'admin');
-    const userId = parseWith(userIdSchema, request.params.userId, 'userId');
+    const userId = userIdParam(request);
     const { snapshot, ...report } = await accountOf(env, userId).audit();
     request.snapshot = snapshot;
     return { user_id: userId, ...report };

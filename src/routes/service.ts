@@ -5,8 +5,8 @@ import type { TransactionView } from '../account/types';
 import { getCatalog, type Catalog } from '../catalog/catalog';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
-import { requireBearer, userIdSchema } from '../http/auth';
-import { jsonBody, parseWith } from '../http/body';
+import { requireBearer, userIdParam } from '../http/auth';
+import { jsonBody } from '../http/body';
 import { accountOf, type ApiRequest } from '../http/context';
 import { agentSlugSchema, idempotencyKey } from '../http/schemas';
 import { DESCRIPTION_CHARS_MAX, MODEL_ID_CHARS_MAX, USAGE_TOKENS_PER_FIELD_MAX } from '../limits';
@@ -28,7 +28,7 @@ export type UsageBody = z.infer<typeof usageBodySchema>;
 export function registerServiceRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/service/users/:userId/usage', async (request, env) => {
     await requireBearer(request, env.SERVICE_TOKEN, 'service');
-    const userId = parseWith(userIdSchema, request.params.userId, 'userId');
+    const userId = userIdParam(request);
     const key = idempotencyKey(request, true);
     const body = await jsonBody(request, usageBodySchema);
     const catalog = await getCatalog(env.DB);

@@ -1,0 +1,57 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { accountStub, newUserId } from './helpers';
+
+const price = { inputUsdMicrosPerMTok: 1_000_000, outputUsdMicrosPerMTok: 5_000_000 };
+
+describe('UserAccount over RPC', () => {
+  it('credits a grant once per external reference', async () => {
+    const account = accountStub(newUserId());
+    const credit = { source: 'purchase', transactionType: 'purchase', tokens: 50000, description: 'Starter Pack purchase', expiresAt: null, externalRef: 'stripe:evt_1' } as const;
+    const first = await account.credit(credit);
+    const second = await account.credit(credit);
+    expect(first.ok && second.ok).toBe(true);
+    if (!first.ok || !second.ok) return;
+    expect(second.replayed).toBe(true);
+    expect(second.grant.id).toBe(first.grant.id);
+    expect((await account.balance()).balance.remaining_tokens).toBe(60000);
+    const other = await account.credit({ ...credit, tokens: 1 });
+    expect(other).toMatchObject({ ok: false, error: 'idempotency_key_reused' });
+  });
+
+  it('records which grants paid for a usage', async () => {
+    const account = accountStub(newUserId());
+    await account.credit({ source: 'bonus', transactionType: 'bonus', tokens: 500, description: 'b', expiresAt: null, externalRef: null });
+    const outcome = await account.recordUsage({ agent: 'code', model: 'haiku', inputTokens: 10_000, outputTokens: 200, idempotencyKey: 'k', price, usdInrPaise: 8300 });
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.transaction.grants).toEqual([
+      { grant_id: 1, tokens: -10000 },
+      { grant_id: 2, tokens: -200 },
+    ]);
+    // 10,000 × $1 + 200 × $5 per million = 11,000 µUSD.
+    expect(outcome.transaction.estimated_cost_usd_micros).toBe(11000);
+  });
+
+  it('keeps the ledger in its own SQLite tables, append-only with a monotonic sequence', async () => {
+    const account = accountStub(newUserId());
+    for (let i = 0; i < 5; i++) await account.recordUsage({ agent: 'uml', model: 'haiku', inputTokens: i, outputTokens: 1, idempotencyKey: `k${i}`, price, usdInrPaise: 8300 });
+    const seqs = await runInDurableObject(account, (_instance, state) =>
+      state.storage.sql.exec<{ seq: number }>('SELECT seq FROM transactions ORDER BY seq').toArray().map((r) => r.seq),
+    );
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('the audit catches a ledger that no longer explains the grants', async () => {
+    const account = accountStub(newUserId());
+    await account.recordUsage({ agent: 'uml', model: 'haiku', inputTokens: 100, outputTokens: 0, idempotencyKey: 'k', price, usdInrPaise: 8300 });
+    expect((await account.audit()).ok).toBe(true);
+    await runInDurableObject(account, (_instance, state) => {
+      state.storage.sql.exec('UPDATE grants SET remaining = remaining + 7 WHERE id = 1');
+    });
+    const audit = await account.audit();
+    expect(audit.ok).toBe(false);
+    expect(audit.balance_from_grants - audit.balance_from_log).toBe(7);
+    expect(audit.problems.join('\n')).toContain('grant 1');
+  });
+});
