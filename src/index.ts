@@ -1,6 +1,7 @@
 import type { Env } from './env';
 import { createRouter } from './http/router';
 import { registerAdminRoutes } from './routes/admin';
+import { registerAdminPlanRoutes } from './routes/adminPlans';
 import { registerServiceRoutes } from './routes/service';
 import { registerTokenRoutes } from './routes/tokens';
 
@@ -12,6 +13,7 @@ router.get('/api/v1/health', () => ({ status: 'ok' }));
 registerTokenRoutes(router);
 registerServiceRoutes(router);
 registerAdminRoutes(router);
+registerAdminPlanRoutes(router);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),

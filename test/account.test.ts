@@ -22,15 +22,17 @@ describe('UserAccount over RPC', () => {
   it('records which grants paid for a usage', async () => {
     const account = accountStub(newUserId());
     await account.credit({ source: 'bonus', transactionType: 'bonus', tokens: 500, description: 'b', expiresAt: null, externalRef: null });
-    const outcome = await account.recordUsage({ agent: 'code', model: 'haiku', inputTokens: 10_000, outputTokens: 200, idempotencyKey: 'k', price, usdInrPaise: 8300 });
+    await account.recordUsage({ agent: 'code', model: 'haiku', inputTokens: 6000, outputTokens: 0, idempotencyKey: 'k1', price, usdInrPaise: 8300 });
+    const outcome = await account.recordUsage({ agent: 'code', model: 'haiku', inputTokens: 4000, outputTokens: 200, idempotencyKey: 'k2', price, usdInrPaise: 8300 });
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.transaction.grants).toEqual([
-      { grant_id: 1, tokens: -10000 },
+      { grant_id: 1, tokens: -4000 },
       { grant_id: 2, tokens: -200 },
     ]);
-    // 10,000 × $1 + 200 × $5 per million = 11,000 µUSD.
-    expect(outcome.transaction.estimated_cost_usd_micros).toBe(11000);
+    // 4,000 × $1 + 200 × $5 per million = 5,000 µUSD; × ₹83.00 = 41.5 → 42 paise.
+    expect(outcome.transaction.estimated_cost_usd_micros).toBe(5000);
+    expect(outcome.transaction.estimated_cost_inr_paise).toBe(42);
   });
 
   it('keeps the ledger in its own SQLite tables, append-only with a monotonic sequence', async () => {

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { auditOf, balanceOf, newUserId, postUsage } from './helpers';
+import { auditOf, balanceOf, newUserId, postUsage, setPlan } from './helpers';
 
 describe('concurrent usage', () => {
   it('200 racing deductions on a balance that covers 100: exactly 100 succeed and the balance ends at 0', async () => {
     const user = newUserId();
-    // 10,000 free-plan tokens; each request costs 100.
+    // The pro plan's 250,000 tokens (and 2,000 requests a day); each request costs 2,500.
+    expect((await setPlan(user, 'pro_monthly')).status).toBe(200);
     const responses = await Promise.all(
-      Array.from({ length: 200 }, () => postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 40, output_tokens: 60 })),
+      Array.from({ length: 200 }, () => postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 1000, output_tokens: 1500 })),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);
     expect(statuses.filter((s) => s === 402)).toHaveLength(100);
     const balance = await balanceOf(user);
-    expect(balance).toMatchObject({ remaining_tokens: 0, used_tokens: 10000, total_requests: 100 });
+    expect(balance).toMatchObject({ remaining_tokens: 0, used_tokens: 250000, total_requests: 100 });
     const audit = await auditOf(user);
     expect(audit).toMatchObject({ ok: true, balance_from_grants: 0, balance_from_log: 0 });
   });

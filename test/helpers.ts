@@ -67,3 +67,9 @@ export async function auditOf(userId: string): Promise<{ ok: boolean; problems: 
 export function accountStub(userId: string) {
   return env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(userId));
 }
+
+export function setPlan(userId: string, planId: string, effective: 'auto' | 'now' | 'next_reset' = 'auto', key?: string): Promise<Response> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (key) headers['Idempotency-Key'] = key;
+  return asAdmin(`/api/v1/admin/users/${encodeURIComponent(userId)}/plan`, { method: 'PUT', headers, body: JSON.stringify({ plan_id: planId, effective }) });
+}

@@ -38,9 +38,10 @@ describe('POST /service/users/:userId/usage', () => {
     const late = await (await grantTokens(user, { tokens: 3000, reason: 'late', expires_at: new Date(Date.now() + 30 * day).toISOString() })).json<any>();
     const soon = await (await grantTokens(user, { tokens: 2000, reason: 'soon', expires_at: new Date(Date.now() + 10 * day).toISOString() })).json<any>();
 
-    const first = await (await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 6000, output_tokens: 6500 })).json<any>();
+    expect((await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 4000, output_tokens: 4000 })).status).toBe(200);
+    const first = await (await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 2000, output_tokens: 2500 })).json<any>();
     expect(first.paid_from).toEqual([
-      { grant_id: 1, tokens: 10000 },
+      { grant_id: 1, tokens: 2000 },
       { grant_id: soon.grant.id, tokens: 2000 },
       { grant_id: late.grant.id, tokens: 500 },
     ]);
@@ -55,7 +56,8 @@ describe('POST /service/users/:userId/usage', () => {
 
   it('refuses a charge the balance cannot cover, whole, with the seed’s 402 body', async () => {
     const user = newUserId();
-    await postUsage(user, { agent: 'idea', model: 'haiku', input_tokens: 4000, output_tokens: 5000 });
+    await postUsage(user, { agent: 'idea', model: 'haiku', input_tokens: 4000, output_tokens: 4000 });
+    await postUsage(user, { agent: 'idea', model: 'haiku', input_tokens: 500, output_tokens: 500 });
     const response = await postUsage(user, { agent: 'code', model: 'sonnet', input_tokens: 2000, output_tokens: 3000 });
     expect(response.status).toBe(402);
     const body = await response.json<any>();
@@ -67,7 +69,7 @@ describe('POST /service/users/:userId/usage', () => {
     expect(body.suggested_package).toMatchObject({ id: 'starter', tokens: 50000 });
     expect(response.headers.get('X-Tokens-Remaining')).toBe('1000');
     const balance = await balanceOf(user);
-    expect(balance).toMatchObject({ remaining_tokens: 1000, used_tokens: 9000, total_requests: 1 });
+    expect(balance).toMatchObject({ remaining_tokens: 1000, used_tokens: 9000, total_requests: 2 });
     expect((await auditOf(user)).ok).toBe(true);
   });
 

@@ -1,10 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
-import { DEFAULT_PLAN_ID, getCatalog, type Catalog } from '../catalog/catalog';
+import { getCatalog, planFor, type Catalog } from '../catalog/catalog';
 import type { Env } from '../env';
-import { dayOf, periodEnd, periodOf } from '../ledger/period';
+import { dayOf } from '../ledger/period';
 import { TRANSACTIONS_PAGE_SIZE_MAX } from '../limits';
 import { auditAccount } from './audit';
 import { creditGrant } from './credit';
+import { catchUp, nextDeadline, openAccount } from './cycle';
+import { changePlan, planState } from './planChange';
 import { migrateAccountSchema } from './schema';
 import { AccountStore } from './store';
 import type {
@@ -13,6 +15,9 @@ import type {
   BalanceView,
   CreditOutcome,
   CreditRequest,
+  PlanChangeOutcome,
+  PlanChangeRequest,
+  PlanState,
   TransactionPage,
   TransactionQuery,
   UsageOutcome,
@@ -22,14 +27,18 @@ import { recordUsage } from './usage';
 import { balanceView, transactionView } from './views';
 
 /**
- * One user's money: grants, the append-only ledger, day counters. The only writer of that user's
- * balance; every mutation is one synchronous SQLite transaction, so concurrent calls serialise
- * and can never overspend.
+ * One user's money: grants, the append-only ledger, day counters, and the clock that turns the
+ * month. The only writer of that user's balance; every mutation is one synchronous SQLite
+ * transaction, so concurrent calls serialise and can never overspend.
  */
 export class UserAccount extends DurableObject<Env> {
   /** The object's only clock. Tests replace it to move time. */
   clock: () => number = () => Date.now();
   private readonly store: AccountStore;
+  /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ before the account exists. */
+  private deadline: number | undefined;
+  /** The alarm time last set, so the hot path never writes it again. */
+  private alarmAt: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -38,29 +47,39 @@ export class UserAccount extends DurableObject<Env> {
   }
 
   /** The seed's balance fields, derived from grants and the log. */
-  async balance(): Promise<{ balance: BalanceView; snapshot: AccountSnapshot }> {
-    const now = await this.ready();
-    return { balance: this.balanceAt(now), snapshot: this.snapshot(now) };
+  async balance(): Promise<{ balance: BalanceView; plan: PlanState; snapshot: AccountSnapshot }> {
+    const { now } = await this.ready();
+    return { balance: this.balanceAt(now), plan: planState(this.store), snapshot: this.snapshot(now) };
   }
 
   /**
-   * Charge input + output tokens for one agent run, in spend order, all or nothing. Idempotent by
-   * `idempotencyKey`: a replay returns the first result; the same key with other usage is refused.
+   * Charge input + output tokens for one agent run, in spend order, all or nothing, within the
+   * plan's per-request and per-day limits. Idempotent by `idempotencyKey`: a replay returns the
+   * first result; the same key with other usage is refused.
    */
   async recordUsage(req: UsageRequest): Promise<UsageOutcome> {
-    const now = await this.ready();
-    return this.ctx.storage.transactionSync(() => recordUsage(this.store, req, now, () => this.snapshot(now)));
+    const { now, catalog } = await this.ready();
+    const plan = planFor(catalog, this.store.account()!.plan_id);
+    return this.ctx.storage.transactionSync(() => recordUsage(this.store, req, plan, now, () => this.snapshot(now)));
   }
 
   /** Add a grant. Idempotent by `externalRef` (unique per account) when one is given. */
   async credit(req: CreditRequest): Promise<CreditOutcome> {
-    const now = await this.ready();
-    return this.ctx.storage.transactionSync(() => creditGrant(this.store, req, now, () => this.snapshot(now)));
+    const { now } = await this.ready();
+    const outcome = this.ctx.storage.transactionSync(() => creditGrant(this.store, req, now, () => this.snapshot(now)));
+    await this.deadlinesChanged();
+    return outcome;
+  }
+
+  /** Switch plans: upgrades at once, downgrades at the next reset (see planChange.ts). Idempotent by `externalRef`. */
+  async changePlan(req: PlanChangeRequest): Promise<PlanChangeOutcome> {
+    const { now, catalog } = await this.ready();
+    return this.ctx.storage.transactionSync(() => changePlan(this.store, catalog, req, now, () => this.snapshot(now)));
   }
 
   /** Ledger rows, newest first, at most TRANSACTIONS_PAGE_SIZE_MAX per page. */
   async transactions(query: TransactionQuery): Promise<TransactionPage> {
-    const now = await this.ready();
+    const { now } = await this.ready();
     const limit = Math.min(Math.max(1, query.limit), TRANSACTIONS_PAGE_SIZE_MAX);
     const rows = this.store.transactionsPage({ ...query, limit: limit + 1 });
     const page = rows.slice(0, limit);
@@ -74,42 +93,50 @@ export class UserAccount extends DurableObject<Env> {
 
   /** Recompute the balance from grants and from the log; both must agree. */
   async audit(): Promise<AuditReport> {
-    const now = await this.ready();
+    const { now } = await this.ready();
     return { ...auditAccount(this.store), snapshot: this.snapshot(now) };
   }
 
-  /** Load the catalog (outside any transaction), then open the account if it is new. Returns `now`. */
-  private async ready(): Promise<number> {
-    const catalog = await getCatalog(this.env.DB);
-    const now = this.clock();
-    if (!this.store.account()) this.ctx.storage.transactionSync(() => this.openAccount(catalog, now));
-    return now;
+  /** Resets and expiries run here on time; a request that arrives first applies them itself (ready). */
+  override async alarm(): Promise<void> {
+    this.alarmAt = undefined;
+    await this.ready();
+    await this.armAlarm();
   }
 
-  /** A new user starts on the default plan with this month's allowance. */
-  private openAccount(catalog: Catalog, now: number): void {
-    if (this.store.account()) return;
-    const plan = catalog.plans.get(DEFAULT_PLAN_ID);
-    if (!plan) throw new Error(`catalog: default plan '${DEFAULT_PLAN_ID}' is missing`);
-    const period = periodOf(now);
-    this.store.createAccount(plan.id, period, now);
-    const grantId = this.store.insertGrant({
-      source: 'monthly',
-      amount: plan.tokensPerMonth,
-      expiresAt: periodEnd(period),
-      createdAt: now,
-      period,
-      externalRef: `monthly:${period}`,
-    });
-    this.store.appendTransaction(
-      {
-        type: 'monthly_reset',
-        at: now,
-        description: `Monthly allowance for ${period} (${plan.name})`,
-        allocations: [[grantId, plan.tokensPerMonth]],
-      },
-      0,
-    );
+  /**
+   * Load the catalog (outside any transaction), then bring the account up to `now`: open it if new,
+   * apply every expiry and reset that is due. Nobody ever sees last month's numbers.
+   */
+  private async ready(): Promise<{ now: number; catalog: Catalog }> {
+    const catalog = await getCatalog(this.env.DB);
+    const now = this.clock();
+    if (now >= this.nextDeadline()) {
+      this.ctx.storage.transactionSync(() => {
+        if (!this.store.account()) openAccount(this.store, catalog, now);
+        catchUp(this.store, catalog, now);
+      });
+      await this.deadlinesChanged();
+    }
+    return { now, catalog };
+  }
+
+  private nextDeadline(): number {
+    if (this.deadline === undefined) this.deadline = this.store.account() ? nextDeadline(this.store) : Number.NEGATIVE_INFINITY;
+    return this.deadline;
+  }
+
+  private async deadlinesChanged(): Promise<void> {
+    this.deadline = undefined;
+    await this.armAlarm();
+  }
+
+  // One alarm for every deadline: kept at the earliest (next reset or grant expiry).
+  private async armAlarm(): Promise<void> {
+    const at = this.nextDeadline();
+    if (at === this.alarmAt || !Number.isFinite(at)) return;
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
 
   private balanceAt(now: number): BalanceView {

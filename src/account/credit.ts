@@ -21,7 +21,6 @@ export function creditGrant(store: AccountStore, req: CreditRequest, now: number
     }
   }
 
-  const tokensBefore = store.balanceTokens();
   const grantId = store.insertGrant({
     source: req.source,
     amount: req.tokens,
@@ -38,7 +37,6 @@ export function creditGrant(store: AccountStore, req: CreditRequest, now: number
       allocations: [[grantId, req.tokens]],
       idem_key: req.externalRef === null ? null : creditIdemKey(req.externalRef),
     },
-    tokensBefore,
   );
   return { ok: true, replayed: false, grant: grantView(store.grantById(grantId)), transaction: transactionView(row), snapshot: snapshot() };
 }

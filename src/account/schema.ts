@@ -49,6 +49,9 @@ const STEPS: string[] = [
     last_at   INTEGER NOT NULL
   );
   `,
+  // A downgrade or cancellation waits for the next reset; non-usage rows say what they did in `detail` (JSON).
+  `ALTER TABLE account ADD COLUMN pending_plan_id TEXT;
+   ALTER TABLE transactions ADD COLUMN detail TEXT;`,
 ];
 
 export function migrateAccountSchema(sql: SqlStorage, storage: DurableObjectStorage): void {

@@ -1,10 +1,13 @@
 // SQL access for one user's ledger. Every method is synchronous, so a caller can read, check
 // and write inside one `transactionSync` with nothing able to run in between.
 import type { Allocation, Grant, GrantSource } from '../ledger/grant';
-import type { TransactionQuery, TransactionType } from './types';
+import type { TransactionDetail, TransactionQuery, TransactionType } from './types';
 
 export interface AccountRow {
   plan_id: string;
+  /** The plan that takes over at the next reset (a scheduled downgrade or cancellation). */
+  pending_plan_id: string | null;
+  /** The monthly period the account is in, 'YYYY-MM'. */
   period: string;
   created_at: number;
 }
@@ -38,12 +41,15 @@ export interface TransactionRow {
   description: string | null;
   allocations: string;
   idem_key: string | null;
+  /** JSON facts of a non-usage row (plan change, rollover cap…); null on usage rows to keep them small. */
+  detail: string | null;
 }
 
 /** A row to append: what it is, when, and which grants it moved; the detail columns are optional. */
 export type NewTransaction = Pick<TransactionRow, 'type' | 'at'> &
-  Partial<Omit<TransactionRow, 'seq' | 'type' | 'at' | 'tokens' | 'tokens_before' | 'tokens_after' | 'allocations'>> & {
+  Partial<Omit<TransactionRow, 'seq' | 'type' | 'at' | 'tokens' | 'tokens_before' | 'tokens_after' | 'allocations' | 'detail'>> & {
     allocations: Allocation[];
+    detail?: TransactionDetail;
   };
 
 export interface DailyRow {
@@ -57,11 +63,19 @@ export class AccountStore {
   constructor(private readonly sql: SqlStorage) {}
 
   account(): AccountRow | undefined {
-    return this.sql.exec<AccountRow & Record<string, SqlStorageValue>>('SELECT plan_id, period, created_at FROM account').toArray()[0];
+    return this.sql.exec<AccountRow & Record<string, SqlStorageValue>>('SELECT plan_id, pending_plan_id, period, created_at FROM account').toArray()[0];
   }
 
   createAccount(planId: string, period: string, at: number): void {
     this.sql.exec('INSERT INTO account (id, plan_id, period, created_at) VALUES (1, ?, ?, ?)', planId, period, at);
+  }
+
+  setPlan(planId: string, pendingPlanId: string | null): void {
+    this.sql.exec('UPDATE account SET plan_id = ?, pending_plan_id = ?', planId, pendingPlanId);
+  }
+
+  setPeriod(period: string): void {
+    this.sql.exec('UPDATE account SET period = ?', period);
   }
 
   /** Grants not yet closed (expired, rolled over or refunded away). */
@@ -105,22 +119,54 @@ export class AccountStore {
     this.sql.exec('UPDATE grants SET remaining = remaining - ?, spent = spent + ? WHERE id = ?', tokens, tokens, grantId);
   }
 
+  /** Move tokens on a grant without usage (expiry, rollover, refund): negative takes, positive gives. */
+  moveOnGrant(grantId: number, delta: number): void {
+    this.sql.exec('UPDATE grants SET remaining = remaining + ? WHERE id = ?', delta, grantId);
+  }
+
+  /** A closed grant is out of the balance for good; it must be empty first. */
+  closeGrant(grantId: number, at: number): void {
+    this.sql.exec('UPDATE grants SET closed_at = ? WHERE id = ?', at, grantId);
+  }
+
+  /** Live grants that expire on their own (not the monthly or rollover buckets, which the reset closes), due by `at`. */
+  grantsExpiringBy(at: number): GrantRow[] {
+    return this.sql
+      .exec<GrantRow & Record<string, SqlStorageValue>>(
+        "SELECT * FROM grants WHERE closed_at IS NULL AND expires_at <= ? AND source NOT IN ('monthly', 'rollover') ORDER BY expires_at, id",
+        at,
+      )
+      .toArray();
+  }
+
+  /** The earliest expiry among live grants that expire on their own. */
+  nextGrantExpiry(): number | null {
+    return this.sql
+      .exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM grants WHERE closed_at IS NULL AND source NOT IN ('monthly', 'rollover')")
+      .one().at;
+  }
+
   /** Sum of remaining over live grants: the balance, derived from the grants themselves. */
   balanceTokens(): number {
     return this.sql.exec<{ total: number }>('SELECT COALESCE(SUM(remaining), 0) AS total FROM grants WHERE closed_at IS NULL').one().total;
   }
 
-  /** Append one ledger row; the running balance before and after is computed here, so callers cannot get it wrong. */
-  appendTransaction(tx: NewTransaction, tokensBefore: number): TransactionRow {
+  /**
+   * Append one ledger row after its grant changes are applied: the running balance comes from the
+   * grants themselves (after) and the row's own movements (before), so no caller can get it wrong.
+   */
+  appendTransaction(tx: NewTransaction): TransactionRow {
     const tokens = tx.allocations.reduce((sum, [, delta]) => sum + delta, 0);
+    const tokensAfter = this.balanceTokens();
     return this.sql
       .exec<TransactionRow & Record<string, SqlStorageValue>>(
         `INSERT INTO transactions (type, tokens, tokens_before, tokens_after, at, agent, model, input_tokens, output_tokens,
-           cost_usd_micros, cost_inr_paise, description, allocations, idem_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        tx.type, tokens, tokensBefore, tokensBefore + tokens, tx.at, tx.agent ?? null, tx.model ?? null,
+           cost_usd_micros, cost_inr_paise, description, allocations, idem_key, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        tx.type, tokens, tokensAfter - tokens, tokensAfter, tx.at, tx.agent ?? null, tx.model ?? null,
         tx.input_tokens ?? null, tx.output_tokens ?? null, tx.cost_usd_micros ?? null, tx.cost_inr_paise ?? null,
         tx.description ?? null, JSON.stringify(tx.allocations), tx.idem_key ?? null,
+        tx.detail === undefined ? null : JSON.stringify(tx.detail),
       )
       .one();
   }

@@ -17,6 +17,9 @@ export const TRANSACTION_TYPES: readonly TransactionType[] = [
   'usage', 'purchase', 'bonus', 'promo', 'monthly_reset', 'rollover', 'expiry', 'refund', 'plan_change',
 ];
 
+/** Flat JSON facts a non-usage ledger row records about itself. */
+export type TransactionDetail = Record<string, string | number | boolean | null>;
+
 /** The numbers every authenticated response reports in its X-Tokens-* headers. */
 export interface AccountSnapshot {
   remainingTokens: number;
@@ -69,12 +72,16 @@ export interface TransactionView {
   estimated_cost_usd_micros: number | null;
   estimated_cost_inr_paise: number | null;
   grants: { grant_id: number; tokens: number }[];
+  /** What a non-usage row did, e.g. the plans of a plan change or the cap of a rollover. */
+  detail?: TransactionDetail;
 }
 
 export type UsageOutcome =
   | { ok: true; replayed: boolean; transaction: TransactionView; snapshot: AccountSnapshot }
   | { ok: false; error: 'insufficient_tokens'; neededTokens: number; balanceTokens: number; snapshot: AccountSnapshot }
-  | { ok: false; error: 'idempotency_key_reused'; snapshot: AccountSnapshot };
+  | { ok: false; error: 'idempotency_key_reused'; snapshot: AccountSnapshot }
+  | { ok: false; error: 'limit_exceeded'; limit: 'max_tokens_per_request'; limitValue: number; requested: number; planId: string; snapshot: AccountSnapshot }
+  | { ok: false; error: 'rate_limited'; limit: 'max_requests_per_day'; limitValue: number; retryAfterSeconds: number; planId: string; snapshot: AccountSnapshot };
 
 export interface CreditRequest {
   source: GrantSource;
@@ -127,3 +134,26 @@ export interface AuditReport {
   problems: string[];
   snapshot: AccountSnapshot;
 }
+
+export interface PlanChangeRequest {
+  planId: string;
+  /**
+   * 'now' switches at once and, when the new allowance is larger, grants the difference for the
+   * current period; 'next_reset' schedules the switch for the reset; 'auto' is 'now' for an upgrade
+   * (a larger monthly allowance) and 'next_reset' for a downgrade or cancellation.
+   */
+  when: 'auto' | 'now' | 'next_reset';
+  reason: string;
+  /** Unique per account: the change's idempotency key (admin Idempotency-Key, Stripe event). */
+  externalRef: string | null;
+}
+
+export interface PlanState {
+  plan_id: string;
+  pending_plan_id: string | null;
+  month_reset_date: string;
+}
+
+export type PlanChangeOutcome =
+  | { ok: true; replayed: boolean; effective: 'now' | 'next_reset' | 'unchanged'; plan: PlanState; transaction: TransactionView | null; snapshot: AccountSnapshot }
+  | { ok: false; error: 'unknown_plan' | 'idempotency_key_reused'; snapshot: AccountSnapshot };

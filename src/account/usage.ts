@@ -1,15 +1,14 @@
-// Recording one usage: idempotency check, spend plan, grant updates, ledger row, day counter.
-// Runs inside the caller's transactionSync; nothing here awaits.
+// Recording one usage: idempotency check, plan limits, spend plan, grant updates, ledger row, day
+// counter. Runs inside the caller's transactionSync; nothing here awaits.
+import type { Plan } from '../catalog/catalog';
 import { usageCost } from '../ledger/cost';
-import { dayOf } from '../ledger/period';
+import { dayOf, nextDayStart } from '../ledger/period';
 import { planSpend } from '../ledger/spendOrder';
 import type { AccountStore, TransactionRow } from './store';
-import type { UsageOutcome, UsageRequest } from './types';
+import type { AccountSnapshot, UsageOutcome, UsageRequest } from './types';
 import { toGrant, transactionView } from './views';
 
-type Snapshotter = () => UsageOutcome['snapshot'];
-
-export function recordUsage(store: AccountStore, req: UsageRequest, now: number, snapshot: Snapshotter): UsageOutcome {
+export function recordUsage(store: AccountStore, req: UsageRequest, plan: Plan, now: number, snapshot: () => AccountSnapshot): UsageOutcome {
   const prior = store.transactionByIdemKey(req.idempotencyKey);
   if (prior) {
     if (!isSameUsage(prior, req)) return { ok: false, error: 'idempotency_key_reused', snapshot: snapshot() };
@@ -17,32 +16,37 @@ export function recordUsage(store: AccountStore, req: UsageRequest, now: number,
   }
 
   const tokens = req.inputTokens + req.outputTokens;
-  const grants = store.liveGrants();
-  const plan = planSpend(grants.map(toGrant), tokens, now);
-  if (!plan.ok) {
-    return { ok: false, error: 'insufficient_tokens', neededTokens: plan.shortfall, balanceTokens: plan.available, snapshot: snapshot() };
+  if (tokens > plan.maxTokensPerRequest) {
+    return { ok: false, error: 'limit_exceeded', limit: 'max_tokens_per_request', limitValue: plan.maxTokensPerRequest, requested: tokens, planId: plan.id, snapshot: snapshot() };
+  }
+  const day = dayOf(now);
+  const requestsToday = store.day(day)?.requests ?? 0;
+  if (requestsToday >= plan.maxRequestsPerDay) {
+    const retryAfterSeconds = Math.ceil((nextDayStart(now) - now) / 1000);
+    return { ok: false, error: 'rate_limited', limit: 'max_requests_per_day', limitValue: plan.maxRequestsPerDay, retryAfterSeconds, planId: plan.id, snapshot: snapshot() };
   }
 
-  const tokensBefore = grants.reduce((sum, g) => sum + g.remaining, 0);
-  for (const [grantId, delta] of plan.allocations) store.spendFromGrant(grantId, -delta);
+  const spend = planSpend(store.liveGrants().map(toGrant), tokens, now);
+  if (!spend.ok) {
+    return { ok: false, error: 'insufficient_tokens', neededTokens: spend.shortfall, balanceTokens: spend.available, snapshot: snapshot() };
+  }
+
+  for (const [grantId, delta] of spend.allocations) store.spendFromGrant(grantId, -delta);
   const cost = usageCost(req.price, req.inputTokens, req.outputTokens, req.usdInrPaise);
-  const row = store.appendTransaction(
-    {
-      type: 'usage',
-      at: now,
-      agent: req.agent,
-      model: req.model,
-      input_tokens: req.inputTokens,
-      output_tokens: req.outputTokens,
-      cost_usd_micros: cost.costUsdMicros,
-      cost_inr_paise: cost.costInrPaise,
-      description: req.description ?? null,
-      allocations: plan.allocations,
-      idem_key: req.idempotencyKey,
-    },
-    tokensBefore,
-  );
-  store.countRequest(dayOf(now), tokens, now);
+  const row = store.appendTransaction({
+    type: 'usage',
+    at: now,
+    agent: req.agent,
+    model: req.model,
+    input_tokens: req.inputTokens,
+    output_tokens: req.outputTokens,
+    cost_usd_micros: cost.costUsdMicros,
+    cost_inr_paise: cost.costInrPaise,
+    description: req.description ?? null,
+    allocations: spend.allocations,
+    idem_key: req.idempotencyKey,
+  });
+  store.countRequest(day, tokens, now);
   return { ok: true, replayed: false, transaction: transactionView(row), snapshot: snapshot() };
 }
 

@@ -2,7 +2,7 @@
 import type { Allocation, Grant } from '../ledger/grant';
 import { periodEnd } from '../ledger/period';
 import type { AccountRow, DailyRow, GrantRow, TransactionRow } from './store';
-import type { BalanceView, GrantView, TransactionView } from './types';
+import type { BalanceView, GrantView, TransactionDetail, TransactionView } from './types';
 
 export function iso(at: number): string {
   return new Date(at).toISOString();
@@ -40,6 +40,7 @@ export function transactionView(row: TransactionRow): TransactionView {
     estimated_cost_usd_micros: row.cost_usd_micros,
     estimated_cost_inr_paise: row.cost_inr_paise,
     grants: allocations.map(([grant_id, tokens]) => ({ grant_id, tokens })),
+    ...(row.detail === null ? {} : { detail: JSON.parse(row.detail) as TransactionDetail }),
   };
 }
 

@@ -15,6 +15,8 @@ export interface Plan {
   maxTokensPerRequest: number;
   maxRequestsPerDay: number;
   features: string[];
+  /** Inactive plans are no longer sold, but users already on one keep its terms. */
+  active: boolean;
 }
 
 export interface TokenPackage {
@@ -30,6 +32,7 @@ export interface TokenPackage {
 /** What every request may need from D1, read together and kept in memory for CATALOG_TTL_MS. */
 export interface Catalog {
   models: Map<string, Model>;
+  /** Every plan, sold or not: a user on a retired plan keeps its terms. */
   plans: Map<string, Plan>;
   packages: TokenPackage[];
   /** Paise per US dollar (8300 = ₹83.00). */
@@ -37,6 +40,13 @@ export interface Catalog {
 }
 
 export const DEFAULT_PLAN_ID = 'free';
+
+/** The terms of `planId`, or the default plan's when that plan no longer exists. */
+export function planFor(catalog: Catalog, planId: string): Plan {
+  const plan = catalog.plans.get(planId) ?? catalog.plans.get(DEFAULT_PLAN_ID);
+  if (!plan) throw new Error(`catalog: default plan '${DEFAULT_PLAN_ID}' is missing`);
+  return plan;
+}
 
 let cached: { catalog: Promise<Catalog>; loadedAt: number } | undefined;
 
@@ -63,7 +73,7 @@ export function invalidateCatalog(): void {
 async function loadCatalog(db: D1Database): Promise<Catalog> {
   const [models, plans, packages, settings] = await db.batch([
     db.prepare('SELECT * FROM models WHERE active = 1'),
-    db.prepare('SELECT * FROM plans WHERE active = 1 ORDER BY sort_order, id'),
+    db.prepare('SELECT * FROM plans ORDER BY sort_order, id'),
     db.prepare('SELECT * FROM packages WHERE active = 1 ORDER BY sort_order, id'),
     db.prepare("SELECT value FROM settings WHERE key = 'usd_inr_paise'"),
   ]);
@@ -102,6 +112,7 @@ function toPlan(r: Row): Plan {
     maxTokensPerRequest: Number(r.max_tokens_per_request),
     maxRequestsPerDay: Number(r.max_requests_per_day),
     features: JSON.parse(String(r.features)) as string[],
+    active: r.active === 1,
   };
 }
 

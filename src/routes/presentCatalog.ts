@@ -35,6 +35,6 @@ export function presentPlan(p: Plan) {
 export function presentCatalog(catalog: Catalog) {
   return {
     packages: catalog.packages.map(presentPackage),
-    monthly_plans: [...catalog.plans.values()].map(presentPlan),
+    monthly_plans: [...catalog.plans.values()].filter((p) => p.active).map(presentPlan),
   };
 }

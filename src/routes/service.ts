@@ -51,18 +51,37 @@ export function registerServiceRoutes(router: RouterType<ApiRequest, [Env, Execu
     });
     request.snapshot = outcome.snapshot;
     if (outcome.ok) return presentUsage(outcome.transaction, outcome.replayed);
-    if (outcome.error === 'idempotency_key_reused') {
-      throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different usage record.');
+    switch (outcome.error) {
+      case 'idempotency_key_reused':
+        throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different usage record.');
+      case 'limit_exceeded':
+        throw new ApiError(
+          'limit_exceeded',
+          `The ${outcome.planId} plan allows at most ${outcome.limitValue} tokens per request; this one has ${outcome.requested}.`,
+          { limit: outcome.limit, limit_value: outcome.limitValue, requested_tokens: outcome.requested, plan_id: outcome.planId, upgrade_url: upgradeUrl(env) },
+        );
+      case 'rate_limited':
+        throw new ApiError(
+          'rate_limited',
+          `The ${outcome.planId} plan allows ${outcome.limitValue} requests per day; the count restarts at 00:00 UTC.`,
+          { limit: outcome.limit, limit_value: outcome.limitValue, retry_after_seconds: outcome.retryAfterSeconds, plan_id: outcome.planId, upgrade_url: upgradeUrl(env) },
+          { 'Retry-After': String(outcome.retryAfterSeconds) },
+        );
+      case 'insufficient_tokens':
+        throw insufficientTokens(env, catalog, outcome.neededTokens, outcome.balanceTokens);
     }
-    throw insufficientTokens(env, catalog, outcome.neededTokens, outcome.balanceTokens);
   });
+}
+
+function upgradeUrl(env: Env): string {
+  return env.UPGRADE_URL ?? '/api/v1/tokens/packages';
 }
 
 /** The seed's 402 body, plus the cheapest package that would cover the shortfall. */
 function insufficientTokens(env: Env, catalog: Catalog, neededTokens: number, balanceTokens: number): ApiError {
   const covering = catalog.packages.filter((p) => p.tokens >= neededTokens).sort((a, b) => a.pricePaise - b.pricePaise)[0];
   return new ApiError('insufficient_tokens', `Need ${neededTokens} more tokens. Current balance: ${balanceTokens}`, {
-    upgrade_url: env.UPGRADE_URL ?? '/api/v1/tokens/packages',
+    upgrade_url: upgradeUrl(env),
     needed_tokens: neededTokens,
     balance_tokens: balanceTokens,
     suggested_package: covering ? presentPackage(covering) : null,

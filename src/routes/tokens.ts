@@ -2,14 +2,14 @@
 import { json, type RouterType } from 'itty-router';
 import { z } from 'zod';
 import { TRANSACTION_TYPES } from '../account/types';
-import { getCatalog } from '../catalog/catalog';
+import { getCatalog, planFor } from '../catalog/catalog';
 import type { Env } from '../env';
 import { authenticateUser } from '../http/auth';
 import { parseWith } from '../http/body';
 import { accountOf, type ApiRequest } from '../http/context';
 import { agentSlugSchema, isoDateTimeSchema } from '../http/schemas';
 import { TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX } from '../limits';
-import { presentCatalog } from './presentCatalog';
+import { presentCatalog, presentPlan } from './presentCatalog';
 
 export const transactionsQuerySchema = z
   .object({
@@ -29,6 +29,15 @@ export function registerTokenRoutes(router: RouterType<ApiRequest, [Env, Executi
     const { balance, snapshot } = await accountOf(env, userId).balance();
     request.snapshot = snapshot;
     return balance;
+  });
+
+  router.get('/api/v1/tokens/plan', async (request, env) => {
+    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const { plan, snapshot } = await accountOf(env, userId).balance();
+    request.snapshot = snapshot;
+    const catalog = await getCatalog(env.DB);
+    const pending = plan.pending_plan_id === null ? null : presentPlan(planFor(catalog, plan.pending_plan_id));
+    return { plan: presentPlan(planFor(catalog, plan.plan_id)), pending_plan: pending, month_reset_date: plan.month_reset_date };
   });
 
   router.get('/api/v1/tokens/transactions', async (request, env) => {
