@@ -11,8 +11,8 @@ const price = { inputUsdMicrosPerMTok: 1_000_000, outputUsdMicrosPerMTok: 5_000_
 type Stub = ReturnType<typeof accountStub>;
 
 async function setClock(stub: Stub, at: number): Promise<void> {
-  await runInDurableObject(stub, (instance: UserAccount) => {
-    instance.clock = () => at;
+  await runInDurableObject(stub, (instance) => {
+    (instance as UserAccount).clock = () => at;
   });
 }
 
