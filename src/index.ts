@@ -2,6 +2,7 @@ import type { Env } from './env';
 import { createRouter } from './http/router';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAdminPlanRoutes } from './routes/adminPlans';
+import { registerPromoRoutes } from './routes/promo';
 import { registerServiceRoutes } from './routes/service';
 import { registerTokenRoutes } from './routes/tokens';
 
@@ -11,6 +12,7 @@ const router = createRouter();
 router.get('/health', () => ({ status: 'ok' }));
 router.get('/api/v1/health', () => ({ status: 'ok' }));
 registerTokenRoutes(router);
+registerPromoRoutes(router);
 registerServiceRoutes(router);
 registerAdminRoutes(router);
 registerAdminPlanRoutes(router);

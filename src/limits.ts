@@ -19,3 +19,40 @@ export const CATALOG_TTL_MS = 5_000;
 export const MODEL_PRICE_USD_MICROS_PER_MTOK_MAX = 1_000_000_000;
 /** Highest USD→INR rate accepted, in paise per dollar (₹10,000). */
 export const USD_INR_PAISE_MAX = 1_000_000;
+
+/** A promo code is 3–32 characters of A–Z, 0–9, _ and - (matched case-insensitively). */
+export const PROMO_CODE_CHARS_MIN = 3;
+export const PROMO_CODE_CHARS_MAX = 32;
+/** Failed redemptions (unknown or unusable code) one user, or one client IP, may make per window. */
+export const PROMO_FAILED_ATTEMPTS_MAX = 10;
+/** The guessing window opens with a caller's first attempt and lasts an hour. */
+export const PROMO_FAILED_ATTEMPTS_WINDOW_MS = 60 * 60 * 1000;
+/** A reservation older than this is presumed orphaned (its request died) and may be finished by another. */
+export const PROMO_RESERVATION_STALE_MS = 2 * 60 * 1000;
+/** Orphaned reservations one pass may finish (inline on an exhausted code, or in the cron sweep). */
+export const PROMO_RECONCILE_BATCH_MAX = 25;
+/** Expired guessing windows one redemption deletes on its way, so the table stays small. */
+export const PROMO_GUARD_PURGE_BATCH_MAX = 100;
+/** Largest total redemption cap a code may have. */
+export const PROMO_REDEMPTIONS_CAP_MAX = 1_000_000_000;
+/** Longest validity of tokens granted by a code, in days (ten years). */
+export const PROMO_GRANT_VALIDITY_DAYS_MAX = 3650;
+/** Most plans a code may be restricted to. */
+export const PROMO_ALLOWED_PLANS_MAX = 20;
+
+/** Catalog ids (models, plans, packages): a slug of at most this many characters. */
+export const CATALOG_ID_CHARS_MAX = 64;
+export const CATALOG_NAME_CHARS_MAX = 100;
+export const CATALOG_FEATURES_MAX = 20;
+export const CATALOG_FEATURE_CHARS_MAX = 200;
+/** Highest price of a package or plan, in paise (₹10,00,000). */
+export const PRICE_PAISE_MAX = 100_000_000;
+/** Longest validity of a token package, in months (ten years). */
+export const PACKAGE_VALIDITY_MONTHS_MAX = 120;
+/** Highest per-request token limit a plan may set (both usage fields at their maximum). */
+export const PLAN_TOKENS_PER_REQUEST_MAX = 2 * USAGE_TOKENS_PER_FIELD_MAX;
+/** Highest daily request limit a plan may set. */
+export const PLAN_REQUESTS_PER_DAY_MAX = 1_000_000;
+/** Rows per page of an admin catalog list. */
+export const ADMIN_LIST_PAGE_SIZE_MAX = 100;
+export const ADMIN_LIST_PAGE_SIZE_DEFAULT = 50;

@@ -7,6 +7,8 @@ import { auditAccount } from './audit';
 import { creditGrant } from './credit';
 import { catchUp, nextDeadline, openAccount } from './cycle';
 import { changePlan, planState } from './planChange';
+import { creditPromo, type PromoCreditOutcome, type PromoCreditRequest } from './promo';
+import { PromoAttemptStore } from './promoAttempts';
 import { migrateAccountSchema } from './schema';
 import { AccountStore } from './store';
 import type {
@@ -35,6 +37,7 @@ export class UserAccount extends DurableObject<Env> {
   /** The object's only clock. Tests replace it to move time. */
   clock: () => number = () => Date.now();
   private readonly store: AccountStore;
+  private readonly promoAttempts: PromoAttemptStore;
   /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ before the account exists. */
   private deadline: number | undefined;
   /** The alarm time last set, so the hot path never writes it again. */
@@ -43,6 +46,7 @@ export class UserAccount extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new AccountStore(ctx.storage.sql);
+    this.promoAttempts = new PromoAttemptStore(ctx.storage.sql);
     migrateAccountSchema(ctx.storage.sql, ctx.storage);
   }
 
@@ -75,6 +79,18 @@ export class UserAccount extends DurableObject<Env> {
   async changePlan(req: PlanChangeRequest): Promise<PlanChangeOutcome> {
     const { now, catalog } = await this.ready();
     return this.ctx.storage.transactionSync(() => changePlan(this.store, catalog, req, now, () => this.snapshot(now)));
+  }
+
+  /**
+   * Redeem a promo code on the terms the Worker reserved: refused when the user's plan is not
+   * allowed or the code was already credited here; otherwise one grant (source `promo`). The
+   * decision is recorded under `attemptId`, so retrying an attempt returns its first answer.
+   */
+  async redeemPromo(req: PromoCreditRequest): Promise<PromoCreditOutcome> {
+    const { now } = await this.ready();
+    const outcome = this.ctx.storage.transactionSync(() => creditPromo(this.store, this.promoAttempts, req, now, () => this.snapshot(now)));
+    if (outcome.ok && !outcome.replayed) await this.deadlinesChanged();
+    return outcome;
   }
 
   /** Ledger rows, newest first, at most TRANSACTIONS_PAGE_SIZE_MAX per page. */

@@ -52,6 +52,15 @@ const STEPS: string[] = [
   // A downgrade or cancellation waits for the next reset; non-usage rows say what they did in `detail` (JSON).
   `ALTER TABLE account ADD COLUMN pending_plan_id TEXT;
    ALTER TABLE transactions ADD COLUMN detail TEXT;`,
+  // Issue 4: the decision taken for each promo redemption attempt (see promoAttempts.ts).
+  `
+  CREATE TABLE promo_attempts (
+    attempt_id  TEXT PRIMARY KEY,
+    code        TEXT NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('credited', 'already_redeemed', 'plan_not_allowed')),
+    at          INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrateAccountSchema(sql: SqlStorage, storage: DurableObjectStorage): void {

@@ -1,0 +1,26 @@
+// Driving a reserved slot to its end: the user's object decides (credit, or refuse), then the
+// slot is committed or given back. Safe to run again for the same slot at any point: the object
+// answers a repeated attempt with its first decision, and commit/release are idempotent.
+import type { PromoCreditOutcome } from '../account/promo';
+import type { Env } from '../env';
+import { accountOf } from '../http/context';
+import type { RedemptionRow } from './rules';
+import { commitSlot, releaseSlot } from './slots';
+
+export async function finishSlot(env: Env, slot: RedemptionRow): Promise<PromoCreditOutcome> {
+  const outcome = await accountOf(env, slot.user_id).redeemPromo({
+    code: slot.code,
+    attemptId: slot.attempt_id,
+    tokens: slot.bonus_tokens,
+    grantValidityDays: slot.grant_validity_days,
+    allowedPlans: slot.allowed_plans === null ? null : (JSON.parse(slot.allowed_plans) as string[]),
+  });
+  // "Already redeemed" means the user holds this code's credit: the slot stays taken, for good.
+  const settle = outcome.ok || outcome.error === 'already_redeemed' ? commitSlot(env.DB, slot, Date.now()) : releaseSlot(env.DB, slot);
+  // The object's decision stands whatever happens here: a slot left 'reserved' is finished later
+  // by reconcileOrphans with the same attempt, which repeats the same decision.
+  await settle.catch((error: unknown) =>
+    console.error(JSON.stringify({ level: 'error', what: 'promo slot settle failed', code: slot.code, attempt: slot.attempt_id, error: String(error) })),
+  );
+  return outcome;
+}

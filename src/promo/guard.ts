@@ -1,0 +1,87 @@
+// The limit on guessing promo codes: at most PROMO_FAILED_ATTEMPTS_MAX failed redemptions per
+// caller (the user, and separately the client IP) in a window of PROMO_FAILED_ATTEMPTS_WINDOW_MS
+// that opens with the caller's first attempt. An attempt is charged before the code is looked at
+// (as `pending`) and settled afterwards, so even a burst of concurrent guesses gets no more
+// answers than the limit, and a correct code sent after the limit waits like any other.
+import { ApiError } from '../errors';
+import { PROMO_FAILED_ATTEMPTS_MAX, PROMO_FAILED_ATTEMPTS_WINDOW_MS, PROMO_GUARD_PURGE_BATCH_MAX } from '../limits';
+
+interface GuardRow {
+  key: string;
+  window_start: number;
+  failures: number;
+  pending: number;
+}
+
+/** What an admitted attempt holds: settle it exactly once, with whether it was a failed guess. */
+export interface GuessTicket {
+  settle(failedGuess: boolean): Promise<void>;
+}
+
+/** Admit one attempt for every key, or none: throws rate_limited (429, Retry-After) when any key is spent. */
+export async function admitGuess(db: D1Database, keys: string[], now: number): Promise<GuessTicket> {
+  const expiredBefore = now - PROMO_FAILED_ATTEMPTS_WINDOW_MS;
+  const results = await db.batch([
+    db
+      .prepare('DELETE FROM promo_guard WHERE key IN (SELECT key FROM promo_guard WHERE window_start <= ? LIMIT ?)')
+      .bind(expiredBefore, PROMO_GUARD_PURGE_BATCH_MAX),
+    ...keys.map((key) =>
+      db
+        .prepare(
+          `INSERT INTO promo_guard (key, window_start, failures, pending) VALUES (?1, ?2, 0, 1)
+           ON CONFLICT (key) DO UPDATE SET
+             window_start = CASE WHEN window_start <= ?3 THEN excluded.window_start ELSE window_start END,
+             failures     = CASE WHEN window_start <= ?3 THEN 0 ELSE failures END,
+             pending      = CASE WHEN window_start <= ?3 THEN 1 ELSE pending + 1 END
+           WHERE window_start <= ?3 OR failures + pending < ?4
+           RETURNING key, window_start, failures, pending`,
+        )
+        .bind(key, now, expiredBefore, PROMO_FAILED_ATTEMPTS_MAX),
+    ),
+    db.prepare(`SELECT * FROM promo_guard WHERE key IN (${keys.map(() => '?').join(', ')})`).bind(...keys),
+  ]);
+  const admitted = results.slice(1, 1 + keys.length).flatMap((r) => (r.results ?? []) as GuardRow[]);
+  const ticket = ticketFor(db, admitted);
+  if (admitted.length === keys.length) return ticket;
+
+  await ticket.settle(false);
+  const admittedKeys = new Set(admitted.map((row) => row.key));
+  const refused = ((results[results.length - 1]?.results ?? []) as GuardRow[]).filter((row) => !admittedKeys.has(row.key));
+  throw tooManyGuesses(refused, now);
+}
+
+function ticketFor(db: D1Database, admitted: GuardRow[]): GuessTicket {
+  let settled = false;
+  return {
+    async settle(failedGuess) {
+      if (settled || admitted.length === 0) return;
+      settled = true;
+      // Scoped to the window the attempt was charged in: a window that has since restarted is not touched.
+      const statements = admitted.map((row) =>
+        db
+          .prepare('UPDATE promo_guard SET pending = MAX(pending - 1, 0), failures = failures + ? WHERE key = ? AND window_start = ?')
+          .bind(failedGuess ? 1 : 0, row.key, row.window_start),
+      );
+      // Never fails the answer: an unsettled attempt only keeps one unit of its window busy until the window ends.
+      await db.batch(statements).catch((error: unknown) =>
+        console.error(JSON.stringify({ level: 'error', what: 'promo guard settle failed', error: String(error) })),
+      );
+    },
+  };
+}
+
+/** Wait for the window to end when failures used it up; a moment when only in-flight attempts fill it. */
+function tooManyGuesses(refused: GuardRow[], now: number): ApiError {
+  let retryAfterSeconds = 1;
+  for (const row of refused) {
+    if (row.failures >= PROMO_FAILED_ATTEMPTS_MAX) {
+      retryAfterSeconds = Math.max(retryAfterSeconds, Math.ceil((row.window_start + PROMO_FAILED_ATTEMPTS_WINDOW_MS - now) / 1000));
+    }
+  }
+  return new ApiError(
+    'rate_limited',
+    `Too many failed promo code attempts; try again in ${retryAfterSeconds} seconds.`,
+    { retry_after_seconds: retryAfterSeconds, limit: PROMO_FAILED_ATTEMPTS_MAX, window_seconds: PROMO_FAILED_ATTEMPTS_WINDOW_MS / 1000 },
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}

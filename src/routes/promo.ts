@@ -1,0 +1,46 @@
+// Users redeem promo codes.
+import type { RouterType } from 'itty-router';
+import { z } from 'zod';
+import type { Env } from '../env';
+import { ApiError } from '../errors';
+import { authenticateUser } from '../http/auth';
+import { jsonBody } from '../http/body';
+import { clientAddressKey } from '../http/clientIp';
+import type { ApiRequest } from '../http/context';
+import { promoCodeSchema } from '../promo/code';
+import { admitGuess } from '../promo/guard';
+import { redeemPromoCode } from '../promo/redeem';
+import { countsAsGuess } from '../promo/rules';
+
+export const redeemBodySchema = z.object({ promo_code: promoCodeSchema }).strict();
+export type RedeemBody = z.infer<typeof redeemBodySchema>;
+
+export function registerPromoRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
+  router.post('/api/v1/tokens/redeem-code', async (request, env) => {
+    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const { promo_code: code } = await jsonBody(request, redeemBodySchema);
+    const address = clientAddressKey(request);
+    const now = Date.now();
+    const ticket = await admitGuess(env.DB, address === null ? [`user:${userId}`] : [`user:${userId}`, `ip:${address}`], now);
+
+    let failedGuess = false;
+    try {
+      const redeemed = await redeemPromoCode(env, userId, code, now);
+      request.snapshot = redeemed.snapshot;
+      return {
+        message: 'Promo code redeemed successfully!',
+        bonus_tokens: redeemed.grant.amount,
+        new_balance: redeemed.snapshot.remainingTokens,
+        promo_code: code,
+        expires_at: redeemed.grant.expires_at,
+        transaction_id: redeemed.transaction.id,
+        replayed: redeemed.replayed,
+      };
+    } catch (error) {
+      failedGuess = error instanceof ApiError && countsAsGuess(error.code);
+      throw error;
+    } finally {
+      await ticket.settle(failedGuess);
+    }
+  });
+}
