@@ -1,7 +1,10 @@
 import type { Env } from './env';
 import { createRouter } from './http/router';
+import { reconcileOrphans } from './promo/reconcile';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAdminPlanRoutes } from './routes/adminPlans';
+import { registerAdminCatalogRoutes } from './routes/adminCatalog';
+import { registerAdminPromoRoutes } from './routes/adminPromo';
 import { registerPromoRoutes } from './routes/promo';
 import { registerServiceRoutes } from './routes/service';
 import { registerTokenRoutes } from './routes/tokens';
@@ -16,7 +19,11 @@ registerPromoRoutes(router);
 registerServiceRoutes(router);
 registerAdminRoutes(router);
 registerAdminPlanRoutes(router);
+registerAdminCatalogRoutes(router);
+registerAdminPromoRoutes(router);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),
+  // Cron (wrangler.toml): finish promo reservations whose request died half-way.
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(reconcileOrphans(env, null, Date.now())),
 } satisfies ExportedHandler<Env>;
