@@ -25,5 +25,5 @@ registerAdminPromoRoutes(router);
 export default {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),
   // Cron (wrangler.toml): finish promo reservations whose request died half-way.
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(reconcileOrphans(env, null, Date.now())),
+  scheduled: async (_controller, env) => void (await reconcileOrphans(env, null, Date.now())),
 } satisfies ExportedHandler<Env>;

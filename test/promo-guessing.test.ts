@@ -1,0 +1,105 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { ipv6Groups } from '../src/http/clientIp';
+import { PROMO_FAILED_ATTEMPTS_MAX, PROMO_FAILED_ATTEMPTS_WINDOW_MS } from '../src/limits';
+import { balanceOf, newUserId } from './helpers';
+import { createCode, newCode, newIp, redeem } from './promoHelpers';
+
+async function failGuesses(user: string, ip: string | undefined, count: number) {
+  for (let i = 0; i < count; i++) expect((await redeem(user, `WRONG${i}X`, ip)).status).toBe(404);
+}
+
+async function expectRateLimited(response: Response) {
+  expect(response.status).toBe(429);
+  const retryAfter = Number(response.headers.get('Retry-After'));
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(PROMO_FAILED_ATTEMPTS_WINDOW_MS / 1000);
+  const body = await response.json<any>();
+  expect(body).toMatchObject({ code: 'rate_limited', retry_after_seconds: retryAfter, limit: PROMO_FAILED_ATTEMPTS_MAX });
+}
+
+describe('the limit on guessing promo codes', () => {
+  it(`after ${PROMO_FAILED_ATTEMPTS_MAX} failed attempts a user gets 429 with Retry-After, even for a correct code`, async () => {
+    const user = newUserId();
+    await failGuesses(user, undefined, PROMO_FAILED_ATTEMPTS_MAX);
+    await expectRateLimited(await redeem(user, 'WELCOME2024'));
+    await expectRateLimited(await redeem(user, 'ANOTHERWRONG'));
+    expect((await balanceOf(user)).remaining_tokens).toBe(10000);
+  });
+
+  it('one address is limited across users; another address and the same users elsewhere are not', async () => {
+    const ip = newIp();
+    for (let i = 0; i < PROMO_FAILED_ATTEMPTS_MAX; i++) expect((await redeem(newUserId(), `NOPE${i}Y`, ip)).status).toBe(404);
+    const fresh = newUserId();
+    await expectRateLimited(await redeem(fresh, 'WELCOME2024', ip));
+    expect((await redeem(fresh, 'WELCOME2024', newIp())).status).toBe(200);
+  });
+
+  it('counts unknown, inactive, expired and not-yet-valid codes; not its own repeats, used-up codes or plan refusals', async () => {
+    const user = newUserId();
+    const inactive = newCode();
+    const expired = newCode();
+    const future = newCode();
+    const capped = newCode();
+    const restricted = newCode();
+    await createCode({ code: inactive, bonus_tokens: 1, active: false });
+    await createCode({ code: expired, bonus_tokens: 1, valid_until: '2020-01-01T00:00:00Z' });
+    await createCode({ code: future, bonus_tokens: 1, valid_from: '2099-01-01T00:00:00Z' });
+    await createCode({ code: capped, bonus_tokens: 1, max_redemptions: 1 });
+    await createCode({ code: restricted, bonus_tokens: 1, allowed_plans: ['pro_monthly'] });
+    expect((await redeem(newUserId(), capped)).status).toBe(200);
+    expect((await redeem(user, 'WELCOME2024')).status).toBe(200);
+
+    // Not guesses, however often: 409, 410 (used up), 403.
+    for (let i = 0; i < PROMO_FAILED_ATTEMPTS_MAX + 2; i++) {
+      expect((await redeem(user, 'WELCOME2024')).status).toBe(409);
+      expect((await redeem(user, capped)).status).toBe(410);
+      expect((await redeem(user, restricted)).status).toBe(403);
+    }
+    // Guesses: 4 here and 6 unknown codes make the limit.
+    expect((await redeem(user, inactive)).status).toBe(410);
+    expect((await redeem(user, expired)).status).toBe(410);
+    expect((await redeem(user, future)).status).toBe(422);
+    await failGuesses(user, undefined, PROMO_FAILED_ATTEMPTS_MAX - 3);
+    await expectRateLimited(await redeem(user, 'LAUNCH50'));
+  });
+
+  it('a burst of concurrent guesses gets no more answers than the limit', async () => {
+    const user = newUserId();
+    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => redeem(user, `BURST${i}Z`)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(PROMO_FAILED_ATTEMPTS_MAX);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(30 - PROMO_FAILED_ATTEMPTS_MAX);
+    expect(statuses.every((s) => s === 404 || s === 429)).toBe(true);
+    // Whatever the interleaving, the user is now limited: the failures filled the window.
+    await expectRateLimited(await redeem(user, 'WELCOME2024'));
+  });
+
+  it('the window closes an hour after it opened', async () => {
+    const user = newUserId();
+    await failGuesses(user, undefined, PROMO_FAILED_ATTEMPTS_MAX);
+    await expectRateLimited(await redeem(user, 'WELCOME2024'));
+    // An hour passes (the window's start moves back instead of the clock moving forward).
+    await env.DB.prepare('UPDATE promo_guard SET window_start = window_start - ? WHERE key = ?').bind(PROMO_FAILED_ATTEMPTS_WINDOW_MS, `user:${user}`).run();
+    expect((await redeem(user, 'WELCOME2024')).status).toBe(200);
+  });
+
+  it('limits IPv6 clients by their /64', async () => {
+    const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:1`;
+    for (let i = 0; i < PROMO_FAILED_ATTEMPTS_MAX; i++) expect((await redeem(newUserId(), `SIX${i}Q`, `${prefix}::${i + 1}`)).status).toBe(404);
+    await expectRateLimited(await redeem(newUserId(), 'WELCOME2024', `${prefix}:0:0:0:ffff`));
+    expect((await redeem(newUserId(), 'WELCOME2024', `${prefix.replace(/:1$/, ':2')}::1`)).status).toBe(200);
+  });
+});
+
+describe('ipv6Groups', () => {
+  it('expands :: and refuses what is not an address', () => {
+    expect(ipv6Groups('2001:db8::1')).toEqual(['2001', 'db8', '0', '0', '0', '0', '0', '1']);
+    expect(ipv6Groups('::1')).toEqual(['0', '0', '0', '0', '0', '0', '0', '1']);
+    expect(ipv6Groups('1:2:3:4:5:6:7:8')).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    expect(ipv6Groups('1::2::3')).toBeNull();
+    expect(ipv6Groups('1:2:3')).toBeNull();
+    expect(ipv6Groups('1:2:3:4:5:6:7:8::')).toBeNull();
+    expect(ipv6Groups('12345::')).toBeNull();
+  });
+});
