@@ -104,8 +104,9 @@ describe('a redemption that fails half-way', () => {
     await ageReservations(code, PROMO_RESERVATION_STALE_MS);
     const response = await redeem(second, code);
     expect(response.status).toBe(200);
-    expect((await balanceOf(second)).remaining_tokens).toBe(10800);
-    expect((await balanceOf(first)).remaining_tokens).toBe(10000);
+    // Both were topped up to Pro's 250,000 by the upgrade; only the second gets the code.
+    expect((await balanceOf(second)).remaining_tokens).toBe(250000 + 800);
+    expect((await balanceOf(first)).remaining_tokens).toBe(250000);
     expect((await codeRow(code))!.redeemed_count).toBe(1);
     expect((await slotRows(code)).map((s) => [s.user_id, s.status])).toEqual([[second, 'committed']]);
   });
@@ -125,7 +126,7 @@ describe('UserAccount.redeemPromo', () => {
     expect(await stub.redeemPromo(next)).toMatchObject({ ok: true, replayed: false });
     expect(await stub.redeemPromo(next)).toMatchObject({ ok: true, replayed: true });
     expect(await stub.redeemPromo({ ...request, attemptId: 'attempt-3' })).toMatchObject({ ok: false, error: 'already_redeemed' });
-    expect((await balanceOf(user)).remaining_tokens).toBe(10100);
+    expect((await balanceOf(user)).remaining_tokens).toBe(50000 + 100);
     expect((await auditOf(user)).ok).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
-import { env, runInDurableObject } from 'cloudflare:test';
-import { accountStub, asAdmin, asUser, balanceOf } from './helpers';
+import { env } from 'cloudflare:test';
+import { asAdmin, asUser } from './helpers';
 
 /** POST /tokens/redeem-code as `userId`, from `ip` when given (CF-Connecting-IP). */
 export function redeem(userId: string, promoCode: unknown, ip?: string): Promise<Response> {
@@ -40,12 +40,10 @@ export async function slotRows(code: string): Promise<Record<string, any>[]> {
   return (await env.DB.prepare('SELECT * FROM promo_redemptions WHERE code = ? ORDER BY reserved_at').bind(code).all()).results;
 }
 
-/** Move a user to another plan by writing the object's own row (plan changes are another issue's API). */
+/** Move a user to another plan at once (an upgrade tops the month up to the new allowance). */
 export async function putOnPlan(userId: string, planId: string): Promise<void> {
-  await balanceOf(userId);
-  await runInDurableObject(accountStub(userId), (_instance, state) => {
-    state.storage.sql.exec('UPDATE account SET plan_id = ?', planId);
-  });
+  const response = await adminJson('PUT', `/api/v1/admin/users/${encodeURIComponent(userId)}/plan`, { plan_id: planId, effective: 'now' });
+  if (response.status !== 200) throw new Error(`plan change: ${response.status} ${await response.text()}`);
 }
 
 /** Age every reservation of `code` by `ms`, as if that much time had passed since it was taken. */
