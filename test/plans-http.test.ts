@@ -43,6 +43,19 @@ describe('PUT /admin/users/:userId/plan', () => {
     expect((await balanceOf(user)).monthly_allowance).toBe(10000);
   });
 
+  it('a retired plan keeps the users on it and takes no one new', async () => {
+    const planId = `retiring-${crypto.randomUUID().slice(0, 8)}`;
+    const plan = { id: planId, name: 'Retiring', tokens_per_month: 30000, rollover_cap_tokens: 0, price_paise: 19900, max_tokens_per_request: 8192, max_requests_per_day: 100 };
+    const json = { 'Content-Type': 'application/json' };
+    expect((await asAdmin('/api/v1/admin/plans', { method: 'POST', headers: json, body: JSON.stringify(plan) })).status).toBe(201);
+    const [stays, newcomer] = [newUserId(), newUserId()];
+    expect((await setPlan(stays, planId)).status).toBe(200);
+    expect((await asAdmin(`/api/v1/admin/plans/${planId}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await setPlan(newcomer, planId)).status).toBe(404);
+    expect((await (await asUser(stays, '/api/v1/tokens/plan')).json<any>()).plan).toMatchObject({ id: planId, tokens_per_month: 30000 });
+    expect((await balanceOf(newcomer)).monthly_allowance).toBe(10000);
+  });
+
   it('refuses callers without the admin token', async () => {
     const user = newUserId();
     for (const authorization of [undefined, `Bearer ${env.SERVICE_TOKEN}`, `Bearer ${await userToken(user)}`]) {

@@ -25,9 +25,10 @@ export function changePlan(store: AccountStore, catalog: Catalog, req: PlanChang
     }
   }
 
-  const target = catalog.plans.get(req.planId);
-  if (!target) return { ok: false, error: 'unknown_plan', snapshot: snapshot() };
   const account = store.account()!;
+  const target = catalog.plans.get(req.planId);
+  // A retired plan keeps the users already on it but takes no one new.
+  if (!target || (!target.active && target.id !== account.plan_id)) return { ok: false, error: 'unknown_plan', snapshot: snapshot() };
   const current = planFor(catalog, account.plan_id);
   if (target.id === current.id && account.pending_plan_id === null) {
     return { ok: true, replayed: false, effective: 'unchanged', plan: planState(store), transaction: null, snapshot: snapshot() };

@@ -33,7 +33,7 @@ export function registerAdminPlanRoutes(router: RouterType<ApiRequest, [Env, Exe
     request.snapshot = outcome.snapshot;
     if (!outcome.ok) {
       if (outcome.error === 'unknown_plan') {
-        throw new ApiError('not_found', `plan_id: no plan '${body.plan_id}'.`, { issues: [{ field: 'plan_id', message: 'unknown plan' }] });
+        throw new ApiError('not_found', `plan_id: no active plan '${body.plan_id}'.`, { issues: [{ field: 'plan_id', message: 'unknown or retired plan' }] });
       }
       throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different plan change.');
     }
