@@ -1,24 +1,45 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
+import { fakeStripeApi } from './test/fakes/stripeApi.ts';
+import { FAKE_STRIPE_HOST } from './test/fakes/stripeApiKnobs.ts';
 
 // Secrets the tests sign with; never used outside the test runtime.
 export const TEST_SECRETS = {
   JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789abcdef',
   SERVICE_TOKEN: 'test-service-token',
   ADMIN_TOKEN: 'test-admin-token',
+  STRIPE_SECRET_KEY: 'sk_test_fake_0123456789',
+  STRIPE_WEBHOOK_SECRET: 'whsec_test_0123456789abcdef0123456789abcdef',
+};
+
+// stripe's published .js files name source maps it does not ship: strip the comments so Vite
+// does not print ~200 warnings about them (other warnings still show).
+const stripeSourceMaps: Plugin = {
+  name: 'strip-stripe-source-map-comments',
+  enforce: 'pre',
+  async load(id) {
+    const path = id.split('?')[0]!;
+    if (!/[\\/]node_modules[\\/]stripe[\\/].*\.js$/.test(path)) return null;
+    const code = await this.fs.readFile(path, { encoding: 'utf8' });
+    return code.replace(/^\/\/# sourceMappingURL=.*$/gm, '');
+  },
 };
 
 export default defineConfig(async () => ({
   plugins: [
+    stripeSourceMaps,
     cloudflareTest({
       main: './src/index.ts',
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
         bindings: {
           ...TEST_SECRETS,
+          STRIPE_API_BASE: `http://${FAKE_STRIPE_HOST}`,
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           TEST_SEED: await readD1Migrations('./seed'),
         },
+        // Every outbound fetch goes to the fake Stripe API: tests never reach the network.
+        outboundService: fakeStripeApi,
       },
     }),
   ],

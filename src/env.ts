@@ -11,6 +11,16 @@ export interface Env {
   /** Bearer token of operators: catalog, manual grants, audit. */
   ADMIN_TOKEN?: string;
   UPGRADE_URL?: string;
+  /** Stripe secret key (sk_test_… / sk_live_…); without it purchases answer 503. */
+  STRIPE_SECRET_KEY?: string;
+  /** Signing secret of the webhook endpoint (whsec_…); without it the webhook answers 503. */
+  STRIPE_WEBHOOK_SECRET?: string;
+  /** Where the Stripe client sends API calls (default https://api.stripe.com); tests point it at a fake. */
+  STRIPE_API_BASE?: string;
+  /** Where Checkout sends the buyer after paying; may hold {CHECKOUT_SESSION_ID}. */
+  CHECKOUT_SUCCESS_URL?: string;
+  /** Where Checkout sends the buyer who goes back without paying. */
+  CHECKOUT_CANCEL_URL?: string;
 }
 
 type ServiceEnv = Env;

@@ -4,6 +4,7 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   malformed_json: 400,
   idempotency_key_required: 400,
+  invalid_signature: 400,
   unauthorized: 401,
   insufficient_tokens: 402,
   forbidden: 403,
@@ -25,6 +26,7 @@ export const ERROR_STATUS = {
   promo_code_not_yet_valid: 422,
   rate_limited: 429,
   internal_error: 500,
+  payment_provider_error: 502,
   payment_unavailable: 503,
 } as const;
 
@@ -34,6 +36,7 @@ const ERROR_TITLE: Record<ErrorCode, string> = {
   invalid_request: 'Invalid request',
   malformed_json: 'Malformed JSON',
   idempotency_key_required: 'Idempotency-Key required',
+  invalid_signature: 'Invalid signature',
   unauthorized: 'Unauthorized',
   insufficient_tokens: 'Insufficient tokens',
   forbidden: 'Forbidden',
@@ -55,6 +58,7 @@ const ERROR_TITLE: Record<ErrorCode, string> = {
   promo_code_not_yet_valid: 'Promo code not yet valid',
   rate_limited: 'Too many requests',
   internal_error: 'Internal error',
+  payment_provider_error: 'Payment provider error',
   payment_unavailable: 'Payments unavailable',
 };
 

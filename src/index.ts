@@ -6,6 +6,7 @@ import { registerAdminPlanRoutes } from './routes/adminPlans';
 import { registerAdminCatalogRoutes } from './routes/adminCatalog';
 import { registerAdminPromoRoutes } from './routes/adminPromo';
 import { registerPromoRoutes } from './routes/promo';
+import { registerPurchaseRoutes } from './routes/purchase';
 import { registerServiceRoutes } from './routes/service';
 import { registerTokenRoutes } from './routes/tokens';
 
@@ -16,6 +17,7 @@ router.get('/health', () => ({ status: 'ok' }));
 router.get('/api/v1/health', () => ({ status: 'ok' }));
 registerTokenRoutes(router);
 registerPromoRoutes(router);
+registerPurchaseRoutes(router);
 registerServiceRoutes(router);
 registerAdminRoutes(router);
 registerAdminPlanRoutes(router);

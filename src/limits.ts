@@ -56,3 +56,12 @@ export const PLAN_REQUESTS_PER_DAY_MAX = 1_000_000;
 /** Rows per page of an admin catalog list. */
 export const ADMIN_LIST_PAGE_SIZE_MAX = 100;
 export const ADMIN_LIST_PAGE_SIZE_DEFAULT = 50;
+
+/** Largest Stripe webhook body read; Stripe's events are far smaller, but larger than API bodies. */
+export const STRIPE_WEBHOOK_BODY_BYTES_MAX = 256 * 1024;
+/** How old a Stripe-Signature timestamp may be before the event is refused as a replay. */
+export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
+/** How long one call to Stripe's API may take before the purchase answers 502. */
+export const STRIPE_API_TIMEOUT_MS = 10_000;
+/** Retries of a failed Stripe API call (Stripe's idempotency keys make them safe). */
+export const STRIPE_API_RETRIES_MAX = 1;
