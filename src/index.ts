@@ -8,6 +8,7 @@ import { registerAdminPromoRoutes } from './routes/adminPromo';
 import { registerPromoRoutes } from './routes/promo';
 import { registerPurchaseRoutes } from './routes/purchase';
 import { registerServiceRoutes } from './routes/service';
+import { registerStripeWebhookRoutes } from './routes/stripeWebhook';
 import { registerTokenRoutes } from './routes/tokens';
 
 export { UserAccount } from './account/UserAccount';
@@ -18,6 +19,7 @@ router.get('/api/v1/health', () => ({ status: 'ok' }));
 registerTokenRoutes(router);
 registerPromoRoutes(router);
 registerPurchaseRoutes(router);
+registerStripeWebhookRoutes(router);
 registerServiceRoutes(router);
 registerAdminRoutes(router);
 registerAdminPlanRoutes(router);

@@ -11,6 +11,9 @@ import { creditPromo, type PromoCreditOutcome, type PromoCreditRequest } from '.
 import { PromoAttemptStore } from './promoAttempts';
 import { migrateAccountSchema } from './schema';
 import { AccountStore } from './store';
+import { applyStripeEvent } from './stripeEvents';
+import { StripeStore } from './stripeStore';
+import type { StripeCommand, StripeEventOutcome } from './stripeTypes';
 import type {
   AccountSnapshot,
   AuditReport,
@@ -38,6 +41,7 @@ export class UserAccount extends DurableObject<Env> {
   clock: () => number = () => Date.now();
   private readonly store: AccountStore;
   private readonly promoAttempts: PromoAttemptStore;
+  private readonly stripe: StripeStore;
   /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ before the account exists. */
   private deadline: number | undefined;
   /** The alarm time last set, so the hot path never writes it again. */
@@ -47,6 +51,7 @@ export class UserAccount extends DurableObject<Env> {
     super(ctx, env);
     this.store = new AccountStore(ctx.storage.sql);
     this.promoAttempts = new PromoAttemptStore(ctx.storage.sql);
+    this.stripe = new StripeStore(ctx.storage.sql);
     migrateAccountSchema(ctx.storage.sql, ctx.storage);
   }
 
@@ -91,6 +96,18 @@ export class UserAccount extends DurableObject<Env> {
     const outcome = this.ctx.storage.transactionSync(() => creditPromo(this.store, this.promoAttempts, req, now, () => this.snapshot(now)));
     if (outcome.ok && !outcome.replayed) await this.deadlinesChanged();
     return outcome;
+  }
+
+  /**
+   * Apply one verified Stripe event exactly once (see stripeEvents.ts): a package credit, a refund,
+   * or a subscription's effect on the plan. A repeat of the same event id changes nothing.
+   */
+  async applyStripeEvent(cmd: StripeCommand): Promise<StripeEventOutcome & { snapshot: AccountSnapshot }> {
+    const { now, catalog } = await this.ready();
+    const snapshot = () => this.snapshot(now);
+    const outcome = this.ctx.storage.transactionSync(() => applyStripeEvent(this.store, this.stripe, catalog, cmd, now, snapshot));
+    await this.deadlinesChanged();
+    return { ...outcome, snapshot: snapshot() };
   }
 
   /** Ledger rows, newest first, at most TRANSACTIONS_PAGE_SIZE_MAX per page. */

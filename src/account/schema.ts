@@ -61,6 +61,44 @@ const STEPS: string[] = [
     at          INTEGER NOT NULL
   );
   `,
+  // Stripe: each processed event once; each paid checkout credited once (natural key: the session);
+  // refunds by payment intent (a refund may arrive before its purchase); each subscription's state.
+  `
+  CREATE TABLE stripe_events (
+    event_id    TEXT PRIMARY KEY,
+    type        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    applied_at  INTEGER NOT NULL,
+    result      TEXT NOT NULL
+  );
+  CREATE TABLE stripe_purchases (
+    session_id         TEXT PRIMARY KEY,
+    payment_intent_id  TEXT UNIQUE,
+    package_id         TEXT NOT NULL,
+    grant_id           INTEGER NOT NULL REFERENCES grants (id),
+    tokens             INTEGER NOT NULL CHECK (tokens > 0),
+    amount_paise       INTEGER NOT NULL CHECK (amount_paise >= 0),
+    credited_at        INTEGER NOT NULL
+  );
+  CREATE TABLE stripe_refunds (
+    payment_intent_id    TEXT PRIMARY KEY,
+    charge_id            TEXT NOT NULL,
+    charge_amount_paise  INTEGER NOT NULL CHECK (charge_amount_paise > 0),
+    refunded_paise       INTEGER NOT NULL CHECK (refunded_paise >= 0 AND refunded_paise <= charge_amount_paise),
+    tokens_taken         INTEGER NOT NULL DEFAULT 0 CHECK (tokens_taken >= 0),
+    updated_at           INTEGER NOT NULL
+  );
+  CREATE TABLE stripe_subscriptions (
+    subscription_id  TEXT PRIMARY KEY,
+    plan_id          TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    paid_from        INTEGER,
+    paid_through     INTEGER,
+    last_event_at    INTEGER NOT NULL,
+    ended_at         INTEGER,
+    updated_at       INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrateAccountSchema(sql: SqlStorage, storage: DurableObjectStorage): void {

@@ -4,9 +4,7 @@ import { BODY_BYTES_MAX } from '../limits';
 
 /** The body as JSON, read no further than BODY_BYTES_MAX bytes. */
 export async function readJson(request: Request): Promise<unknown> {
-  const declared = Number(request.headers.get('Content-Length') ?? '0');
-  if (declared > BODY_BYTES_MAX) throw tooLarge();
-  const text = await readLimited(request);
+  const text = await readText(request, BODY_BYTES_MAX);
   if (text.trim() === '') throw new ApiError('malformed_json', 'The request body is empty; send a JSON object.');
   try {
     return JSON.parse(text);
@@ -15,7 +13,10 @@ export async function readJson(request: Request): Promise<unknown> {
   }
 }
 
-async function readLimited(request: Request): Promise<string> {
+/** The raw body as text, read no further than `maxBytes` (413 beyond). */
+export async function readText(request: Request, maxBytes: number): Promise<string> {
+  const declared = Number(request.headers.get('Content-Length') ?? '0');
+  if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -24,9 +25,9 @@ async function readLimited(request: Request): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > BODY_BYTES_MAX) {
+    if (size > maxBytes) {
       await reader.cancel();
-      throw tooLarge();
+      throw tooLarge(maxBytes);
     }
     chunks.push(value);
   }
@@ -36,8 +37,8 @@ async function readLimited(request: Request): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-function tooLarge(): ApiError {
-  return new ApiError('payload_too_large', `The request body is over ${BODY_BYTES_MAX} bytes.`, { limit_bytes: BODY_BYTES_MAX });
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError('payload_too_large', `The request body is over ${maxBytes} bytes.`, { limit_bytes: maxBytes });
 }
 
 /** Validate with zod; a failure names every offending field. */
