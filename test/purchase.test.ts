@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
 import { FAKE_STRIPE_REFUSE_PREFIX } from './fakes/stripeApiKnobs';
 import { asUser, newUserId, userToken } from './helpers';
+import { deliverOk, stripeEvent, subscriptionObject, subscriptionSession } from './stripeHelpers';
 
 function purchase(userId: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return asUser(userId, '/api/v1/tokens/purchase', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -77,6 +78,19 @@ describe('POST /tokens/purchase (against a fake Stripe API)', () => {
     expect((await sentToStripe(first.session_id)).headers['idempotency-key']).toBe(`checkout:${user}:${key}`);
     const other = await (await purchase(user, { package_id: 'starter' })).json<any>();
     expect(other.session_id).not.toBe(first.session_id);
+  });
+
+  it('refuses a second subscription while one is live (409), but still sells packages', async () => {
+    const user = newUserId();
+    const sub = `sub_test_${crypto.randomUUID().slice(0, 8)}`;
+    await deliverOk(stripeEvent('checkout.session.completed', subscriptionSession(user, 'basic', sub)));
+    const again = await purchase(user, { plan_id: 'pro_monthly' });
+    expect(again.status).toBe(409);
+    expect(await again.json<any>()).toMatchObject({ code: 'conflict', subscription: { plan_id: 'basic', status: 'active' } });
+    expect((await purchase(user, { package_id: 'starter' })).status).toBe(201);
+
+    await deliverOk(stripeEvent('customer.subscription.deleted', subscriptionObject(user, sub, 'basic', 'canceled')));
+    expect((await purchase(user, { plan_id: 'pro_monthly' })).status).toBe(201);
   });
 
   it('answers 502 when Stripe refuses, and says nothing was charged', async () => {

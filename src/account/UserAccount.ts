@@ -13,7 +13,7 @@ import { migrateAccountSchema } from './schema';
 import { AccountStore } from './store';
 import { applyStripeEvent } from './stripeEvents';
 import { StripeStore } from './stripeStore';
-import type { StripeCommand, StripeEventOutcome } from './stripeTypes';
+import type { LiveSubscription, StripeCommand, StripeEventOutcome } from './stripeTypes';
 import type {
   AccountSnapshot,
   AuditReport,
@@ -108,6 +108,12 @@ export class UserAccount extends DurableObject<Env> {
     const outcome = this.ctx.storage.transactionSync(() => applyStripeEvent(this.store, this.stripe, catalog, cmd, now, snapshot));
     await this.deadlinesChanged();
     return { ...outcome, snapshot: snapshot() };
+  }
+
+  /** Stripe subscriptions that have not ended, newest first (a second one would bill twice). */
+  async liveSubscriptions(): Promise<LiveSubscription[]> {
+    await this.ready();
+    return this.stripe.liveSubscriptions().map(({ subscription_id, plan_id, status, paid_through }) => ({ subscription_id, plan_id, status, paid_through }));
   }
 
   /** Ledger rows, newest first, at most TRANSACTIONS_PAGE_SIZE_MAX per page. */

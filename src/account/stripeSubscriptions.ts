@@ -22,8 +22,8 @@ export interface SubscriptionContext {
 
 // Stripe statuses, grouped by what they mean for the plan.
 const PAYING = new Set(['active', 'trialing']);
-const NOT_PAYING = new Set(['unpaid', 'paused', 'incomplete_expired']);
-const ENDED = new Set(['canceled']);
+const NOT_PAYING = new Set(['unpaid', 'paused']);
+const ENDED = new Set(['canceled', 'incomplete_expired']);
 
 /** checkout.session.completed (paid) in subscription mode: the plan starts now. */
 export function startSubscription(c: SubscriptionContext, cmd: SubscriptionStarted): StripeEventOutcome {

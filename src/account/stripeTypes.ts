@@ -89,3 +89,12 @@ export interface StripeEventOutcome {
   planId?: string;
   pendingPlanId?: string | null;
 }
+
+/** A subscription that has not ended, as the purchase endpoint sees it. */
+export interface LiveSubscription {
+  subscription_id: string;
+  plan_id: string;
+  status: string;
+  /** Epoch ms; null until an invoice for it was recorded. */
+  paid_through: number | null;
+}

@@ -8,7 +8,7 @@ import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { authenticateUser } from '../http/auth';
 import { jsonBody } from '../http/body';
-import type { ApiRequest } from '../http/context';
+import { accountOf, type ApiRequest } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
 import { CATALOG_ID_CHARS_MAX } from '../limits';
 import { checkoutSessionParams, type CheckoutUrls, type Purchase } from '../stripe/checkout';
@@ -32,6 +32,7 @@ export function registerPurchaseRoutes(router: RouterType<ApiRequest, [Env, Exec
     const stripe = stripeClient(env);
     const body = await jsonBody(request, purchaseBodySchema);
     const purchase = resolvePurchase(await getCatalog(env.DB), body);
+    if (purchase.kind === 'plan') await refuseSecondSubscription(env, userId);
     const urls: CheckoutUrls = {
       successUrl: env.CHECKOUT_SUCCESS_URL || DEFAULT_SUCCESS_URL,
       cancelUrl: env.CHECKOUT_CANCEL_URL || DEFAULT_CANCEL_URL,
@@ -50,6 +51,14 @@ export function registerPurchaseRoutes(router: RouterType<ApiRequest, [Env, Exec
       throw new ApiError('payment_provider_error', 'Stripe could not open a checkout session; nothing was charged. Try again shortly.');
     }
     return json({ url: session.url, session_id: session.id, mode: session.mode }, { status: 201 });
+  });
+}
+
+async function refuseSecondSubscription(env: Env, userId: string): Promise<void> {
+  const [live] = await accountOf(env, userId).liveSubscriptions();
+  if (!live) return;
+  throw new ApiError('conflict', `You already have a subscription to '${live.plan_id}' (${live.status}); cancel it before subscribing again, so you are not billed twice.`, {
+    subscription: { plan_id: live.plan_id, status: live.status },
   });
 }
 
