@@ -65,3 +65,5 @@ export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
 export const STRIPE_API_TIMEOUT_MS = 10_000;
 /** Retries of a failed Stripe API call (Stripe's idempotency keys make them safe). */
 export const STRIPE_API_RETRIES_MAX = 1;
+/** Longest Stripe object id accepted from an event (Stripe's are far shorter). */
+export const STRIPE_ID_CHARS_MAX = 255;

@@ -78,6 +78,9 @@ describe('POST /tokens/purchase (against a fake Stripe API)', () => {
     expect((await sentToStripe(first.session_id)).headers['idempotency-key']).toBe(`checkout:${user}:${key}`);
     const other = await (await purchase(user, { package_id: 'starter' })).json<any>();
     expect(other.session_id).not.toBe(first.session_id);
+    const reused = await purchase(user, { package_id: 'pro' }, { 'Idempotency-Key': key });
+    expect(reused.status).toBe(409);
+    expect(await reused.json<any>()).toMatchObject({ code: 'idempotency_key_reused' });
   });
 
   it('refuses a second subscription while one is live (409), but still sells packages', async () => {

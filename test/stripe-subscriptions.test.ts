@@ -86,6 +86,12 @@ describe('Stripe subscriptions drive the plan', () => {
       stripeEvent('customer.subscription.updated', subscriptionObject(user, sub, 'pro_monthly', 'active', { pricePlanId: 'basic' }), { created: S('2027-01-17T00:00:00Z') }),
     );
     expect(down).toMatchObject({ result: 'plan_changed', plan_id: 'pro_monthly', pending_plan_id: 'basic' });
+    // A renewal paid meanwhile keeps the scheduled switch and writes no further plan change.
+    const changes = async () => (await stub.transactions({ limit: 100, type: 'plan_change' })).transactions.length;
+    const before = await changes();
+    const renewal = await deliverOk(stripeEvent('invoice.paid', paidInvoice(user, sub, 'basic', { start: T('2027-01-17T00:00:00Z'), end: T('2027-02-17T00:00:00Z') })));
+    expect(renewal).toMatchObject({ result: 'plan_renewed', plan_id: 'pro_monthly', pending_plan_id: 'basic' });
+    expect(await changes()).toBe(before);
     await setClock(stub, T('2027-02-01T00:00:00Z'));
     await runDurableObjectAlarm(stub);
     expect(await planOf(stub)).toEqual({ plan_id: 'basic', pending_plan_id: null, monthly_allowance: 50000 });
@@ -146,6 +152,15 @@ describe('Stripe subscriptions drive the plan', () => {
     await setClock(stub, T('2027-01-22T00:00:00Z'));
     const paid = await deliverOk(stripeEvent('invoice.paid', paidInvoice(user, sub, 'basic', { start: T('2027-01-15T10:00:00Z'), end: T('2027-02-15T10:00:00Z') }), { created: S('2027-01-22T00:00:00Z') }));
     expect(paid).toMatchObject({ result: 'plan_renewed', plan_id: 'basic', pending_plan_id: null });
+  });
+
+  it('waits for payment: a subscription created incomplete changes nothing until its checkout is paid', async () => {
+    const { user, stub, sub } = await subscriberAt('2027-01-15T10:00:00Z');
+    const created = await deliverOk(stripeEvent('customer.subscription.created', subscriptionObject(user, sub, 'basic', 'incomplete'), { created: S('2027-01-15T10:00:00Z') }));
+    expect(created).toMatchObject({ result: 'recorded', plan_id: 'free' });
+    const paid = await deliverOk(stripeEvent('checkout.session.completed', subscriptionSession(user, 'basic', sub), { created: S('2027-01-15T10:00:01Z') }));
+    expect(paid).toMatchObject({ result: 'plan_started', plan_id: 'basic' });
+    expect((await planOf(stub)).plan_id).toBe('basic');
   });
 
   it('changes nothing while a subscription is past due', async () => {

@@ -103,19 +103,20 @@ function newSubscription(id: string, planId: string, status: string, event: Stri
  */
 function reconcile(c: SubscriptionContext, sub: SubscriptionRow, event: StripeEventRef, when: 'now' | 'auto', previousPlanId?: string): boolean {
   const account = c.store.account()!;
-  const request = { reason: '', externalRef: `stripe:${event.id}` };
+  const externalRef = `stripe:${event.id}`;
   if (sub.ended_at === null && PAYING.has(sub.status)) {
-    if (account.plan_id === sub.plan_id && account.pending_plan_id === null) return false;
     const renewing = account.plan_id === sub.plan_id;
+    // Already on it, or already switching to it at the reset: nothing to write.
+    if ((renewing && account.pending_plan_id === null) || (!renewing && account.pending_plan_id === sub.plan_id && when === 'auto')) return false;
     const reason = renewing ? `Stripe subscription to ${sub.plan_id} paid again` : `Subscribed to ${sub.plan_id} through Stripe`;
-    return apply(c, { ...request, planId: sub.plan_id, when: renewing ? 'auto' : when, reason });
+    return apply(c, { planId: sub.plan_id, when: renewing ? 'auto' : when, reason, externalRef });
   }
   if (sub.ended_at === null && !NOT_PAYING.has(sub.status)) return false;
   const gave = [sub.plan_id, previousPlanId].filter((p) => p !== undefined);
   const givesPlan = gave.includes(account.plan_id) || (account.pending_plan_id !== null && gave.includes(account.pending_plan_id));
   if (!givesPlan || account.pending_plan_id === DEFAULT_PLAN_ID) return false;
   const why = sub.ended_at === null ? `is ${sub.status}` : 'ended';
-  return apply(c, { ...request, planId: DEFAULT_PLAN_ID, when: 'next_reset', reason: `Stripe subscription ${why}: back to ${DEFAULT_PLAN_ID} at the next reset` });
+  return apply(c, { planId: DEFAULT_PLAN_ID, when: 'next_reset', reason: `Stripe subscription ${why}: back to ${DEFAULT_PLAN_ID} at the next reset`, externalRef });
 }
 
 function apply(c: SubscriptionContext, req: Parameters<typeof changePlan>[2]): boolean {

@@ -47,6 +47,9 @@ export function registerPurchaseRoutes(router: RouterType<ApiRequest, [Env, Exec
       );
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      if (error instanceof Stripe.errors.StripeIdempotencyError) {
+        throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different purchase.');
+      }
       console.error(JSON.stringify({ level: 'error', route: 'purchase', stripe_error: error.type, stripe_code: error.code, status: error.statusCode }));
       throw new ApiError('payment_provider_error', 'Stripe could not open a checkout session; nothing was charged. Try again shortly.');
     }

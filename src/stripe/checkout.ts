@@ -20,39 +20,36 @@ export const CHECKOUT_CURRENCY = 'inr';
  * subscription so every later subscription and invoice event names the user and the plan.
  */
 export function checkoutSessionParams(userId: string, purchase: Purchase, urls: CheckoutUrls): Stripe.Checkout.SessionCreateParams {
-  const { item } = purchase;
   const common = {
     client_reference_id: userId,
     success_url: urls.successUrl,
     cancel_url: urls.cancelUrl,
   };
   if (purchase.kind === 'package') {
-    const metadata = {
-      user_id: userId,
-      package_id: item.id,
-      tokens: String(purchase.item.tokens),
-      validity_months: String(purchase.item.validityMonths),
-    };
+    const pkg = purchase.item;
+    const metadata = { user_id: userId, package_id: pkg.id, tokens: String(pkg.tokens), validity_months: String(pkg.validityMonths) };
     return {
       ...common,
       mode: 'payment',
-      line_items: [{ quantity: 1, price_data: { currency: CHECKOUT_CURRENCY, unit_amount: item.pricePaise, product_data: { name: item.name } } }],
+      line_items: [{ quantity: 1, price_data: { currency: CHECKOUT_CURRENCY, unit_amount: pkg.pricePaise, product_data: { name: pkg.name } } }],
       metadata,
       // Charges carry the user too, so a refund (charge.refunded) reaches the right account.
       payment_intent_data: { metadata },
     };
   }
-  const metadata = { user_id: userId, plan_id: item.id };
+  const plan = purchase.item;
+  const metadata = { user_id: userId, plan_id: plan.id };
   return {
     ...common,
     mode: 'subscription',
     line_items: [
       {
         quantity: 1,
-        price_data: { currency: CHECKOUT_CURRENCY, unit_amount: item.pricePaise, recurring: { interval: 'month' }, product_data: { name: `${item.name} plan` } },
+        price_data: { currency: CHECKOUT_CURRENCY, unit_amount: plan.pricePaise, recurring: { interval: 'month' }, product_data: { name: `${plan.name} plan` } },
       },
     ],
     metadata,
+    // Subscription and invoice events then name the user and the plan too.
     subscription_data: { metadata },
   };
 }

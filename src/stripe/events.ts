@@ -6,11 +6,11 @@ import { z } from 'zod';
 import type { StripeCommand, StripeEventRef } from '../account/stripeTypes';
 import type { Catalog } from '../catalog/catalog';
 import { userIdSchema } from '../http/auth';
-import { GRANT_TOKENS_MAX } from '../limits';
+import { GRANT_TOKENS_MAX, PACKAGE_VALIDITY_MONTHS_MAX, STRIPE_ID_CHARS_MAX } from '../limits';
 
 export type Routed = { userId: string; command: StripeCommand } | { ignored: string };
 
-const id = z.string().min(1).max(255);
+const id = z.string().min(1).max(STRIPE_ID_CHARS_MAX);
 const idOrObject = z.union([id, z.object({ id })]).transform((v) => (typeof v === 'string' ? v : v.id));
 const metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {});
 const seconds = z.number().int().nonnegative();
@@ -30,7 +30,7 @@ const checkoutSessionSchema = z.object({
 const packageTermsSchema = z.object({
   package_id: z.string().min(1),
   tokens: z.coerce.number().int().min(1).max(GRANT_TOKENS_MAX),
-  validity_months: z.coerce.number().int().min(1).max(120),
+  validity_months: z.coerce.number().int().min(1).max(PACKAGE_VALIDITY_MONTHS_MAX),
 });
 
 const chargeSchema = z.object({

@@ -43,8 +43,15 @@ async function createSession(request: { method: string; headers: Headers; text()
   if (form.client_reference_id?.startsWith(FAKE_STRIPE_REFUSE_PREFIX)) {
     return json({ error: { type: 'invalid_request_error', message: 'Amount must convert to at least 50 cents.' } }, 400);
   }
+  // Like Stripe: the same key returns the first answer, or refuses different parameters.
   const replay = headers['idempotency-key'] && sessionByIdempotencyKey.get(headers['idempotency-key']);
-  if (replay) return json(sessions.get(replay)!.body);
+  if (replay) {
+    const first = sessions.get(replay)!;
+    if (JSON.stringify(first.request.form) !== JSON.stringify(form)) {
+      return json({ error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' } }, 400);
+    }
+    return json(first.body);
+  }
 
   const id = `cs_test_fake_${++sequence}_${Math.random().toString(36).slice(2, 10)}`;
   const body = {
