@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { UserAccount } from '../src/account/UserAccount';
-import { accountStub, newUserId } from './helpers';
+import { accountStub, asAdmin, newUserId } from './helpers';
 import { deliver, deliverOk, paidInvoice, stripeEvent, subscriptionObject, subscriptionSession } from './stripeHelpers';
 
 // Timelines start in 2027, after the real clock, so no alarm fires on its own. The object's clock
@@ -169,6 +169,17 @@ describe('Stripe subscriptions drive the plan', () => {
     const body = await deliverOk(stripeEvent('customer.subscription.updated', subscriptionObject(user, sub, 'basic', 'past_due'), { created: S('2027-02-15T11:00:00Z') }));
     expect(body).toMatchObject({ result: 'recorded', plan_id: 'basic', pending_plan_id: null });
     expect((await planOf(stub)).plan_id).toBe('basic');
+  });
+
+  it('changes nothing, and says so, when the subscription’s plan was retired before its checkout event arrived', async () => {
+    const planId = `retired-${crypto.randomUUID().slice(0, 8)}`;
+    const plan = { id: planId, name: 'Retired', tokens_per_month: 30000, rollover_cap_tokens: 0, price_paise: 19900, max_tokens_per_request: 8192, max_requests_per_day: 100 };
+    expect((await asAdmin('/api/v1/admin/plans', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(plan) })).status).toBe(201);
+    expect((await asAdmin(`/api/v1/admin/plans/${planId}`, { method: 'DELETE' })).status).toBe(200);
+    const { user, stub, sub } = await subscriberAt('2027-01-15T10:00:00Z');
+    const body = await deliverOk(stripeEvent('checkout.session.completed', subscriptionSession(user, planId, sub)));
+    expect(body).toMatchObject({ result: 'plan_unavailable', plan_id: 'free' });
+    expect((await planOf(stub)).plan_id).toBe('free');
   });
 
   const ignored: [string, (user: string) => ReturnType<typeof stripeEvent>, string][] = [

@@ -39,6 +39,7 @@ export function startSubscription(c: SubscriptionContext, cmd: SubscriptionStart
   };
   c.stripe.saveSubscription(sub);
   const changed = reconcile(c, sub, cmd.event, 'now');
+  if (changed === 'plan_unavailable') return outcome(c, changed);
   return outcome(c, changed ? 'plan_started' : 'recorded');
 }
 
@@ -63,8 +64,9 @@ export function recordInvoicePaid(c: SubscriptionContext, cmd: InvoicePaid): Str
     sub.last_event_at = Math.max(sub.last_event_at, cmd.event.createdAt);
   }
   c.stripe.saveSubscription(sub);
-  if (current) reconcile(c, sub, cmd.event, known ? 'auto' : 'now');
-  return outcome(c, current ? 'plan_renewed' : 'recorded');
+  if (!current) return outcome(c, 'recorded');
+  const changed = reconcile(c, sub, cmd.event, known ? 'auto' : 'now');
+  return outcome(c, changed === 'plan_unavailable' ? changed : 'plan_renewed');
 }
 
 /** customer.subscription.created / updated / deleted: status and plan as of the event. */
@@ -86,6 +88,7 @@ export function updateSubscription(c: SubscriptionContext, cmd: SubscriptionChan
   c.stripe.saveSubscription(sub);
   // The plan the account had from this subscription before the event (a plan switch moves it).
   const changed = reconcile(c, sub, cmd.event, known ? 'auto' : 'now', known?.plan_id);
+  if (changed === 'plan_unavailable') return outcome(c, changed);
   if (!changed) return outcome(c, 'recorded');
   return outcome(c, ended || NOT_PAYING.has(sub.status) ? 'plan_ending' : 'plan_changed');
 }
@@ -99,9 +102,9 @@ function newSubscription(id: string, planId: string, status: string, event: Stri
  * (`when` decides how an unexpected downgrade applies); one that stopped paying or ended sends the
  * account back to the free plan at the next reset, but only if it is the one that gave the plan.
  * Past-due and incomplete subscriptions change nothing while Stripe retries. Returns whether the
- * plan changed.
+ * plan changed, or 'plan_unavailable' when the subscription's plan has been retired meanwhile.
  */
-function reconcile(c: SubscriptionContext, sub: SubscriptionRow, event: StripeEventRef, when: 'now' | 'auto', previousPlanId?: string): boolean {
+function reconcile(c: SubscriptionContext, sub: SubscriptionRow, event: StripeEventRef, when: 'now' | 'auto', previousPlanId?: string): boolean | 'plan_unavailable' {
   const account = c.store.account()!;
   const externalRef = `stripe:${event.id}`;
   if (sub.ended_at === null && PAYING.has(sub.status)) {
@@ -119,10 +122,13 @@ function reconcile(c: SubscriptionContext, sub: SubscriptionRow, event: StripeEv
   return apply(c, { planId: DEFAULT_PLAN_ID, when: 'next_reset', reason: `Stripe subscription ${why}: back to ${DEFAULT_PLAN_ID} at the next reset`, externalRef });
 }
 
-function apply(c: SubscriptionContext, req: Parameters<typeof changePlan>[2]): boolean {
+/** Whether the plan changed; a plan retired from the catalog takes no one new (see planChange.ts). */
+function apply(c: SubscriptionContext, req: Parameters<typeof changePlan>[2]): boolean | 'plan_unavailable' {
   const result = changePlan(c.store, c.catalog, req, c.now, c.snapshot);
-  if (!result.ok) throw new Error(`stripe: plan change to '${req.planId}' failed: ${result.error}`);
-  return result.effective !== 'unchanged';
+  if (result.ok) return result.effective !== 'unchanged';
+  if (result.error === 'unknown_plan') return 'plan_unavailable';
+  // The key is this event's own id, checked unseen just before: a reuse is a bug.
+  throw new Error(`stripe: plan change to '${req.planId}' failed: ${result.error}`);
 }
 
 function outcome(c: SubscriptionContext, result: StripeEventOutcome['result']): StripeEventOutcome {

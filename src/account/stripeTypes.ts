@@ -79,7 +79,9 @@ export type StripeEventResult =
   | 'plan_ending'
   | 'recorded'
   | 'stale_event'
-  | 'subscription_ended';
+  | 'subscription_ended'
+  /** The subscription's plan was retired from the catalog: nothing changed; an operator must act. */
+  | 'plan_unavailable';
 
 export interface StripeEventOutcome {
   result: StripeEventResult;

@@ -73,8 +73,9 @@ function resolvePurchase(catalog: Catalog, body: PurchaseBody): Purchase {
   }
   const planId = body.plan_id!;
   const item = catalog.plans.get(planId);
-  const sellable = [...catalog.plans.values()].filter((p) => p.pricePaise > 0).map((p) => p.id);
-  if (!item) throw unknown('plan_id', planId, sellable);
+  const sellable = [...catalog.plans.values()].filter((p) => p.active && p.pricePaise > 0).map((p) => p.id);
+  // Retired plans stay in the catalog for the users already on them, but are not sold.
+  if (!item || !item.active) throw unknown('plan_id', planId, sellable);
   if (item.pricePaise === 0) {
     throw new ApiError('invalid_request', `plan_id: '${planId}' is free and needs no purchase; paid plans: ${sellable.join(', ')}.`, {
       issues: [{ field: 'plan_id', message: 'free plan' }],

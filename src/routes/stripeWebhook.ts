@@ -21,6 +21,9 @@ export function registerStripeWebhookRoutes(router: RouterType<ApiRequest, [Env,
       }
       const { snapshot, ...outcome } = await accountOf(env, routed.userId).applyStripeEvent(routed.command);
       request.snapshot = snapshot;
+      if (outcome.result === 'plan_unavailable') {
+        console.warn(JSON.stringify({ level: 'warn', route: 'stripe_webhook', event_id: event.id, type: event.type, result: outcome.result, user_id: routed.userId }));
+      }
       return json({
         received: true,
         result: outcome.result,
