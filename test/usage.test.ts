@@ -94,6 +94,14 @@ describe('POST /service/users/:userId/usage', () => {
     expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 7500, total_requests: 1 });
   });
 
+  it('keeps usage keys apart from the keys of credits', async () => {
+    const user = newUserId();
+    expect((await postUsage(user, srs, 'credit:admin:k1')).status).toBe(200);
+    expect((await grantTokens(user, { tokens: 100, reason: 'goodwill' }, 'k1')).status).toBe(201);
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 7600 });
+    expect((await auditOf(user)).ok).toBe(true);
+  });
+
   it('requires an Idempotency-Key', async () => {
     const response = await postUsage(newUserId(), srs, null);
     expect(response.status).toBe(400);

@@ -3,12 +3,14 @@ import { getCatalog, planFor, type Catalog } from '../catalog/catalog';
 import type { Env } from '../env';
 import { dayOf } from '../ledger/period';
 import { TRANSACTIONS_PAGE_SIZE_MAX } from '../limits';
+import { analyticsView, type AnalyticsView } from './analytics';
 import { auditAccount } from './audit';
 import { creditGrant } from './credit';
 import { catchUp, nextDeadline, openAccount } from './cycle';
 import { changePlan, planState } from './planChange';
 import { creditPromo, type PromoCreditOutcome, type PromoCreditRequest } from './promo';
 import { PromoAttemptStore } from './promoAttempts';
+import { UsageRollup } from './rollup';
 import { migrateAccountSchema } from './schema';
 import { AccountStore } from './store';
 import { applyStripeEvent } from './stripeEvents';
@@ -40,6 +42,7 @@ export class UserAccount extends DurableObject<Env> {
   /** The object's only clock. Tests replace it to move time. */
   clock: () => number = () => Date.now();
   private readonly store: AccountStore;
+  private readonly rollup: UsageRollup;
   private readonly promoAttempts: PromoAttemptStore;
   private readonly stripe: StripeStore;
   /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ before the account exists. */
@@ -50,6 +53,7 @@ export class UserAccount extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new AccountStore(ctx.storage.sql);
+    this.rollup = new UsageRollup(ctx.storage.sql);
     this.promoAttempts = new PromoAttemptStore(ctx.storage.sql);
     this.stripe = new StripeStore(ctx.storage.sql);
     migrateAccountSchema(ctx.storage.sql, ctx.storage);
@@ -69,7 +73,7 @@ export class UserAccount extends DurableObject<Env> {
   async recordUsage(req: UsageRequest): Promise<UsageOutcome> {
     const { now, catalog } = await this.ready();
     const plan = planFor(catalog, this.store.account()!.plan_id);
-    return this.ctx.storage.transactionSync(() => recordUsage(this.store, req, plan, now, () => this.snapshot(now)));
+    return this.ctx.storage.transactionSync(() => recordUsage(this.store, this.rollup, req, plan, now, () => this.snapshot(now)));
   }
 
   /** Add a grant. Idempotent by `externalRef` (unique per account) when one is given. */
@@ -130,10 +134,16 @@ export class UserAccount extends DurableObject<Env> {
     };
   }
 
+  /** Usage by agent and model, cost, the daily trend and days left at the current burn rate. */
+  async analytics(): Promise<{ analytics: AnalyticsView; snapshot: AccountSnapshot }> {
+    const { now } = await this.ready();
+    return { analytics: analyticsView(this.store, this.rollup, now), snapshot: this.snapshot(now) };
+  }
+
   /** Recompute the balance from grants and from the log; both must agree. */
   async audit(): Promise<AuditReport> {
     const { now } = await this.ready();
-    return { ...auditAccount(this.store), snapshot: this.snapshot(now) };
+    return { ...auditAccount(this.store, this.rollup), snapshot: this.snapshot(now) };
   }
 
   /** Resets and expiries run here on time; a request that arrives first applies them itself (ready). */

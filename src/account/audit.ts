@@ -1,5 +1,6 @@
 // Recompute the balance two independent ways and check the log explains every grant.
 import type { Allocation } from '../ledger/grant';
+import type { UsageRollup } from './rollup';
 import type { AccountStore } from './store';
 
 export interface AuditFindings {
@@ -17,9 +18,9 @@ const PROBLEMS_REPORTED_MAX = 50;
  * Invariants: Σ live grant.remaining = Σ transaction.tokens; each grant's remaining is the sum
  * of its movements in the log and its `spent` the sum of its usage; each row's tokens is the sum
  * of its movements and its running balance chains from the row before; closed grants are empty;
- * the day counters count exactly the usage rows.
+ * the day counters and the usage rollup count exactly the usage rows.
  */
-export function auditAccount(store: AccountStore): AuditFindings {
+export function auditAccount(store: AccountStore, rollup: UsageRollup): AuditFindings {
   const problems: string[] = [];
   const report = (problem: string) => {
     if (problems.length < PROBLEMS_REPORTED_MAX) problems.push(problem);
@@ -30,6 +31,7 @@ export function auditAccount(store: AccountStore): AuditFindings {
   let transactions = 0;
   let usageRequests = 0;
   let usageTokens = 0;
+  let usageCostUsdMicros = 0;
 
   for (const tx of store.allTransactions()) {
     transactions++;
@@ -47,6 +49,7 @@ export function auditAccount(store: AccountStore): AuditFindings {
     if (tx.type === 'usage') {
       usageRequests++;
       usageTokens -= tx.tokens;
+      usageCostUsdMicros += tx.cost_usd_micros ?? 0;
     }
   }
 
@@ -65,6 +68,11 @@ export function auditAccount(store: AccountStore): AuditFindings {
   const counted = store.dailyTotals();
   if (counted.requests !== usageRequests) report(`day counters hold ${counted.requests} requests, the log ${usageRequests}`);
   if (counted.tokens !== usageTokens) report(`day counters hold ${counted.tokens} tokens, the log ${usageTokens}`);
+
+  const rolled = rollup.totals('0000-01-01', '9999-12-31');
+  if (rolled.requests !== usageRequests || rolled.tokens !== usageTokens || rolled.cost_usd_micros !== usageCostUsdMicros) {
+    report(`usage rollup holds ${rolled.requests} requests / ${rolled.tokens} tokens / ${rolled.cost_usd_micros} µUSD, the log ${usageRequests} / ${usageTokens} / ${usageCostUsdMicros}`);
+  }
 
   return {
     ok: problems.length === 0,

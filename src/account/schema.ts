@@ -99,6 +99,28 @@ const STEPS: string[] = [
     updated_at       INTEGER NOT NULL
   );
   `,
+  // Usage rolled up by day, agent and model, so analytics read a few rows per day rather than the
+  // whole log; existing usage is folded in. Usage idempotency keys get their own namespace ('u:'),
+  // apart from the keys of credits and plan changes.
+  `
+  CREATE TABLE usage_rollup (
+    day              TEXT NOT NULL,
+    agent            TEXT NOT NULL,
+    model            TEXT NOT NULL,
+    requests         INTEGER NOT NULL,
+    tokens           INTEGER NOT NULL,
+    input_tokens     INTEGER NOT NULL,
+    output_tokens    INTEGER NOT NULL,
+    cost_usd_micros  INTEGER NOT NULL,
+    cost_inr_paise   INTEGER NOT NULL,
+    PRIMARY KEY (day, agent, model)
+  ) WITHOUT ROWID;
+  INSERT INTO usage_rollup
+    SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch'), agent, model, COUNT(*), -SUM(tokens), SUM(input_tokens),
+           SUM(output_tokens), SUM(cost_usd_micros), SUM(cost_inr_paise)
+    FROM transactions WHERE type = 'usage' GROUP BY 1, 2, 3;
+  UPDATE transactions SET idem_key = 'u:' || idem_key WHERE type = 'usage' AND idem_key IS NOT NULL;
+  `,
 ];
 
 export function migrateAccountSchema(sql: SqlStorage, storage: DurableObjectStorage): void {

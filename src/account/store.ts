@@ -171,6 +171,11 @@ export class AccountStore {
       .one();
   }
 
+  /** Rows in the log: the sequence is append-only and never reused, so the last one counts them. */
+  transactionCount(): number {
+    return this.sql.exec<{ seq: number }>('SELECT seq FROM transactions ORDER BY seq DESC LIMIT 1').toArray()[0]?.seq ?? 0;
+  }
+
   transactionByIdemKey(key: string): TransactionRow | undefined {
     return this.sql.exec<TransactionRow & Record<string, SqlStorageValue>>('SELECT * FROM transactions WHERE idem_key = ?', key).toArray()[0];
   }

@@ -1,15 +1,27 @@
 // Recording one usage: idempotency check, plan limits, spend plan, grant updates, ledger row, day
-// counter. Runs inside the caller's transactionSync; nothing here awaits.
+// counter, rollup. Runs inside the caller's transactionSync; nothing here awaits.
 import type { Plan } from '../catalog/catalog';
 import { usageCost } from '../ledger/cost';
 import { dayOf, nextDayStart } from '../ledger/period';
 import { planSpend } from '../ledger/spendOrder';
+import type { UsageRollup } from './rollup';
 import type { AccountStore, TransactionRow } from './store';
 import type { AccountSnapshot, UsageOutcome, UsageRequest } from './types';
 import { toGrant, transactionView } from './views';
 
-export function recordUsage(store: AccountStore, req: UsageRequest, plan: Plan, now: number, snapshot: () => AccountSnapshot): UsageOutcome {
-  const prior = store.transactionByIdemKey(req.idempotencyKey);
+// Usage keys are the client's; this prefix keeps them apart from the keys of credits and plan changes.
+const USAGE_KEY_PREFIX = 'u:';
+
+export function recordUsage(
+  store: AccountStore,
+  rollup: UsageRollup,
+  req: UsageRequest,
+  plan: Plan,
+  now: number,
+  snapshot: () => AccountSnapshot,
+): UsageOutcome {
+  const idemKey = USAGE_KEY_PREFIX + req.idempotencyKey;
+  const prior = store.transactionByIdemKey(idemKey);
   if (prior) {
     if (!isSameUsage(prior, req)) return { ok: false, error: 'idempotency_key_reused', snapshot: snapshot() };
     return { ok: true, replayed: true, transaction: transactionView(prior), snapshot: snapshot() };
@@ -44,9 +56,10 @@ export function recordUsage(store: AccountStore, req: UsageRequest, plan: Plan, 
     cost_inr_paise: cost.costInrPaise,
     description: req.description ?? null,
     allocations: spend.allocations,
-    idem_key: req.idempotencyKey,
+    idem_key: idemKey,
   });
   store.countRequest(day, tokens, now);
+  rollup.add(day, req.agent, req.model, req.inputTokens, req.outputTokens, cost);
   return { ok: true, replayed: false, transaction: transactionView(row), snapshot: snapshot() };
 }
 

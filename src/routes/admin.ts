@@ -45,6 +45,14 @@ export function registerAdminRoutes(router: RouterType<ApiRequest, [Env, Executi
     );
   });
 
+  router.get('/api/v1/admin/users/:userId/analytics', async (request, env) => {
+    await requireBearer(request, env.ADMIN_TOKEN, 'admin');
+    const userId = userIdParam(request);
+    const { analytics, snapshot } = await accountOf(env, userId).analytics();
+    request.snapshot = snapshot;
+    return { user_id: userId, ...analytics };
+  });
+
   router.get('/api/v1/admin/users/:userId/audit', async (request, env) => {
     await requireBearer(request, env.ADMIN_TOKEN, 'admin');
     const userId = userIdParam(request);

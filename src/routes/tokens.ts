@@ -31,6 +31,13 @@ export function registerTokenRoutes(router: RouterType<ApiRequest, [Env, Executi
     return balance;
   });
 
+  router.get('/api/v1/tokens/analytics', async (request, env) => {
+    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const { analytics, snapshot } = await accountOf(env, userId).analytics();
+    request.snapshot = snapshot;
+    return analytics;
+  });
+
   router.get('/api/v1/tokens/plan', async (request, env) => {
     const userId = await authenticateUser(request, env.JWT_SECRET);
     const { plan, snapshot } = await accountOf(env, userId).balance();
