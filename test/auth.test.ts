@@ -5,6 +5,7 @@ import { call, newUserId, userToken } from './helpers';
 
 const user = newUserId();
 const userRoutes = [
+  ['GET', '/api/v1/me'],
   ['GET', '/api/v1/tokens/balance'],
   ['GET', '/api/v1/tokens/transactions'],
 ] as const;
