@@ -1,0 +1,31 @@
+// One HTTP load run with autocannon, summarised as the figures the report compares.
+import autocannon from 'autocannon';
+
+/** Requests in flight: enough to keep both cores busy, few enough that latency means something. */
+export const CONNECTIONS = 50;
+
+/**
+ * Drive `path` for `duration` seconds (or `amount` requests). `setupRequest(request)` may rewrite
+ * each request before it is sent (a unique Idempotency-Key, another user's path).
+ */
+export async function load({ url, method = 'GET', path, headers = {}, body, setupRequest, duration, amount, connections = CONNECTIONS }) {
+  const result = await autocannon({
+    url,
+    connections,
+    ...(amount === undefined ? { duration } : { amount }),
+    timeout: 30,
+    // autocannon calls setupRequest whenever the key is present, so leave it out when unset.
+    requests: [{ method, path, headers, body, ...(setupRequest && { setupRequest }) }],
+  });
+  const completed = result['2xx'] + result.non2xx;
+  return {
+    requests: completed,
+    seconds: result.duration,
+    requestsPerSecond: Math.round(completed / result.duration),
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+  };
+}

@@ -1,0 +1,54 @@
+// What the machine was and how busy it was: the figures are only comparable within one run,
+// and only as far as other processes left the cores alone.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+export function machineInfo() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverage1mAtStart: os.loadavg()[0],
+  };
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function busyTicksAll() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return user + nice + system + irq + softirq + steal;
+}
+
+function busyTicksOf(pid) {
+  try {
+    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return Number(rest[11]) + Number(rest[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Start counting CPU time; `stop()` returns cores used by the benchmark's own processes
+ * (`pids()`: Node with autocannon, workerd) and by everything else on the machine.
+ */
+export function cpuMonitor(pids) {
+  const startedAt = performance.now();
+  const allStart = busyTicksAll();
+  const ownStart = pids().map(busyTicksOf);
+  return {
+    stop() {
+      const seconds = (performance.now() - startedAt) / 1000;
+      const all = (busyTicksAll() - allStart) / TICKS_PER_SECOND;
+      const own = pids().reduce((sum, pid, i) => sum + busyTicksOf(pid) - (ownStart[i] ?? 0), 0) / TICKS_PER_SECOND;
+      return { ownCores: round(own / seconds), otherCores: round(Math.max(0, all - own) / seconds) };
+    },
+  };
+}
+
+function round(x) {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,153 @@
+// Bench-only Worker, bundled apart from the service: a UserAccount subclass whose extra methods
+// run many operations inside ONE call, so bench/run.mjs can time them from Node. (Inside workerd
+// the clock only advances on I/O, so the object cannot time its own synchronous work.)
+import { UserAccount } from '../src/account/UserAccount';
+import type { UsageRequest } from '../src/account/types';
+import { getCatalog } from '../src/catalog/catalog';
+
+interface BenchEnv {
+  DB: D1Database;
+  BENCH_ACCOUNT: DurableObjectNamespace<BenchAccount>;
+  /** The service's own objects (script `api`), for filling one user's log through real RPC. */
+  USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
+}
+
+const FILL_IN_FLIGHT = 100;
+const FAR_FUTURE_MS = Date.UTC(2100, 0, 1);
+
+export class BenchAccount extends UserAccount {
+  /** Open the account and add bonus grants until `liveGrants` grants are live (the monthly one counts). */
+  async seedGrants(liveGrants: number, tokensEach: number): Promise<number> {
+    await this.balance(); // opens the account: its monthly grant is the first live one
+    for (let i = this.liveGrantCount(); i < liveGrants; i++) {
+      const outcome = await this.credit({
+        source: 'bonus',
+        transactionType: 'bonus',
+        tokens: tokensEach,
+        description: 'bench grant',
+        expiresAt: FAR_FUTURE_MS + i * 86_400_000,
+        externalRef: `bench-grant-${i}`,
+      });
+      if (!outcome.ok) throw new Error('bench: grant refused');
+    }
+    return this.liveGrantCount();
+  }
+
+  /** `count` deductions through the production RPC method, one transactionSync each, UUID keys like real clients'. */
+  async deduct(count: number): Promise<number> {
+    const usage = await usageTemplate(this.env.DB);
+    for (let i = 0; i < count; i++) {
+      const outcome = await this.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() });
+      if (!outcome.ok || outcome.replayed) throw new Error(`bench: deduction ${i} was not applied`);
+    }
+    return count;
+  }
+
+  /** `count` reads of the balance or of the log's first page, for the history-length check. */
+  async reads(count: number, what: 'balance' | 'transactions'): Promise<number> {
+    for (let i = 0; i < count; i++) {
+      if (what === 'balance') await this.balance();
+      else await this.transactions({ limit: 20 });
+    }
+    return count;
+  }
+
+  stats(): { databaseSizeBytes: number; transactionRows: number; liveGrants: number } {
+    const sql = this.ctx.storage.sql;
+    const transactionRows = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM transactions').one().n;
+    return { databaseSizeBytes: sql.databaseSize, transactionRows, liveGrants: this.liveGrantCount() };
+  }
+
+  /**
+   * EXPLAIN QUERY PLAN of every statement the read paths and one deduction run, captured by
+   * wrapping `sql.exec` for the duration of the calls.
+   */
+  async queryPlans(): Promise<{ call: string; sql: string; plan: string[] }[]> {
+    const sql = this.ctx.storage.sql;
+    const exec = sql.exec;
+    const seen: { call: string; sql: string; args: SqlStorageValue[] }[] = [];
+    let current = '';
+    sql.exec = ((query: string, ...args: SqlStorageValue[]) => {
+      seen.push({ call: current, sql: query, args });
+      return exec.call(sql, query, ...args);
+    }) as typeof sql.exec;
+    try {
+      const usage = await usageTemplate(this.env.DB);
+      const calls: [string, () => Promise<unknown>][] = [
+        ['balance', () => this.balance()],
+        ['transactions', () => this.transactions({ limit: 20 })],
+        ['transactions?cursor', () => this.transactions({ limit: 20, beforeSeq: 50_000 })],
+        ['transactions?type=usage', () => this.transactions({ limit: 20, type: 'usage' })],
+        ['transactions?agent=code', () => this.transactions({ limit: 20, agent: 'code' })],
+        ['transactions?since', () => this.transactions({ limit: 20, since: Date.now() - 86_400_000 })],
+        ['recordUsage', () => this.recordUsage({ ...usage, idempotencyKey: `plan-${crypto.randomUUID()}` })],
+      ];
+      for (const [name, run] of calls) {
+        current = name;
+        await run();
+      }
+    } finally {
+      sql.exec = exec;
+    }
+    const unique = new Map<string, (typeof seen)[number]>();
+    for (const s of seen) if (!/^\s*(INSERT|UPDATE|CREATE|SAVEPOINT|RELEASE)/i.test(s.sql)) unique.set(`${s.call}|${s.sql}`, s);
+    return [...unique.values()].map((s) => ({
+      call: s.call,
+      sql: s.sql.replace(/\s+/g, ' ').trim(),
+      plan: exec
+        .call(sql, `EXPLAIN QUERY PLAN ${s.sql}`, ...s.args)
+        .toArray()
+        .map((row) => String(row.detail)),
+    }));
+  }
+
+  private liveGrantCount(): number {
+    return this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM grants WHERE closed_at IS NULL').one().n;
+  }
+}
+
+/** The deduction every benchmark charges: 1,200 + 1,300 tokens of the `code` agent on sonnet. */
+async function usageTemplate(db: D1Database): Promise<Omit<UsageRequest, 'idempotencyKey'>> {
+  const catalog = await getCatalog(db);
+  const model = catalog.models.get('sonnet');
+  if (!model) throw new Error('bench: model sonnet missing from the catalog');
+  return { agent: 'code', model: model.id, inputTokens: 1200, outputTokens: 1300, price: model, usdInrPaise: catalog.usdInrPaise };
+}
+
+type Command = { op: string; name?: string; [key: string]: unknown };
+
+/** POST / with a JSON command; one object per `name`. Reached only through Miniflare from Node. */
+export default {
+  async fetch(request, env) {
+    const command = (await request.json()) as Command;
+    const bench = () => env.BENCH_ACCOUNT.get(env.BENCH_ACCOUNT.idFromName(String(command.name)));
+    switch (command.op) {
+      case 'seedGrants':
+        return Response.json(await bench().seedGrants(Number(command.liveGrants), Number(command.tokensEach)));
+      case 'deduct':
+        return Response.json(await bench().deduct(Number(command.count)));
+      case 'reads':
+        return Response.json(await bench().reads(Number(command.count), command.what === 'balance' ? 'balance' : 'transactions'));
+      case 'stats':
+        return Response.json(await bench().stats());
+      case 'queryPlans':
+        return Response.json(await bench().queryPlans());
+      case 'fillUser': {
+        // Real deductions on a service object through its RPC, FILL_IN_FLIGHT at a time (the
+        // object still applies them one by one), so the HTTP reads can be timed on a long log.
+        const account = env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(String(command.name)));
+        const usage = await usageTemplate(env.DB);
+        const count = Number(command.count);
+        for (let start = 0; start < count; start += FILL_IN_FLIGHT) {
+          const batch = Array.from({ length: Math.min(FILL_IN_FLIGHT, count - start) }, () =>
+            account.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() }),
+          );
+          for (const outcome of await Promise.all(batch)) if (!outcome.ok) throw new Error('bench: a fill deduction was refused');
+        }
+        return Response.json(count);
+      }
+      default:
+        return new Response(`unknown op ${command.op}`, { status: 400 });
+    }
+  },
+} satisfies ExportedHandler<BenchEnv>;
