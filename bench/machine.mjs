@@ -31,20 +31,28 @@ function busyTicksOf(pid) {
   }
 }
 
+const sum = (pids) => pids.reduce((total, pid) => total + busyTicksOf(pid), 0);
+
 /**
- * Start counting CPU time; `stop()` returns cores used by the benchmark's own processes
- * (`pids()`: Node with autocannon, workerd) and by everything else on the machine.
+ * Start counting CPU time; `stop()` returns the cores used by the runtime (`runtimePids`), by this
+ * Node process (autocannon, the load generator) and by everything else on the machine.
  */
-export function cpuMonitor(pids) {
+export function cpuMonitor(runtimePids) {
   const startedAt = performance.now();
-  const allStart = busyTicksAll();
-  const ownStart = pids().map(busyTicksOf);
+  const start = { all: busyTicksAll(), runtime: sum(runtimePids), node: busyTicksOf(process.pid) };
   return {
     stop() {
       const seconds = (performance.now() - startedAt) / 1000;
-      const all = (busyTicksAll() - allStart) / TICKS_PER_SECOND;
-      const own = pids().reduce((sum, pid, i) => sum + busyTicksOf(pid) - (ownStart[i] ?? 0), 0) / TICKS_PER_SECOND;
-      return { ownCores: round(own / seconds), otherCores: round(Math.max(0, all - own) / seconds) };
+      const all = (busyTicksAll() - start.all) / TICKS_PER_SECOND;
+      const runtime = (sum(runtimePids) - start.runtime) / TICKS_PER_SECOND;
+      const node = (busyTicksOf(process.pid) - start.node) / TICKS_PER_SECOND;
+      return {
+        seconds,
+        runtimeCpuSeconds: runtime,
+        runtimeCores: round(runtime / seconds),
+        loadGeneratorCores: round(node / seconds),
+        otherCores: round(Math.max(0, all - runtime - node) / seconds),
+      };
     },
   };
 }

@@ -8,8 +8,13 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const tmp = join(root, 'bench/.tmp');
+/** D1 and Durable Object files: in the worktree, removed at stop (Miniflare's own temp dir is removed asynchronously). */
+const state = join(tmp, 'state');
 const wranglerBin = join(root, 'node_modules/.bin/wrangler');
-export const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+// Miniflare's own scratch directory goes under TMPDIR and is removed only asynchronously after
+// dispose(), so point it inside bench/.tmp/state, which stop() removes.
+mkdirSync(join(state, 'os-tmp'), { recursive: true });
+const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', TMPDIR: join(state, 'os-tmp') };
 Object.assign(process.env, wranglerEnv);
 
 // Imported after the environment is set, so neither sends telemetry or looks for the network.
@@ -55,8 +60,8 @@ function workerdPids() {
  * Start the service. `extraSql` runs after the migrations and the seed (bench-only catalog rows).
  * Returns the base URL, secrets, helpers and `stop()`.
  */
-export async function startService({ extraSql = [], ephemeral = false, storagePath, inspectorPort } = {}) {
-  mkdirSync(tmp, { recursive: true });
+export async function startService({ extraSql = [], inspectorPort } = {}) {
+  for (const dir of ['do', 'd1']) rmSync(join(state, dir), { recursive: true, force: true });
   const apiScript = bundle(join(root, 'wrangler.toml'), join(tmp, 'api'));
   const benchScript = bundle(join(root, 'bench/wrangler.toml'), join(tmp, 'bench'));
   const secrets = {
@@ -67,7 +72,8 @@ export async function startService({ extraSql = [], ephemeral = false, storagePa
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
   const d1 = workerOptions.d1Databases;
   const mf = new Miniflare({
-    ...(storagePath && { durableObjectsPersist: join(storagePath, 'do'), d1Persist: join(storagePath, 'd1') }),
+    durableObjectsPersist: join(state, 'do'),
+    d1Persist: join(state, 'd1'),
     host: '127.0.0.1',
     port: 0,
     inspectorPort,
@@ -76,14 +82,12 @@ export async function startService({ extraSql = [], ephemeral = false, storagePa
         ...workerOptions,
         name: 'api',
         modules: true,
-        unsafeEphemeralDurableObjects: ephemeral,
         scriptPath: apiScript,
         bindings: { ...workerOptions.bindings, ...secrets },
       },
       {
         name: 'bench',
         modules: true,
-        unsafeEphemeralDurableObjects: ephemeral,
         scriptPath: benchScript,
         compatibilityDate: workerOptions.compatibilityDate,
         compatibilityFlags: workerOptions.compatibilityFlags,
@@ -95,7 +99,10 @@ export async function startService({ extraSql = [], ephemeral = false, storagePa
       },
     ],
   });
-  const stop = () => mf.dispose();
+  const stop = async () => {
+    await mf.dispose();
+    rmSync(state, { recursive: true, force: true });
+  };
   try {
     const url = await mf.ready;
     const db = await mf.getD1Database('DB', 'api');
@@ -107,6 +114,10 @@ export async function startService({ extraSql = [], ephemeral = false, storagePa
       url: url.origin,
       secrets,
       pids,
+      /** Files workerd holds open: three per live SQLite object (database, WAL, shared memory) and a few of its own. */
+      openFiles() {
+        return pids.reduce((total, pid) => total + readdirSync(`/proc/${pid}/fd`).length, 0);
+      },
       /** Send one command to bench/worker.ts and return its JSON answer. */
       async bench(command) {
         const response = await benchWorker.fetch('http://bench/', { method: 'POST', body: JSON.stringify(command) });

@@ -146,6 +146,17 @@ export default {
         }
         return Response.json(count);
       }
+      case 'openAccounts': {
+        // Open `count` new service accounts at once, for the memory each live object costs.
+        const count = Number(command.count);
+        for (let start = 0; start < count; start += FILL_IN_FLIGHT) {
+          const batch = Array.from({ length: Math.min(FILL_IN_FLIGHT, count - start) }, (_, j) =>
+            env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(`${command.name}-${start + j}`)).balance(),
+          );
+          await Promise.all(batch);
+        }
+        return Response.json(count);
+      }
       default:
         return new Response(`unknown op ${command.op}`, { status: 400 });
     }
