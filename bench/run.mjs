@@ -45,9 +45,10 @@ const config = {
 };
 const machine = machineInfo();
 
-// The bench's private D1 lifts the free plan's daily request cap, so no scenario is throttled by
-// a plan limit: the bench measures the path, not the policy.
-const BENCH_SQL = ["UPDATE plans SET max_requests_per_day = 1000000000 WHERE id = 'free'"];
+// The bench's private D1 gives the free plan (every new user's) a huge allowance and lifts its
+// daily request cap, so no scenario runs out of tokens or into a plan limit: the bench measures
+// the path, not the policy.
+const BENCH_SQL = ["UPDATE plans SET tokens_per_month = 1000000000, max_requests_per_day = 1000000000 WHERE id = 'free'"];
 const USAGE_BODY = JSON.stringify({ agent: 'code', model: 'sonnet', input_tokens: 1200, output_tokens: 1300 });
 const GRANT_TOKENS = 1_000_000_000;
 const EVICTION_WAIT_MS_MAX = 30_000;
