@@ -135,7 +135,7 @@ async function runAll() {
   }
   const fillSeconds = Math.round((performance.now() - fillStarted) / 100) / 10;
   const half = { duration: Math.max(1, config.durationSeconds / 2) };
-  for (const [route, path] of [['balance', '/api/v1/tokens/balance'], ['transactions', '/api/v1/tokens/transactions']]) {
+  for (const [route, path] of [['balance', '/api/v1/tokens/balance'], ['transactions', '/api/v1/tokens/transactions'], ['analytics', '/api/v1/tokens/analytics']]) {
     for (const [length, { user, rows }] of Object.entries(logs)) {
       const headers = { Authorization: `Bearer ${await userJwt(user)}` };
       await measure(`${route}-${length}-log`, `GET ${path.slice(7)}, ${rows.toLocaleString('en')}-row log`, { path, headers, ...half });
@@ -187,15 +187,15 @@ async function inObjectFigures() {
 
   const before = await call({ op: 'stats' });
   const batches = [];
-  const reads = { balance: {}, transactions: {} };
+  const reads = { balance: {}, transactions: {}, analytics: {} };
   for (let done = 0; done < config.logRows; done += config.inObjectBatch) {
     batches.push(perOpUs(await timed({ op: 'deduct', count: config.inObjectBatch }), config.inObjectBatch));
-    if (done === 0) for (const what of ['balance', 'transactions']) reads[what].shortLogUs = await readUs(what);
+    if (done === 0) for (const what of Object.keys(reads)) reads[what].shortLogUs = await readUs(what);
   }
   const after = await call({ op: 'stats' });
   const atLongLog = [];
   for (let i = 0; i < config.inObjectBatchesAtLongLog; i++) atLongLog.push(perOpUs(await timed({ op: 'deduct', count: config.inObjectBatch }), config.inObjectBatch));
-  for (const what of ['balance', 'transactions']) reads[what].longLogUs = await readUs(what);
+  for (const what of Object.keys(reads)) reads[what].longLogUs = await readUs(what);
   const queryPlans = await call({ op: 'queryPlans' });
   const rowsAdded = after.transactionRows - before.transactionRows;
   return {

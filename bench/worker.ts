@@ -13,6 +13,8 @@ interface BenchEnv {
 }
 
 const FILL_IN_FLIGHT = 100;
+const READ_KINDS = ['balance', 'transactions', 'analytics'] as const;
+type ReadKind = (typeof READ_KINDS)[number];
 const FAR_FUTURE_MS = Date.UTC(2100, 0, 1);
 
 export class BenchAccount extends UserAccount {
@@ -43,11 +45,12 @@ export class BenchAccount extends UserAccount {
     return count;
   }
 
-  /** `count` reads of the balance or of the log's first page, for the history-length check. */
-  async reads(count: number, what: 'balance' | 'transactions'): Promise<number> {
+  /** `count` reads of the balance, the log's first page or the analytics, for the history-length check. */
+  async reads(count: number, what: ReadKind): Promise<number> {
     for (let i = 0; i < count; i++) {
       if (what === 'balance') await this.balance();
-      else await this.transactions({ limit: 20 });
+      else if (what === 'transactions') await this.transactions({ limit: 20 });
+      else await this.analytics();
     }
     return count;
   }
@@ -80,6 +83,7 @@ export class BenchAccount extends UserAccount {
         ['transactions?type=usage', () => this.transactions({ limit: 20, type: 'usage' })],
         ['transactions?agent=code', () => this.transactions({ limit: 20, agent: 'code' })],
         ['transactions?since', () => this.transactions({ limit: 20, since: Date.now() - 86_400_000 })],
+        ['analytics', () => this.analytics()],
         ['recordUsage', () => this.recordUsage({ ...usage, idempotencyKey: `plan-${crypto.randomUUID()}` })],
       ];
       for (const [name, run] of calls) {
@@ -127,7 +131,7 @@ export default {
       case 'deduct':
         return Response.json(await bench().deduct(Number(command.count)));
       case 'reads':
-        return Response.json(await bench().reads(Number(command.count), command.what === 'balance' ? 'balance' : 'transactions'));
+        return Response.json(await bench().reads(Number(command.count), READ_KINDS.find((k) => k === command.what) ?? 'balance'));
       case 'stats':
         return Response.json(await bench().stats());
       case 'queryPlans':
