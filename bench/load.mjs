@@ -9,7 +9,8 @@ export const CONNECTIONS = 50;
  * each request before it is sent (a unique Idempotency-Key, another user's path).
  */
 export async function load({ url, method = 'GET', path, headers = {}, body, setupRequest, duration, amount, connections = CONNECTIONS }) {
-  const result = await autocannon({
+  const errorKinds = {};
+  const run = autocannon({
     url,
     connections,
     ...(amount === undefined ? { duration } : { amount }),
@@ -17,6 +18,11 @@ export async function load({ url, method = 'GET', path, headers = {}, body, setu
     // autocannon calls setupRequest whenever the key is present, so leave it out when unset.
     requests: [{ method, path, headers, body, ...(setupRequest && { setupRequest }) }],
   });
+  run.on('reqError', (error) => {
+    const kind = error?.code ?? error?.message ?? String(error);
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  });
+  const result = await run;
   const completed = result['2xx'] + result.non2xx;
   return {
     requests: completed,
@@ -26,6 +32,7 @@ export async function load({ url, method = 'GET', path, headers = {}, body, setu
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    errorKinds,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
   };
 }
