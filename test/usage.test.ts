@@ -31,6 +31,18 @@ describe('POST /service/users/:userId/usage', () => {
     expect(response.headers.get('X-Tokens-Used-Today')).toBe('2500');
   });
 
+  it('reports in its headers the numbers a balance read reports right after', async () => {
+    const user = newUserId();
+    await grantTokens(user, { tokens: 5000, reason: 'bonus' });
+    await postUsage(user, srs);
+    const response = await postUsage(user, { ...srs, input_tokens: 6700 }); // 8,000 tokens: the rest of the allowance and 500 of the grant
+    expect(response.status).toBe(200);
+    const headers = ['X-Tokens-Remaining', 'X-Tokens-Used-Today', 'X-Requests-Today'].map((h) => response.headers.get(h));
+    expect(headers).toEqual(['4500', '10500', '2']);
+    const balance = await asUser(user, '/api/v1/tokens/balance');
+    expect(['X-Tokens-Remaining', 'X-Tokens-Used-Today', 'X-Requests-Today'].map((h) => balance.headers.get(h))).toEqual(headers);
+  });
+
   it('spends the monthly allowance first, then grants by earliest expiry, never-expiring last', async () => {
     const user = newUserId();
     const day = 86_400_000;

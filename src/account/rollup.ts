@@ -1,6 +1,7 @@
 // Usage totals by UTC day, agent and model, kept in the same transaction as each usage row. The
 // analytics read these (a few rows a day) instead of scanning the log.
 import type { UsageCost } from '../ledger/cost';
+import { rowsOf } from './sqlRows';
 
 export interface RollupTotals {
   requests: number;
@@ -36,11 +37,11 @@ export class UsageRollup {
   }
 
   by(column: 'agent' | 'model' | 'day', fromDay: string, toDay: string): (RollupTotals & { key: string })[] {
-    return this.sql
-      .exec<Row<RollupTotals & { key: string }>>(
+    return rowsOf(
+      this.sql.exec<Row<RollupTotals & { key: string }>>(
         `SELECT ${column} AS key, ${TOTALS} FROM usage_rollup WHERE day BETWEEN ? AND ? GROUP BY ${column} ORDER BY ${column}`,
         fromDay, toDay,
-      )
-      .toArray();
+      ),
+    );
   }
 }

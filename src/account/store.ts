@@ -1,6 +1,7 @@
 // SQL access for one user's ledger. Every method is synchronous, so a caller can read, check
 // and write inside one `transactionSync` with nothing able to run in between.
 import type { Allocation, Grant, GrantSource } from '../ledger/grant';
+import { firstRowOf, rowsOf } from './sqlRows';
 import type { TransactionDetail, TransactionQuery, TransactionType } from './types';
 
 export interface AccountRow {
@@ -63,7 +64,7 @@ export class AccountStore {
   constructor(private readonly sql: SqlStorage) {}
 
   account(): AccountRow | undefined {
-    return this.sql.exec<AccountRow & Record<string, SqlStorageValue>>('SELECT plan_id, pending_plan_id, period, created_at FROM account').toArray()[0];
+    return firstRowOf(this.sql.exec<AccountRow & Record<string, SqlStorageValue>>('SELECT plan_id, pending_plan_id, period, created_at FROM account'));
   }
 
   createAccount(planId: string, period: string, at: number): void {
@@ -80,11 +81,11 @@ export class AccountStore {
 
   /** Grants not yet closed (expired, rolled over or refunded away). */
   liveGrants(): GrantRow[] {
-    return this.sql.exec<GrantRow & Record<string, SqlStorageValue>>('SELECT * FROM grants WHERE closed_at IS NULL ORDER BY id').toArray();
+    return rowsOf(this.sql.exec<GrantRow & Record<string, SqlStorageValue>>('SELECT * FROM grants WHERE closed_at IS NULL ORDER BY id'));
   }
 
   allGrants(): GrantRow[] {
-    return this.sql.exec<GrantRow & Record<string, SqlStorageValue>>('SELECT * FROM grants ORDER BY id').toArray();
+    return rowsOf(this.sql.exec<GrantRow & Record<string, SqlStorageValue>>('SELECT * FROM grants ORDER BY id'));
   }
 
   grantById(id: number): GrantRow {
@@ -92,7 +93,7 @@ export class AccountStore {
   }
 
   grantByRef(externalRef: string): GrantRow | undefined {
-    return this.sql.exec<GrantRow & Record<string, SqlStorageValue>>('SELECT * FROM grants WHERE external_ref = ?', externalRef).toArray()[0];
+    return firstRowOf(this.sql.exec<GrantRow & Record<string, SqlStorageValue>>('SELECT * FROM grants WHERE external_ref = ?', externalRef));
   }
 
   /** Lifetime sums over every grant: credited (rollover excluded: it moves tokens, it adds none) and spent. */
@@ -131,12 +132,12 @@ export class AccountStore {
 
   /** Live grants that expire on their own (not the monthly or rollover buckets, which the reset closes), due by `at`. */
   grantsExpiringBy(at: number): GrantRow[] {
-    return this.sql
-      .exec<GrantRow & Record<string, SqlStorageValue>>(
+    return rowsOf(
+      this.sql.exec<GrantRow & Record<string, SqlStorageValue>>(
         "SELECT * FROM grants WHERE closed_at IS NULL AND expires_at <= ? AND source NOT IN ('monthly', 'rollover') ORDER BY expires_at, id",
         at,
-      )
-      .toArray();
+      ),
+    );
   }
 
   /** The earliest expiry among live grants that expire on their own. */
@@ -173,15 +174,15 @@ export class AccountStore {
 
   /** Rows in the log: the sequence is append-only and never reused, so the last one counts them. */
   transactionCount(): number {
-    return this.sql.exec<{ seq: number }>('SELECT seq FROM transactions ORDER BY seq DESC LIMIT 1').toArray()[0]?.seq ?? 0;
+    return firstRowOf(this.sql.exec<{ seq: number }>('SELECT seq FROM transactions ORDER BY seq DESC LIMIT 1'))?.seq ?? 0;
   }
 
   transactionByIdemKey(key: string): TransactionRow | undefined {
-    return this.sql.exec<TransactionRow & Record<string, SqlStorageValue>>('SELECT * FROM transactions WHERE idem_key = ?', key).toArray()[0];
+    return firstRowOf(this.sql.exec<TransactionRow & Record<string, SqlStorageValue>>('SELECT * FROM transactions WHERE idem_key = ?', key));
   }
 
   transactionBySeq(seq: number): TransactionRow | undefined {
-    return this.sql.exec<TransactionRow & Record<string, SqlStorageValue>>('SELECT * FROM transactions WHERE seq = ?', seq).toArray()[0];
+    return firstRowOf(this.sql.exec<TransactionRow & Record<string, SqlStorageValue>>('SELECT * FROM transactions WHERE seq = ?', seq));
   }
 
   /** Newest first; the filters ride the (type, seq) and (agent, seq) indexes. */
@@ -194,9 +195,9 @@ export class AccountStore {
     if (q.since !== undefined) (where.push('at >= ?'), args.push(q.since));
     if (q.until !== undefined) (where.push('at < ?'), args.push(q.until));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    return this.sql
-      .exec<TransactionRow & Record<string, SqlStorageValue>>(`SELECT * FROM transactions ${clause} ORDER BY seq DESC LIMIT ?`, ...args, q.limit)
-      .toArray();
+    return rowsOf(
+      this.sql.exec<TransactionRow & Record<string, SqlStorageValue>>(`SELECT * FROM transactions ${clause} ORDER BY seq DESC LIMIT ?`, ...args, q.limit),
+    );
   }
 
   /** Every row, oldest first, for the audit. */
@@ -205,7 +206,7 @@ export class AccountStore {
   }
 
   day(day: string): DailyRow | undefined {
-    return this.sql.exec<DailyRow & Record<string, SqlStorageValue>>('SELECT * FROM daily_usage WHERE day = ?', day).toArray()[0];
+    return firstRowOf(this.sql.exec<DailyRow & Record<string, SqlStorageValue>>('SELECT * FROM daily_usage WHERE day = ?', day));
   }
 
   countRequest(day: string, tokens: number, at: number): void {

@@ -11,11 +11,15 @@ export const userIdSchema = z
   .max(USER_ID_CHARS_MAX)
   .regex(/^[A-Za-z0-9._:@|-]+$/, 'user id may hold letters, digits and . _ : @ | - only');
 
-// The HMAC key is derived once per isolate per secret, not on every request.
-let jwtKey: { secret: string; key: Uint8Array } | undefined;
+// The HMAC key is imported once per isolate per secret: given raw bytes, jose would import a
+// CryptoKey on every verification.
+let jwtKey: { secret: string; key: Promise<CryptoKey> } | undefined;
 
-function keyFor(secret: string): Uint8Array {
-  if (jwtKey?.secret !== secret) jwtKey = { secret, key: new TextEncoder().encode(secret) };
+function keyFor(secret: string): Promise<CryptoKey> {
+  if (jwtKey?.secret !== secret) {
+    const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    jwtKey = { secret, key };
+  }
   return jwtKey.key;
 }
 
@@ -31,7 +35,7 @@ export async function authenticateUser(request: Request, secret: string | undefi
   const token = bearerToken(request);
   if (!secret) throw new ApiError('unauthorized', 'User authentication is not configured (JWT_SECRET).');
   try {
-    const { payload } = await jwtVerify(token, keyFor(secret), { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
+    const { payload } = await jwtVerify(token, await keyFor(secret), { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
     const userId = userIdSchema.safeParse(payload.sub);
     if (!userId.success) throw new ApiError('unauthorized', 'The token’s sub is not a valid user id.');
     return userId.data;
@@ -50,13 +54,19 @@ export async function requireBearer(request: Request, expected: string | undefin
   }
 }
 
+// Digests of the configured tokens (SERVICE_TOKEN, ADMIN_TOKEN: server secrets, never client
+// input), computed once per isolate rather than on every request.
+const secretDigests = new Map<string, Promise<ArrayBuffer>>();
+
+function sha256(text: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+}
+
 // Hashing first gives equal-length inputs, so the comparison leaks neither content nor length.
-async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  const [ha, hb] = await Promise.all([
-    crypto.subtle.digest('SHA-256', encoder.encode(a)),
-    crypto.subtle.digest('SHA-256', encoder.encode(b)),
-  ]);
+async function constantTimeEqual(token: string, secret: string): Promise<boolean> {
+  let secretDigest = secretDigests.get(secret);
+  if (!secretDigest) secretDigests.set(secret, (secretDigest = sha256(secret)));
+  const [ha, hb] = await Promise.all([sha256(token), secretDigest]);
   return crypto.subtle.timingSafeEqual(ha, hb);
 }
 
