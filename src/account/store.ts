@@ -41,7 +41,6 @@ export interface TransactionRow {
   cost_inr_paise: number | null;
   description: string | null;
   allocations: string;
-  idem_key: string | null;
   /** JSON facts of a non-usage row (plan change, rollover cap…); null on usage rows to keep them small. */
   detail: string | null;
 }
@@ -51,6 +50,8 @@ export type NewTransaction = Pick<TransactionRow, 'type' | 'at'> &
   Partial<Omit<TransactionRow, 'seq' | 'type' | 'at' | 'tokens' | 'tokens_before' | 'tokens_after' | 'allocations' | 'detail'>> & {
     allocations: Allocation[];
     detail?: TransactionDetail;
+    /** The mutation's idempotency key, unique per account (kept in idempotency_keys). */
+    idem_key?: string | null;
   };
 
 export interface DailyRow {
@@ -159,17 +160,19 @@ export class AccountStore {
   appendTransaction(tx: NewTransaction): TransactionRow {
     const tokens = tx.allocations.reduce((sum, [, delta]) => sum + delta, 0);
     const tokensAfter = this.balanceTokens();
-    return this.sql
+    const row = this.sql
       .exec<TransactionRow & Record<string, SqlStorageValue>>(
         `INSERT INTO transactions (type, tokens, tokens_before, tokens_after, at, agent, model, input_tokens, output_tokens,
-           cost_usd_micros, cost_inr_paise, description, allocations, idem_key, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+           cost_usd_micros, cost_inr_paise, description, allocations, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         tx.type, tokens, tokensAfter - tokens, tokensAfter, tx.at, tx.agent ?? null, tx.model ?? null,
         tx.input_tokens ?? null, tx.output_tokens ?? null, tx.cost_usd_micros ?? null, tx.cost_inr_paise ?? null,
-        tx.description ?? null, JSON.stringify(tx.allocations), tx.idem_key ?? null,
+        tx.description ?? null, JSON.stringify(tx.allocations),
         tx.detail === undefined ? null : JSON.stringify(tx.detail),
       )
       .one();
+    if (tx.idem_key != null) this.sql.exec('INSERT INTO idempotency_keys (key, seq) VALUES (?, ?)', tx.idem_key, row.seq);
+    return row;
   }
 
   /** Rows in the log: the sequence is append-only and never reused, so the last one counts them. */
@@ -178,7 +181,12 @@ export class AccountStore {
   }
 
   transactionByIdemKey(key: string): TransactionRow | undefined {
-    return firstRowOf(this.sql.exec<TransactionRow & Record<string, SqlStorageValue>>('SELECT * FROM transactions WHERE idem_key = ?', key));
+    return firstRowOf(
+      this.sql.exec<TransactionRow & Record<string, SqlStorageValue>>(
+        'SELECT t.* FROM idempotency_keys k JOIN transactions t ON t.seq = k.seq WHERE k.key = ?',
+        key,
+      ),
+    );
   }
 
   transactionBySeq(seq: number): TransactionRow | undefined {
