@@ -80,6 +80,8 @@ export function printReport(results) {
         [`balance read, ${shortRows} → ${rows} rows`, `${o.reads.balance.shortLogUs} → ${o.reads.balance.longLogUs}`, '', ''],
         [`transactions page (20), ${shortRows} → ${rows} rows`, `${o.reads.transactions.shortLogUs} → ${o.reads.transactions.longLogUs}`, '', ''],
         [`analytics, ${shortRows} → ${rows} rows`, `${o.reads.analytics.shortLogUs} → ${o.reads.analytics.longLogUs}`, '', ''],
+        ['RPC round trip to an object (no-op method)', o.rpc.noopUs, '', ''],
+        ['RPC + deduction + its own commit', o.rpc.deductionUs, '', ''],
       ],
     ),
   );

@@ -42,6 +42,7 @@ const config = {
   inObjectBatch: 1_000,
   inObjectBatchesAtLongLog: quick ? 5 : 20,
   readsPerCall: 200,
+  rpcCallsPerSample: 500,
 };
 const machine = machineInfo();
 
@@ -114,6 +115,8 @@ async function runAll() {
   await grant('bench-hot');
   const hotPath = '/api/v1/service/users/bench-hot/usage';
   await measure('usage-hot', 'POST usage, one hot user', { method: 'POST', path: hotPath, headers: asService, body: USAGE_BODY, setupRequest: keyed(() => hotPath) }, { deduction: true });
+  // The same request with one key throughout: every answer is a replay, so the path minus the write and its commit.
+  await measure('usage-replay', 'POST usage replayed (same key: no write)', { method: 'POST', path: hotPath, headers: { ...asService, 'Idempotency-Key': randomUUID() }, body: USAGE_BODY });
 
   // Spread: the first pass creates every object (reported on its own), the measured pass reuses them.
   const users = config.spreadUsers.toLocaleString('en');
@@ -197,6 +200,13 @@ async function inObjectFigures() {
   const atLongLog = [];
   for (let i = 0; i < config.inObjectBatchesAtLongLog; i++) atLongLog.push(perOpUs(await timed({ op: 'deduct', count: config.inObjectBatch }), config.inObjectBatch));
   for (const what of Object.keys(reads)) reads[what].longLogUs = await readUs(what);
+  // One call per operation from the bench Worker: the RPC floor, and RPC + deduction + its own commit.
+  const rpcUs = async (what) => {
+    const samples = [];
+    for (let i = 0; i < 5; i++) samples.push(perOpUs(await timed({ op: 'rpc', what, count: config.rpcCallsPerSample }), config.rpcCallsPerSample));
+    return round1(percentile(samples, 50));
+  };
+  const rpc = { noopUs: await rpcUs('noop'), deductionUs: await rpcUs('deduct') };
   const queryPlans = await call({ op: 'queryPlans' });
   const rowsAdded = after.transactionRows - before.transactionRows;
   return {
@@ -207,6 +217,7 @@ async function inObjectFigures() {
       deductionAtLongLogUs: summary(atLongLog),
       deductionPerBatchUs: batches.map(round1),
       reads,
+      rpc,
     },
     storage: {
       rows: rowsAdded,

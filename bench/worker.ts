@@ -55,6 +55,11 @@ export class BenchAccount extends UserAccount {
     return count;
   }
 
+  /** Nothing: the floor of one RPC round trip to an object. */
+  noop(): number {
+    return 0;
+  }
+
   stats(): { databaseSizeBytes: number; transactionRows: number; liveGrants: number } {
     const sql = this.ctx.storage.sql;
     const transactionRows = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM transactions').one().n;
@@ -147,6 +152,18 @@ export default {
             account.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() }),
           );
           for (const outcome of await Promise.all(batch)) if (!outcome.ok) throw new Error('bench: a fill deduction was refused');
+        }
+        return Response.json(count);
+      }
+      case 'rpc': {
+        // `count` calls, one after another, each its own event in the object (so each deduction
+        // commits on its own, as over HTTP): the RPC round trip, and the RPC plus one committed deduction.
+        const stub = bench();
+        const usage = await usageTemplate(env.DB);
+        const count = Number(command.count);
+        for (let i = 0; i < count; i++) {
+          if (command.what === 'noop') await stub.noop();
+          else if (!(await stub.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() })).ok) throw new Error('bench: rpc deduction refused');
         }
         return Response.json(count);
       }
