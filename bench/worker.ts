@@ -12,7 +12,8 @@ interface BenchEnv {
   USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
 }
 
-const FILL_IN_FLIGHT = 100;
+/** RPC calls the bench Worker keeps in flight when it fills a log or opens many accounts. */
+const IN_FLIGHT_MAX = 100;
 const READ_KINDS = ['balance', 'transactions', 'transactionsUntil', 'analytics'] as const;
 type ReadKind = (typeof READ_KINDS)[number];
 const FAR_FUTURE_MS = Date.UTC(2100, 0, 1);
@@ -90,6 +91,7 @@ export class BenchAccount extends UserAccount {
         ['transactions?type=usage', () => this.transactions({ limit: 20, type: 'usage' })],
         ['transactions?agent=code', () => this.transactions({ limit: 20, agent: 'code' })],
         ['transactions?since', () => this.transactions({ limit: 20, since: Date.now() - 86_400_000 })],
+        ['transactions?until', () => this.transactions({ limit: 20, until: 1 })],
         ['analytics', () => this.analytics()],
         ['recordUsage', () => this.recordUsage({ ...usage, idempotencyKey: `plan-${crypto.randomUUID()}` })],
       ];
@@ -125,6 +127,13 @@ async function usageTemplate(db: D1Database): Promise<Omit<UsageRequest, 'idempo
   return { agent: 'code', model: model.id, inputTokens: 1200, outputTokens: 1300, price: model, usdInrPaise: catalog.usdInrPaise };
 }
 
+/** `call(i)` for every i below `count`, IN_FLIGHT_MAX at a time. */
+async function inFlight(count: number, call: (i: number) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < count; start += IN_FLIGHT_MAX) {
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT_MAX, count - start) }, (_, j) => call(start + j)));
+  }
+}
+
 type Command = { op: string; name?: string; [key: string]: unknown };
 
 /** POST / with a JSON command; one object per `name`. Reached only through Miniflare from Node. */
@@ -144,41 +153,29 @@ export default {
       case 'queryPlans':
         return Response.json(await bench().queryPlans());
       case 'fillUser': {
-        // Real deductions on a service object through its RPC, FILL_IN_FLIGHT at a time (the
-        // object still applies them one by one), so the HTTP reads can be timed on a long log.
+        // Real deductions on a service object through its RPC, so the HTTP reads can be timed on a
+        // long log (the object still applies them one by one).
         const account = env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(String(command.name)));
         const usage = await usageTemplate(env.DB);
-        const count = Number(command.count);
-        for (let start = 0; start < count; start += FILL_IN_FLIGHT) {
-          const batch = Array.from({ length: Math.min(FILL_IN_FLIGHT, count - start) }, () =>
-            account.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() }),
-          );
-          for (const outcome of await Promise.all(batch)) if (!outcome.ok) throw new Error('bench: a fill deduction was refused');
-        }
-        return Response.json(count);
+        await inFlight(Number(command.count), async () => {
+          if (!(await account.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() })).ok) throw new Error('bench: a fill deduction was refused');
+        });
+        return Response.json(command.count);
       }
+      case 'openAccounts':
+        // Open `count` new service accounts at once, for the memory each live object costs.
+        await inFlight(Number(command.count), (i) => env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(`${command.name}-${i}`)).balance());
+        return Response.json(command.count);
       case 'rpc': {
         // `count` calls, one after another, each its own event in the object (so each deduction
         // commits on its own, as over HTTP): the RPC round trip, and the RPC plus one committed deduction.
         const stub = bench();
         const usage = await usageTemplate(env.DB);
-        const count = Number(command.count);
-        for (let i = 0; i < count; i++) {
+        for (let i = 0; i < Number(command.count); i++) {
           if (command.what === 'noop') await stub.noop();
           else if (!(await stub.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() })).ok) throw new Error('bench: rpc deduction refused');
         }
-        return Response.json(count);
-      }
-      case 'openAccounts': {
-        // Open `count` new service accounts at once, for the memory each live object costs.
-        const count = Number(command.count);
-        for (let start = 0; start < count; start += FILL_IN_FLIGHT) {
-          const batch = Array.from({ length: Math.min(FILL_IN_FLIGHT, count - start) }, (_, j) =>
-            env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(`${command.name}-${start + j}`)).balance(),
-          );
-          await Promise.all(batch);
-        }
-        return Response.json(count);
+        return Response.json(command.count);
       }
       default:
         return new Response(`unknown op ${command.op}`, { status: 400 });
