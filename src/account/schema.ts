@@ -124,7 +124,7 @@ const STEPS: string[] = [
   // Idempotency keys stored once, in their own table: the unique index on transactions.idem_key
   // kept a second copy of every key, ~40 of the ~210 bytes a usage row cost (README, "Benchmark").
   // The emptied column stays, always NULL (one byte a row): ALTER TABLE … DROP COLUMN cost every
-  // new object ~120 KB more SQLite memory, and a local workerd holds a third fewer live objects.
+  // new object ~120 KB more SQLite memory, and fewer live objects fit in a local workerd.
   `
   CREATE TABLE idempotency_keys (
     key  TEXT PRIMARY KEY,

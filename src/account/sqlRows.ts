@@ -1,7 +1,7 @@
 // Reading rows out of a SqlStorage cursor. workerd builds each row of `toArray()` (or of iterating
 // the cursor) through its own bindings, which costs about twice what building the same plain
-// objects in JavaScript from `raw()` arrays costs: measured with `npm run bench`, 10 live grants
-// 29 → 15 µs, a 21-row page of the log 147 → 45 µs (README, "Benchmark").
+// objects in JavaScript from `raw()` arrays costs: 10 live grants 44 → 23 µs, a 21-row page of the
+// log 147 → 45 µs, measured inside an object (README, "Benchmark").
 
 /** Every row of the cursor as a plain object keyed by column name. */
 export function rowsOf<T extends Record<string, SqlStorageValue>>(cursor: SqlStorageCursor<T>): T[] {
