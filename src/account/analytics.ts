@@ -11,15 +11,6 @@ export const BURN_RATE_DAYS = 7;
 const DAY_MS = 86_400_000;
 const FIRST_DAY = '0000-01-01';
 
-export interface AgentUsage {
-  requests: number;
-  tokens: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd_micros: number;
-  cost_inr_paise: number;
-}
-
 export interface AnalyticsView {
   total_tokens_used: number;
   total_tokens_added: number;
@@ -31,8 +22,8 @@ export interface AnalyticsView {
   estimated_cost_usd_micros: number;
   estimated_cost_inr_paise: number;
   total_requests: number;
-  agents: Record<string, AgentUsage>;
-  models: Record<string, AgentUsage>;
+  agents: Record<string, RollupTotals>;
+  models: Record<string, RollupTotals>;
   daily_usage: { date: string; requests: number; tokens: number }[];
   burn_rate_tokens_per_day: number;
   days_left_at_current_rate: number | null;
@@ -64,22 +55,11 @@ export function analyticsView(store: AccountStore, rollup: UsageRollup, now: num
     estimated_cost_usd_micros: all.cost_usd_micros,
     estimated_cost_inr_paise: all.cost_inr_paise,
     total_requests: all.requests,
-    agents: Object.fromEntries(byAgent.map((a) => [a.key, usageOf(a)])),
-    models: Object.fromEntries(byModel.map((m) => [m.key, usageOf(m)])),
+    agents: Object.fromEntries(byAgent.map(({ key, ...totals }) => [key, totals])),
+    models: Object.fromEntries(byModel.map(({ key, ...totals }) => [key, totals])),
     daily_usage: daily,
     burn_rate_tokens_per_day: round2(burn),
     days_left_at_current_rate: burn === 0 ? null : Math.round((remaining / burn) * 10) / 10,
-  };
-}
-
-function usageOf(t: RollupTotals): AgentUsage {
-  return {
-    requests: t.requests,
-    tokens: t.tokens,
-    input_tokens: t.input_tokens,
-    output_tokens: t.output_tokens,
-    cost_usd_micros: t.cost_usd_micros,
-    cost_inr_paise: t.cost_inr_paise,
   };
 }
 
