@@ -1,5 +1,7 @@
-import { env, SELF } from 'cloudflare:test';
+import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { SignJWT } from 'jose';
+import { expect } from 'vitest';
+import type { UserAccount } from '../src/account/UserAccount';
 
 const BASE = 'https://tokens.test';
 
@@ -72,4 +74,20 @@ export function setPlan(userId: string, planId: string, effective: 'auto' | 'now
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (key) headers['Idempotency-Key'] = key;
   return asAdmin(`/api/v1/admin/users/${encodeURIComponent(userId)}/plan`, { method: 'PUT', headers, body: JSON.stringify({ plan_id: planId, effective }) });
+}
+
+export type AccountStub = ReturnType<typeof accountStub>;
+
+/** Make the object believe it is `at` (epoch ms): its only clock is `UserAccount.clock`. */
+export async function setClock(stub: AccountStub, at: number): Promise<void> {
+  await runInDurableObject(stub, (instance) => {
+    (instance as UserAccount).clock = () => at;
+  });
+}
+
+/** The object's audit finds nothing wrong. */
+export async function expectAuditOk(stub: AccountStub): Promise<void> {
+  const audit = await stub.audit();
+  expect(audit.problems).toEqual([]);
+  expect(audit.ok).toBe(true);
 }

@@ -1,20 +1,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { UserAccount } from '../src/account/UserAccount';
-import { accountStub, asUser, newUserId } from './helpers';
+import { accountStub, asUser, expectAuditOk, newUserId, setClock, type AccountStub } from './helpers';
 
 // Timelines start in 2027, after the real clock, so no alarm fires on its own: each one runs
 // when a test says so (runDurableObjectAlarm) or not at all.
 const T = (iso: string) => Date.parse(iso);
 const price = { inputUsdMicrosPerMTok: 1_000_000, outputUsdMicrosPerMTok: 5_000_000 };
 
-type Stub = ReturnType<typeof accountStub>;
-
-async function setClock(stub: Stub, at: number): Promise<void> {
-  await runInDurableObject(stub, (instance) => {
-    (instance as UserAccount).clock = () => at;
-  });
-}
+type Stub = AccountStub;
 
 /** A user whose object believes it is `at`. */
 async function userAt(at: string): Promise<{ id: string; stub: Stub }> {
@@ -35,12 +28,6 @@ async function spend(stub: Stub, tokens: number) {
 async function allTransactions(stub: Stub) {
   const page = await stub.transactions({ limit: 100 });
   return page.transactions.reverse();
-}
-
-async function expectAuditOk(stub: Stub): Promise<void> {
-  const audit = await stub.audit();
-  expect(audit.problems).toEqual([]);
-  expect(audit.ok).toBe(true);
 }
 
 async function alarmAt(stub: Stub): Promise<number | null> {
@@ -147,6 +134,17 @@ describe('monthly reset', () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true); // re-armed for October; running it early does nothing
     expect(await allTransactions(stub)).toEqual(before.txs);
     expect((await stub.balance()).balance).toEqual(before.balance);
+    await expectAuditOk(stub);
+  });
+
+  it('applies the reset once when the alarm and requests race past the instant', async () => {
+    const { id, stub } = await userAt('2027-09-20T00:00:00Z');
+    await spend(stub, 1000);
+    await setClock(stub, T('2027-10-01T00:00:01Z'));
+    await Promise.all([runDurableObjectAlarm(stub), ...Array.from({ length: 5 }, () => asUser(id, '/api/v1/tokens/balance')), stub.balance()]);
+    const resets = (await allTransactions(stub)).filter((t) => t.type === 'monthly_reset');
+    expect(resets.map((t) => t.timestamp.slice(0, 10))).toEqual(['2027-09-20', '2027-10-01']);
+    expect((await stub.balance()).balance).toMatchObject({ remaining_tokens: 15000, rollover_tokens: 5000 });
     await expectAuditOk(stub);
   });
 

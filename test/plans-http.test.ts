@@ -33,6 +33,17 @@ describe('PUT /admin/users/:userId/plan', () => {
     expect((await balanceOf(user)).monthly_allowance).toBe(50000);
   });
 
+  it('changes the plan once when the same key races', async () => {
+    const user = newUserId();
+    const key = crypto.randomUUID();
+    const responses = await Promise.all(Array.from({ length: 10 }, () => setPlan(user, 'pro_monthly', 'auto', key)));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const bodies = await Promise.all(responses.map((r) => r.json<any>()));
+    expect(bodies.filter((b) => !b.replayed)).toHaveLength(1);
+    expect(await balanceOf(user)).toMatchObject({ monthly_allowance: 250000, remaining_tokens: 250000 });
+    expect((await auditOf(user)).ok).toBe(true);
+  });
+
   it('refuses unknown plans and bad bodies', async () => {
     const user = newUserId();
     expect((await setPlan(user, 'platinum')).status).toBe(404);

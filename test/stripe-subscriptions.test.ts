@@ -1,20 +1,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { UserAccount } from '../src/account/UserAccount';
-import { accountStub, asAdmin, newUserId } from './helpers';
+import { accountStub, asAdmin, expectAuditOk, newUserId, setClock, type AccountStub } from './helpers';
 import { deliver, deliverOk, paidInvoice, stripeEvent, subscriptionObject, subscriptionSession } from './stripeHelpers';
 
 // Timelines start in 2027, after the real clock, so no alarm fires on its own. The object's clock
 // decides which paid period is current; event `created` times order subscription events.
 const T = (iso: string) => Date.parse(iso);
 const S = (iso: string) => Math.floor(T(iso) / 1000);
-type Stub = ReturnType<typeof accountStub>;
-
-async function setClock(stub: Stub, at: number): Promise<void> {
-  await runInDurableObject(stub, (instance) => {
-    (instance as UserAccount).clock = () => at;
-  });
-}
+type Stub = AccountStub;
 
 async function subscriberAt(iso: string): Promise<{ user: string; stub: Stub; sub: string }> {
   const user = newUserId('sub');
@@ -27,11 +20,6 @@ async function subscriberAt(iso: string): Promise<{ user: string; stub: Stub; su
 async function planOf(stub: Stub) {
   const { plan, balance } = await stub.balance();
   return { plan_id: plan.plan_id, pending_plan_id: plan.pending_plan_id, monthly_allowance: balance.monthly_allowance };
-}
-
-async function expectAuditOk(stub: Stub): Promise<void> {
-  const audit = await stub.audit();
-  expect(audit.problems).toEqual([]);
 }
 
 describe('Stripe subscriptions drive the plan', () => {
