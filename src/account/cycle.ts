@@ -126,7 +126,7 @@ function issueAllowance(store: AccountStore, planId: string, planName: string, t
 }
 
 /** Zero what is left of a grant with an `expiry` row, and close it. */
-export function expireGrant(store: AccountStore, grant: GrantRow, at: number, why: string): void {
+function expireGrant(store: AccountStore, grant: GrantRow, at: number, why: string): void {
   if (grant.remaining > 0) {
     store.moveOnGrant(grant.id, -grant.remaining);
     store.appendTransaction(

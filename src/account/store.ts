@@ -189,9 +189,6 @@ export class AccountStore {
     );
   }
 
-  transactionBySeq(seq: number): TransactionRow | undefined {
-    return firstRowOf(this.sql.exec<TransactionRow & Record<string, SqlStorageValue>>('SELECT * FROM transactions WHERE seq = ?', seq));
-  }
 
   /** Newest first; the filters ride the (type, seq) and (agent, seq) indexes. */
   transactionsPage(q: TransactionQuery): TransactionRow[] {

@@ -51,7 +51,7 @@ export function countsAsGuess(code: ErrorCode): boolean {
 }
 
 /** Inactive, outside its validity window, or null when the code is usable at `now` (cap aside). */
-export function unusableReason(code: PromoCodeRow, now: number): Refusal | null {
+function unusableReason(code: PromoCodeRow, now: number): Refusal | null {
   if (code.active !== 1) return 'promo_code_inactive';
   const at = new Date(now).toISOString();
   if (code.valid_from !== null && at < code.valid_from) return 'promo_code_not_yet_valid';
@@ -83,6 +83,6 @@ export function slotState(code: PromoCodeRow | null, slot: RedemptionRow | null,
 }
 
 /** A reservation nobody has touched for PROMO_RESERVATION_STALE_MS: its request is presumed dead. */
-export function isOrphaned(slot: RedemptionRow, now: number): boolean {
+function isOrphaned(slot: RedemptionRow, now: number): boolean {
   return slot.status === 'reserved' && slot.reserved_at <= now - PROMO_RESERVATION_STALE_MS;
 }
