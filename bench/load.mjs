@@ -8,7 +8,17 @@ export const CONNECTIONS = 50;
  * Drive `path` for `duration` seconds (or `amount` requests). `setupRequest(request)` may rewrite
  * each request before it is sent (a unique Idempotency-Key, another user's path).
  */
-export async function load({ url, method = 'GET', path, headers = {}, body, setupRequest, duration, amount, connections = CONNECTIONS }) {
+export async function load({
+  url,
+  method = 'GET',
+  path,
+  headers = {},
+  body,
+  setupRequest,
+  duration,
+  amount,
+  connections = CONNECTIONS,
+}) {
   const errorKinds = {};
   const run = autocannon({
     url,

@@ -24,7 +24,9 @@ function busyTicksAll() {
 
 function busyTicksOf(pid) {
   try {
-    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return Number(rest[11]) + Number(rest[12]); // utime + stime
   } catch {
     return 0;

@@ -24,7 +24,11 @@ export function evaluate(results) {
   }
   const checks = [];
   for (const s of results.http.filter((x) => x.non2xx)) {
-    checks.push({ what: `${s.label}: every answer 2xx`, value: `${s.non2xx} non-2xx ${JSON.stringify(s.statusCodes)}`, ok: false });
+    checks.push({
+      what: `${s.label}: every answer 2xx`,
+      value: `${s.non2xx} non-2xx ${JSON.stringify(s.statusCodes)}`,
+      ok: false,
+    });
   }
   for (const s of results.http.filter((x) => x.deduction)) {
     checks.push({
@@ -40,12 +44,28 @@ export function evaluate(results) {
   }
   const o = results.inObject;
   const rows = results.config.logRows.toLocaleString('en');
-  checks.push({ what: `in-object deduction median ≤ ${TARGETS.inObjectDeductionMedianUsMax} µs (${o.liveGrants} live grants, ${rows} rows)`, value: o.deductionAtLongLogUs.p50, ok: o.deductionAtLongLogUs.p50 <= TARGETS.inObjectDeductionMedianUsMax });
-  checks.push({ what: `storage < ${TARGETS.storageBytesPerRowMax} bytes per transaction row`, value: results.storage.bytesPerRow, ok: results.storage.bytesPerRow < TARGETS.storageBytesPerRowMax });
-  checks.push({ what: `in-object analytics ≤ ${TARGETS.analyticsLongLogUsMax / 1000} ms on ${rows} rows`, value: `${o.reads.analytics.longLogUs} µs`, ok: o.reads.analytics.longLogUs <= TARGETS.analyticsLongLogUsMax });
+  checks.push({
+    what: `in-object deduction median ≤ ${TARGETS.inObjectDeductionMedianUsMax} µs (${o.liveGrants} live grants, ${rows} rows)`,
+    value: o.deductionAtLongLogUs.p50,
+    ok: o.deductionAtLongLogUs.p50 <= TARGETS.inObjectDeductionMedianUsMax,
+  });
+  checks.push({
+    what: `storage < ${TARGETS.storageBytesPerRowMax} bytes per transaction row`,
+    value: results.storage.bytesPerRow,
+    ok: results.storage.bytesPerRow < TARGETS.storageBytesPerRowMax,
+  });
+  checks.push({
+    what: `in-object analytics ≤ ${TARGETS.analyticsLongLogUsMax / 1000} ms on ${rows} rows`,
+    value: `${o.reads.analytics.longLogUs} µs`,
+    ok: o.reads.analytics.longLogUs <= TARGETS.analyticsLongLogUsMax,
+  });
   for (const what of Object.keys(o.reads)) {
     const r = ratio(o.reads[what].longLogUs, o.reads[what].shortLogUs);
-    checks.push({ what: `in-object ${what} read, ${rows}-row log ≤ ${TARGETS.longLogReadVsShortMax} × short log`, value: r, ok: r <= TARGETS.longLogReadVsShortMax });
+    checks.push({
+      what: `in-object ${what} read, ${rows}-row log ≤ ${TARGETS.longLogReadVsShortMax} × short log`,
+      value: r,
+      ok: r <= TARGETS.longLogReadVsShortMax,
+    });
   }
   results.checks = checks;
   return checks;
@@ -53,18 +73,45 @@ export function evaluate(results) {
 
 function table(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
-  return [line(headers), `|${widths.map((w, i) => (i === 0 ? ':' : '') + '-'.repeat(w + 1) + (i === 0 ? '' : ':')).join('|')}|`, ...rows.map(line)].join('\n');
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
+  return [
+    line(headers),
+    `|${widths.map((w, i) => (i === 0 ? ':' : '') + '-'.repeat(w + 1) + (i === 0 ? '' : ':')).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 export function printReport(results) {
   const out = [];
-  out.push(`Benchmark ${results.date} · ${results.machine.cpus} cores (${results.machine.cpuModel}) · Node ${results.machine.node} · ${results.config.connections} connections`);
+  out.push(
+    `Benchmark ${results.date} · ${results.machine.cpus} cores (${results.machine.cpuModel}) · Node ${results.machine.node} · ${results.config.connections} connections`,
+  );
   out.push('');
   out.push(
     table(
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'req/s ÷ baseline', 'p99 ÷ baseline', 'workerd CPU µs/req', 'conn. errors', 'other load (cores)'],
-      results.http.map((s) => [s.label, s.requestsPerSecond, s.latencyMs.p50, s.latencyMs.p99, s.throughputVsBaseline, s.p99VsBaseline, s.runtimeCpuUsPerRequest, s.errors, s.cpu.otherCores]),
+      [
+        'scenario',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'req/s ÷ baseline',
+        'p99 ÷ baseline',
+        'workerd CPU µs/req',
+        'conn. errors',
+        'other load (cores)',
+      ],
+      results.http.map((s) => [
+        s.label,
+        s.requestsPerSecond,
+        s.latencyMs.p50,
+        s.latencyMs.p99,
+        s.throughputVsBaseline,
+        s.p99VsBaseline,
+        s.runtimeCpuUsPerRequest,
+        s.errors,
+        s.cpu.otherCores,
+      ]),
     ),
   );
   const o = results.inObject;
@@ -75,12 +122,42 @@ export function printReport(results) {
     table(
       ['inside the object (µs per operation)', 'p50', 'p99', 'batches'],
       [
-        [`deduction, first ${(results.config.logRows / 10).toLocaleString('en')} rows`, o.deductionAtShortLogUs.p50, o.deductionAtShortLogUs.p99, o.deductionAtShortLogUs.batches],
-        [`deduction, ${rows} rows`, o.deductionAtLongLogUs.p50, o.deductionAtLongLogUs.p99, o.deductionAtLongLogUs.batches],
-        [`balance read, ${shortRows} → ${rows} rows`, `${o.reads.balance.shortLogUs} → ${o.reads.balance.longLogUs}`, '', ''],
-        [`transactions page (20), ${shortRows} → ${rows} rows`, `${o.reads.transactions.shortLogUs} → ${o.reads.transactions.longLogUs}`, '', ''],
-        [`transactions page, until= before every row, ${shortRows} → ${rows} rows`, `${o.reads.transactionsUntil.shortLogUs} → ${o.reads.transactionsUntil.longLogUs}`, '', ''],
-        [`analytics, ${shortRows} → ${rows} rows`, `${o.reads.analytics.shortLogUs} → ${o.reads.analytics.longLogUs}`, '', ''],
+        [
+          `deduction, first ${(results.config.logRows / 10).toLocaleString('en')} rows`,
+          o.deductionAtShortLogUs.p50,
+          o.deductionAtShortLogUs.p99,
+          o.deductionAtShortLogUs.batches,
+        ],
+        [
+          `deduction, ${rows} rows`,
+          o.deductionAtLongLogUs.p50,
+          o.deductionAtLongLogUs.p99,
+          o.deductionAtLongLogUs.batches,
+        ],
+        [
+          `balance read, ${shortRows} → ${rows} rows`,
+          `${o.reads.balance.shortLogUs} → ${o.reads.balance.longLogUs}`,
+          '',
+          '',
+        ],
+        [
+          `transactions page (20), ${shortRows} → ${rows} rows`,
+          `${o.reads.transactions.shortLogUs} → ${o.reads.transactions.longLogUs}`,
+          '',
+          '',
+        ],
+        [
+          `transactions page, until= before every row, ${shortRows} → ${rows} rows`,
+          `${o.reads.transactionsUntil.shortLogUs} → ${o.reads.transactionsUntil.longLogUs}`,
+          '',
+          '',
+        ],
+        [
+          `analytics, ${shortRows} → ${rows} rows`,
+          `${o.reads.analytics.shortLogUs} → ${o.reads.analytics.longLogUs}`,
+          '',
+          '',
+        ],
         ['RPC round trip to an object (no-op method)', o.rpc.noopUs, '', ''],
         ['RPC + deduction + its own commit', o.rpc.deductionUs, '', ''],
       ],
@@ -89,7 +166,9 @@ export function printReport(results) {
   const st = results.storage;
   const m = results.memory;
   out.push('');
-  out.push(`storage: ${st.bytesPerRow} bytes per transaction row (${st.rows} rows: ${st.databaseBytesBefore} → ${st.databaseBytesAfter} bytes)`);
+  out.push(
+    `storage: ${st.bytesPerRow} bytes per transaction row (${st.rows} rows: ${st.databaseBytesBefore} → ${st.databaseBytesAfter} bytes)`,
+  );
   out.push(
     `memory (workerd RSS): idle ${mb(m.idleBytes)} · ` +
       `${m.probeObjects} objects opened at once ${mb(m.afterProbeBytes)} (≈ ${Math.round(m.bytesPerObject / 1024)} KiB per live object; evicted after ${m.evictedAfterSeconds} s idle) · ` +

@@ -49,7 +49,9 @@ const machine = machineInfo();
 // The bench's private D1 gives the free plan (every new user's) a huge allowance and lifts its
 // daily request cap, so no scenario runs out of tokens or into a plan limit: the bench measures
 // the path, not the policy.
-const BENCH_SQL = ["UPDATE plans SET tokens_per_month = 1000000000, max_requests_per_day = 1000000000 WHERE id = 'free'"];
+const BENCH_SQL = [
+  "UPDATE plans SET tokens_per_month = 1000000000, max_requests_per_day = 1000000000 WHERE id = 'free'",
+];
 const USAGE_BODY = JSON.stringify({ agent: 'code', model: 'sonnet', input_tokens: 1200, output_tokens: 1300 });
 const GRANT_TOKENS = 1_000_000_000;
 const EVICTION_WAIT_MS_MAX = 30_000;
@@ -74,17 +76,30 @@ try {
 async function runAll() {
   const { url, secrets } = service;
   const userJwt = (sub) =>
-    new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(secrets.JWT_SECRET));
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuedAt()
+      .setExpirationTime('2h')
+      .sign(new TextEncoder().encode(secrets.JWT_SECRET));
   const asService = { Authorization: `Bearer ${secrets.SERVICE_TOKEN}`, 'Content-Type': 'application/json' };
   const asAdmin = { Authorization: `Bearer ${secrets.ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
   const grant = async (user) => {
-    const response = await fetch(`${url}/api/v1/admin/users/${user}/grants`, { method: 'POST', headers: asAdmin, body: JSON.stringify({ tokens: GRANT_TOKENS, reason: 'bench' }) });
+    const response = await fetch(`${url}/api/v1/admin/users/${user}/grants`, {
+      method: 'POST',
+      headers: asAdmin,
+      body: JSON.stringify({ tokens: GRANT_TOKENS, reason: 'bench' }),
+    });
     if (response.status !== 201) throw new Error(`grant for ${user}: ${response.status} ${await response.text()}`);
   };
   /** Each request gets a fresh UUID Idempotency-Key (as real clients send) and the path `pathOf(n)`. */
   const keyed = (pathOf) => {
     let n = 0;
-    return (request) => ({ ...request, path: pathOf(n++), headers: { ...request.headers, 'Idempotency-Key': randomUUID() } });
+    return (request) => ({
+      ...request,
+      path: pathOf(n++),
+      headers: { ...request.headers, 'Idempotency-Key': randomUUID() },
+    });
   };
   const http = [];
   const measure = async (id, label, spec, extra = {}) => {
@@ -93,8 +108,16 @@ async function runAll() {
     const cpu = cpuMonitor(service.pids);
     const figures = await load({ url, duration: config.durationSeconds, ...spec });
     const used = cpu.stop();
-    const entry = { id, label, ...figures, cpu: used, runtimeCpuUsPerRequest: Math.round((used.runtimeCpuSeconds * 1e6) / figures.requests), ...extra };
-    if (figures.non2xx || figures.errors) log(`  ${figures.non2xx} non-2xx, ${figures.errors} connection errors ${JSON.stringify(figures.statusCodes)}`);
+    const entry = {
+      id,
+      label,
+      ...figures,
+      cpu: used,
+      runtimeCpuUsPerRequest: Math.round((used.runtimeCpuSeconds * 1e6) / figures.requests),
+      ...extra,
+    };
+    if (figures.non2xx || figures.errors)
+      log(`  ${figures.non2xx} non-2xx, ${figures.errors} connection errors ${JSON.stringify(figures.statusCodes)}`);
     http.push(entry);
     return entry;
   };
@@ -114,35 +137,67 @@ async function runAll() {
   await measure('balance', 'GET /tokens/balance, one user', { path: '/api/v1/tokens/balance', headers: readerAuth });
   await grant('bench-hot');
   const hotPath = '/api/v1/service/users/bench-hot/usage';
-  await measure('usage-hot', 'POST usage, one hot user', { method: 'POST', path: hotPath, headers: asService, body: USAGE_BODY, setupRequest: keyed(() => hotPath) }, { deduction: true });
+  await measure(
+    'usage-hot',
+    'POST usage, one hot user',
+    { method: 'POST', path: hotPath, headers: asService, body: USAGE_BODY, setupRequest: keyed(() => hotPath) },
+    { deduction: true },
+  );
   // The same request with one key throughout: every answer is a replay, so the path minus the write and its commit.
-  await measure('usage-replay', 'POST usage replayed (same key: no write)', { method: 'POST', path: hotPath, headers: { ...asService, 'Idempotency-Key': randomUUID() }, body: USAGE_BODY });
+  await measure('usage-replay', 'POST usage replayed (same key: no write)', {
+    method: 'POST',
+    path: hotPath,
+    headers: { ...asService, 'Idempotency-Key': randomUUID() },
+    body: USAGE_BODY,
+  });
 
   // Spread: the first pass creates every object (reported on its own), the measured pass reuses them.
   const users = config.spreadUsers.toLocaleString('en');
   const spreadPath = (n) => `/api/v1/service/users/bench-spread-${n % config.spreadUsers}/usage`;
   const spread = { method: 'POST', headers: asService, body: USAGE_BODY, path: spreadPath(0), warmup: false };
-  await measure('usage-new-users', `POST usage, first call of ${users} new users`, { ...spread, setupRequest: keyed(spreadPath), amount: config.spreadUsers });
-  await measure('usage-spread', `POST usage, spread over ${users} users`, { ...spread, setupRequest: keyed(spreadPath) }, { deduction: true });
+  await measure('usage-new-users', `POST usage, first call of ${users} new users`, {
+    ...spread,
+    setupRequest: keyed(spreadPath),
+    amount: config.spreadUsers,
+  });
+  await measure(
+    'usage-spread',
+    `POST usage, spread over ${users} users`,
+    { ...spread, setupRequest: keyed(spreadPath) },
+    { deduction: true },
+  );
   memory.afterSpreadBytes = service.rssBytes();
   await waitForEviction(idleFiles);
 
   const { inObject, storage, queryPlans } = await inObjectFigures();
 
   // The same reads over HTTP, on a short log and on a long one, measured back to back.
-  log(`filling two service objects with ${config.shortLogRows.toLocaleString('en')} and ${config.logRows.toLocaleString('en')} deductions over RPC …`);
+  log(
+    `filling two service objects with ${config.shortLogRows.toLocaleString('en')} and ${config.logRows.toLocaleString('en')} deductions over RPC …`,
+  );
   const fillStarted = performance.now();
-  const logs = { short: { user: 'bench-short-log', rows: config.shortLogRows }, long: { user: 'bench-long-log', rows: config.logRows } };
+  const logs = {
+    short: { user: 'bench-short-log', rows: config.shortLogRows },
+    long: { user: 'bench-long-log', rows: config.logRows },
+  };
   for (const { user, rows } of Object.values(logs)) {
     await grant(user);
     await service.bench({ op: 'fillUser', name: user, count: rows });
   }
   const fillSeconds = Math.round((performance.now() - fillStarted) / 100) / 10;
   const half = { duration: Math.max(1, config.durationSeconds / 2) };
-  for (const [route, path] of [['balance', '/api/v1/tokens/balance'], ['transactions', '/api/v1/tokens/transactions'], ['analytics', '/api/v1/tokens/analytics']]) {
+  for (const [route, path] of [
+    ['balance', '/api/v1/tokens/balance'],
+    ['transactions', '/api/v1/tokens/transactions'],
+    ['analytics', '/api/v1/tokens/analytics'],
+  ]) {
     for (const [length, { user, rows }] of Object.entries(logs)) {
       const headers = { Authorization: `Bearer ${await userJwt(user)}` };
-      await measure(`${route}-${length}-log`, `GET ${path.slice(7)}, ${rows.toLocaleString('en')}-row log`, { path, headers, ...half });
+      await measure(`${route}-${length}-log`, `GET ${path.slice(7)}, ${rows.toLocaleString('en')}-row log`, {
+        path,
+        headers,
+        ...half,
+      });
     }
   }
   await measure('baseline-again', 'baseline again, at the end (drift)', { path: '/api/v1/me', headers: readerAuth });
@@ -163,7 +218,8 @@ async function runAll() {
 /** Wait until workerd has closed the files of idle objects again; returns the seconds it took. */
 async function waitForEviction(idleFiles) {
   const started = performance.now();
-  while (service.openFiles() > idleFiles + 20 && performance.now() - started < EVICTION_WAIT_MS_MAX) await new Promise((r) => setTimeout(r, 500));
+  while (service.openFiles() > idleFiles + 20 && performance.now() - started < EVICTION_WAIT_MS_MAX)
+    await new Promise((r) => setTimeout(r, 500));
   return Math.round((performance.now() - started) / 100) / 10;
 }
 
@@ -175,7 +231,9 @@ async function inObjectFigures() {
     await call(command);
     return performance.now() - started;
   };
-  log(`in-object: ${config.liveGrants} live grants, ${config.logRows.toLocaleString('en')} deductions in calls of ${config.inObjectBatch} …`);
+  log(
+    `in-object: ${config.liveGrants} live grants, ${config.logRows.toLocaleString('en')} deductions in calls of ${config.inObjectBatch} …`,
+  );
   const liveGrants = await call({ op: 'seedGrants', liveGrants: config.liveGrants, tokensEach: GRANT_TOKENS });
   // The cost of a call that does nothing (Node → Miniflare → Worker → object and back).
   const emptyCalls = [];
@@ -200,12 +258,16 @@ async function inObjectFigures() {
   }
   const after = await call({ op: 'stats' });
   const atLongLog = [];
-  for (let i = 0; i < config.inObjectBatchesAtLongLog; i++) atLongLog.push(perOpUs(await timed({ op: 'deduct', count: config.inObjectBatch }), config.inObjectBatch));
+  for (let i = 0; i < config.inObjectBatchesAtLongLog; i++)
+    atLongLog.push(perOpUs(await timed({ op: 'deduct', count: config.inObjectBatch }), config.inObjectBatch));
   for (const what of Object.keys(reads)) reads[what].longLogUs = await readUs(what);
   // One call per operation from the bench Worker: the RPC floor, and RPC + deduction + its own commit.
   const rpcUs = async (what) => {
     const samples = [];
-    for (let i = 0; i < 5; i++) samples.push(perOpUs(await timed({ op: 'rpc', what, count: config.rpcCallsPerSample }), config.rpcCallsPerSample));
+    for (let i = 0; i < 5; i++)
+      samples.push(
+        perOpUs(await timed({ op: 'rpc', what, count: config.rpcCallsPerSample }), config.rpcCallsPerSample),
+      );
     return round1(percentile(samples, 50));
   };
   const rpc = { noopUs: await rpcUs('noop'), deductionUs: await rpcUs('deduct') };
@@ -215,7 +277,9 @@ async function inObjectFigures() {
     inObject: {
       liveGrants,
       emptyCallMs: round1(emptyMs),
-      deductionAtShortLogUs: summary(batches.slice(0, Math.max(1, Math.round(config.logRows / 10 / config.inObjectBatch)))),
+      deductionAtShortLogUs: summary(
+        batches.slice(0, Math.max(1, Math.round(config.logRows / 10 / config.inObjectBatch))),
+      ),
       deductionAtLongLogUs: summary(atLongLog),
       deductionPerBatchUs: batches.map(round1),
       reads,
@@ -232,7 +296,12 @@ async function inObjectFigures() {
 }
 
 function summary(samples) {
-  return { p50: round1(percentile(samples, 50)), p99: round1(percentile(samples, 99)), min: round1(Math.min(...samples)), batches: samples.length };
+  return {
+    p50: round1(percentile(samples, 50)),
+    p99: round1(percentile(samples, 99)),
+    min: round1(Math.min(...samples)),
+    batches: samples.length,
+  };
 }
 
 function percentile(samples, p) {

@@ -14,7 +14,13 @@ const wranglerBin = join(root, 'node_modules/.bin/wrangler');
 // Miniflare's own scratch directory goes under TMPDIR and is removed only asynchronously after
 // dispose(), so point it inside bench/.tmp/state, which stop() removes.
 mkdirSync(join(state, 'os-tmp'), { recursive: true });
-const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', TMPDIR: join(state, 'os-tmp') };
+const wranglerEnv = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  TMPDIR: join(state, 'os-tmp'),
+};
 Object.assign(process.env, wranglerEnv);
 
 // Imported after the environment is set, so neither sends telemetry or looks for the network.
@@ -24,7 +30,10 @@ const { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } = await imp
 /** Bundle one Worker the way `npm run build` does; returns the entry module's path. */
 function bundle(configPath, outdir) {
   rmSync(outdir, { recursive: true, force: true });
-  const result = spawnSync(wranglerBin, ['deploy', '--dry-run', '--config', configPath, '--outdir', outdir], { env: wranglerEnv, encoding: 'utf8' });
+  const result = spawnSync(wranglerBin, ['deploy', '--dry-run', '--config', configPath, '--outdir', outdir], {
+    env: wranglerEnv,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stdout}\n${result.stderr}`);
   const entry = readdirSync(outdir).find((f) => f.endsWith('.js'));
   if (!entry) throw new Error(`no bundle in ${outdir}`);
@@ -129,7 +138,9 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
       rssBytes() {
         let total = 0;
         for (const pid of pids) {
-          const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+          const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith('VmRSS:'));
           total += Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
         }
         return total;

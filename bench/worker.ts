@@ -103,7 +103,8 @@ export class BenchAccount extends UserAccount {
       sql.exec = exec;
     }
     const unique = new Map<string, (typeof seen)[number]>();
-    for (const s of seen) if (!/^\s*(INSERT|UPDATE|CREATE|SAVEPOINT|RELEASE)/i.test(s.sql)) unique.set(`${s.call}|${s.sql}`, s);
+    for (const s of seen)
+      if (!/^\s*(INSERT|UPDATE|CREATE|SAVEPOINT|RELEASE)/i.test(s.sql)) unique.set(`${s.call}|${s.sql}`, s);
     return [...unique.values()].map((s) => ({
       call: s.call,
       sql: s.sql.replace(/\s+/g, ' ').trim(),
@@ -124,7 +125,14 @@ async function usageTemplate(db: D1Database): Promise<Omit<UsageRequest, 'idempo
   const catalog = await getCatalog(db);
   const model = catalog.models.get('sonnet');
   if (!model) throw new Error('bench: model sonnet missing from the catalog');
-  return { agent: 'code', model: model.id, inputTokens: 1200, outputTokens: 1300, price: model, usdInrPaise: catalog.usdInrPaise };
+  return {
+    agent: 'code',
+    model: model.id,
+    inputTokens: 1200,
+    outputTokens: 1300,
+    price: model,
+    usdInrPaise: catalog.usdInrPaise,
+  };
 }
 
 /** `call(i)` for every i below `count`, IN_FLIGHT_MAX at a time. */
@@ -147,7 +155,9 @@ export default {
       case 'deduct':
         return Response.json(await bench().deduct(Number(command.count)));
       case 'reads':
-        return Response.json(await bench().reads(Number(command.count), READ_KINDS.find((k) => k === command.what) ?? 'balance'));
+        return Response.json(
+          await bench().reads(Number(command.count), READ_KINDS.find((k) => k === command.what) ?? 'balance'),
+        );
       case 'stats':
         return Response.json(await bench().stats());
       case 'queryPlans':
@@ -158,13 +168,16 @@ export default {
         const account = env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(String(command.name)));
         const usage = await usageTemplate(env.DB);
         await inFlight(Number(command.count), async () => {
-          if (!(await account.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() })).ok) throw new Error('bench: a fill deduction was refused');
+          if (!(await account.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() })).ok)
+            throw new Error('bench: a fill deduction was refused');
         });
         return Response.json(command.count);
       }
       case 'openAccounts':
         // Open `count` new service accounts at once, for the memory each live object costs.
-        await inFlight(Number(command.count), (i) => env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(`${command.name}-${i}`)).balance());
+        await inFlight(Number(command.count), (i) =>
+          env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(`${command.name}-${i}`)).balance(),
+        );
         return Response.json(command.count);
       case 'rpc': {
         // `count` calls, one after another, each its own event in the object (so each deduction
@@ -173,7 +186,8 @@ export default {
         const usage = await usageTemplate(env.DB);
         for (let i = 0; i < Number(command.count); i++) {
           if (command.what === 'noop') await stub.noop();
-          else if (!(await stub.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() })).ok) throw new Error('bench: rpc deduction refused');
+          else if (!(await stub.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() })).ok)
+            throw new Error('bench: rpc deduction refused');
         }
         return Response.json(command.count);
       }

@@ -15,10 +15,15 @@ if (!existsSync('.dev.vars')) {
   console.log('Created .dev.vars from .dev.vars.example (development secrets).');
 }
 run(['d1', 'migrations', 'apply', 'DB', '--local']);
-for (const file of readdirSync('seed').filter((f) => f.endsWith('.sql')).sort()) {
+for (const file of readdirSync('seed')
+  .filter((f) => f.endsWith('.sql'))
+  .sort()) {
   run(['d1', 'execute', 'DB', '--local', '--file', `seed/${file}`]);
 }
 
-const dev = spawn(wranglerBin, ['dev', '--ip', '127.0.0.1', '--port', port, ...process.argv.slice(2)], { stdio: 'inherit', env: wranglerEnv });
+const dev = spawn(wranglerBin, ['dev', '--ip', '127.0.0.1', '--port', port, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: wranglerEnv,
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
 dev.on('exit', (code) => process.exit(code ?? 0));

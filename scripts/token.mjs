@@ -11,7 +11,9 @@ if (!userId) {
 
 function devVar(name) {
   const file = existsSync('.dev.vars') ? '.dev.vars' : '.dev.vars.example';
-  const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${name}=`));
+  const line = readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}=`));
   return line?.slice(name.length + 1).trim();
 }
 

@@ -26,7 +26,9 @@ export interface Env {
 type ServiceEnv = Env;
 
 declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Cloudflare's own global Env
   namespace Cloudflare {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merged into, not implemented
     interface Env extends ServiceEnv {}
   }
 }

@@ -7,7 +7,14 @@ const price = { inputUsdMicrosPerMTok: 1_000_000, outputUsdMicrosPerMTok: 5_000_
 describe('UserAccount over RPC', () => {
   it('credits a grant once per external reference', async () => {
     const account = accountStub(newUserId());
-    const credit = { source: 'purchase', transactionType: 'purchase', tokens: 50000, description: 'Starter Pack purchase', expiresAt: null, externalRef: 'stripe:evt_1' } as const;
+    const credit = {
+      source: 'purchase',
+      transactionType: 'purchase',
+      tokens: 50000,
+      description: 'Starter Pack purchase',
+      expiresAt: null,
+      externalRef: 'stripe:evt_1',
+    } as const;
     const first = await account.credit(credit);
     const second = await account.credit(credit);
     expect(first.ok && second.ok).toBe(true);
@@ -21,9 +28,32 @@ describe('UserAccount over RPC', () => {
 
   it('records which grants paid for a usage', async () => {
     const account = accountStub(newUserId());
-    await account.credit({ source: 'bonus', transactionType: 'bonus', tokens: 500, description: 'b', expiresAt: null, externalRef: null });
-    await account.recordUsage({ agent: 'code', model: 'haiku', inputTokens: 6000, outputTokens: 0, idempotencyKey: 'k1', price, usdInrPaise: 8300 });
-    const outcome = await account.recordUsage({ agent: 'code', model: 'haiku', inputTokens: 4000, outputTokens: 200, idempotencyKey: 'k2', price, usdInrPaise: 8300 });
+    await account.credit({
+      source: 'bonus',
+      transactionType: 'bonus',
+      tokens: 500,
+      description: 'b',
+      expiresAt: null,
+      externalRef: null,
+    });
+    await account.recordUsage({
+      agent: 'code',
+      model: 'haiku',
+      inputTokens: 6000,
+      outputTokens: 0,
+      idempotencyKey: 'k1',
+      price,
+      usdInrPaise: 8300,
+    });
+    const outcome = await account.recordUsage({
+      agent: 'code',
+      model: 'haiku',
+      inputTokens: 4000,
+      outputTokens: 200,
+      idempotencyKey: 'k2',
+      price,
+      usdInrPaise: 8300,
+    });
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.transaction.grants).toEqual([
@@ -37,16 +67,36 @@ describe('UserAccount over RPC', () => {
 
   it('keeps the ledger in its own SQLite tables, append-only with a monotonic sequence', async () => {
     const account = accountStub(newUserId());
-    for (let i = 0; i < 5; i++) await account.recordUsage({ agent: 'uml', model: 'haiku', inputTokens: i, outputTokens: 1, idempotencyKey: `k${i}`, price, usdInrPaise: 8300 });
+    for (let i = 0; i < 5; i++)
+      await account.recordUsage({
+        agent: 'uml',
+        model: 'haiku',
+        inputTokens: i,
+        outputTokens: 1,
+        idempotencyKey: `k${i}`,
+        price,
+        usdInrPaise: 8300,
+      });
     const seqs = await runInDurableObject(account, (_instance, state) =>
-      state.storage.sql.exec<{ seq: number }>('SELECT seq FROM transactions ORDER BY seq').toArray().map((r) => r.seq),
+      state.storage.sql
+        .exec<{ seq: number }>('SELECT seq FROM transactions ORDER BY seq')
+        .toArray()
+        .map((r) => r.seq),
     );
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('the audit catches a ledger that no longer explains the grants', async () => {
     const account = accountStub(newUserId());
-    await account.recordUsage({ agent: 'uml', model: 'haiku', inputTokens: 100, outputTokens: 0, idempotencyKey: 'k', price, usdInrPaise: 8300 });
+    await account.recordUsage({
+      agent: 'uml',
+      model: 'haiku',
+      inputTokens: 100,
+      outputTokens: 0,
+      idempotencyKey: 'k',
+      price,
+      usdInrPaise: 8300,
+    });
     expect((await account.audit()).ok).toBe(true);
     await runInDurableObject(account, (_instance, state) => {
       state.storage.sql.exec('UPDATE grants SET remaining = remaining + 7 WHERE id = 1');

@@ -15,7 +15,12 @@ async function publicCatalog(): Promise<{ packages: any[]; monthly_plans: any[] 
 
 async function createModel(input: number, output: number): Promise<string> {
   const id = newId('m');
-  const response = await adminJson('POST', `${ADMIN}/models`, { id, name: `Model ${id}`, input_usd_micros_per_mtok: input, output_usd_micros_per_mtok: output });
+  const response = await adminJson('POST', `${ADMIN}/models`, {
+    id,
+    name: `Model ${id}`,
+    input_usd_micros_per_mtok: input,
+    output_usd_micros_per_mtok: output,
+  });
   expect(response.status).toBe(201);
   return id;
 }
@@ -34,7 +39,12 @@ describe('admin: model prices', () => {
 
     const patched = await adminJson('PATCH', `${ADMIN}/models/${model}`, { output_usd_micros_per_mtok: 20_000_000 });
     expect(patched.status).toBe(200);
-    expect(await patched.json<any>()).toMatchObject({ id: model, input_usd_micros_per_mtok: 2_000_000, output_usd_micros_per_mtok: 20_000_000, active: true });
+    expect(await patched.json<any>()).toMatchObject({
+      id: model,
+      input_usd_micros_per_mtok: 2_000_000,
+      output_usd_micros_per_mtok: 20_000_000,
+      active: true,
+    });
     const second = await (await use(user, model)).json<any>();
     expect(second).toMatchObject({ estimated_cost_usd_micros: 22000, estimated_cost_inr_paise: 183 });
 
@@ -58,13 +68,23 @@ describe('admin: model prices', () => {
     ['a zero output price', { output_usd_micros_per_mtok: 0 }, 'output_usd_micros_per_mtok'],
     ['a negative price', { input_usd_micros_per_mtok: -5 }, 'input_usd_micros_per_mtok'],
     ['a fractional price', { input_usd_micros_per_mtok: 1.5 }, 'input_usd_micros_per_mtok'],
-    ['a price over MODEL_PRICE_USD_MICROS_PER_MTOK_MAX', { output_usd_micros_per_mtok: 1_000_000_001 }, 'output_usd_micros_per_mtok'],
+    [
+      'a price over MODEL_PRICE_USD_MICROS_PER_MTOK_MAX',
+      { output_usd_micros_per_mtok: 1_000_000_001 },
+      'output_usd_micros_per_mtok',
+    ],
     ['an id that is not a slug', { id: 'Not A Slug' }, 'id'],
     ['an unknown field', { currency: 'EUR' }, 'body'],
   ];
   for (const [name, override, field] of badModels) {
     it(`refuses ${name} with 400 naming ${field}`, async () => {
-      const body = { id: newId('bad'), name: 'Bad', input_usd_micros_per_mtok: 1, output_usd_micros_per_mtok: 1, ...override };
+      const body = {
+        id: newId('bad'),
+        name: 'Bad',
+        input_usd_micros_per_mtok: 1,
+        output_usd_micros_per_mtok: 1,
+        ...override,
+      };
       const response = await adminJson('POST', `${ADMIN}/models`, body);
       expect(response.status).toBe(400);
       expect((await response.json<any>()).issues.map((i: any) => i.field)).toContain(field);
@@ -72,7 +92,12 @@ describe('admin: model prices', () => {
   }
 
   it('409 for a duplicate id, 404 for unknown ids', async () => {
-    const duplicate = await adminJson('POST', `${ADMIN}/models`, { id: 'sonnet', name: 'Again', input_usd_micros_per_mtok: 1, output_usd_micros_per_mtok: 1 });
+    const duplicate = await adminJson('POST', `${ADMIN}/models`, {
+      id: 'sonnet',
+      name: 'Again',
+      input_usd_micros_per_mtok: 1,
+      output_usd_micros_per_mtok: 1,
+    });
     expect(duplicate.status).toBe(409);
     expect((await duplicate.json<any>()).code).toBe('already_exists');
     expect((await adminJson('GET', `${ADMIN}/models/sonnet`)).status).toBe(200);
@@ -87,10 +112,28 @@ describe('admin: model prices', () => {
 describe('admin: token packages', () => {
   it('a created package is on sale at the next request; changed and deactivated ones too', async () => {
     const id = newId('pack');
-    const created = await adminJson('POST', `${ADMIN}/packages`, { id, name: 'Diwali Pack', tokens: 75000, price_paise: 14900, validity_months: 6, features: ['75,000 tokens'] });
+    const created = await adminJson('POST', `${ADMIN}/packages`, {
+      id,
+      name: 'Diwali Pack',
+      tokens: 75000,
+      price_paise: 14900,
+      validity_months: 6,
+      features: ['75,000 tokens'],
+    });
     expect(created.status).toBe(201);
-    expect(await created.json<any>()).toMatchObject({ id, tokens: 75000, price_paise: 14900, popular: false, active: true, features: ['75,000 tokens'] });
-    expect((await publicCatalog()).packages.find((p) => p.id === id)).toMatchObject({ price: 149, price_paise: 14900, tokens: 75000 });
+    expect(await created.json<any>()).toMatchObject({
+      id,
+      tokens: 75000,
+      price_paise: 14900,
+      popular: false,
+      active: true,
+      features: ['75,000 tokens'],
+    });
+    expect((await publicCatalog()).packages.find((p) => p.id === id)).toMatchObject({
+      price: 149,
+      price_paise: 14900,
+      tokens: 75000,
+    });
 
     await adminJson('PATCH', `${ADMIN}/packages/${id}`, { price_paise: 12900, popular: true });
     expect((await publicCatalog()).packages.find((p) => p.id === id)).toMatchObject({ price: 129, popular: true });
@@ -111,7 +154,14 @@ describe('admin: token packages', () => {
   for (const [name, override, field] of badPackages) {
     it(`refuses ${name} with 400 naming ${field}`, async () => {
       const id = newId('bad');
-      const response = await adminJson('POST', `${ADMIN}/packages`, { id, name: 'Bad', tokens: 100, price_paise: 100, validity_months: 1, ...override });
+      const response = await adminJson('POST', `${ADMIN}/packages`, {
+        id,
+        name: 'Bad',
+        tokens: 100,
+        price_paise: 100,
+        validity_months: 1,
+        ...override,
+      });
       expect(response.status).toBe(400);
       expect((await response.json<any>()).issues.map((i: any) => i.field)).toContain(field);
       expect((await adminJson('GET', `${ADMIN}/packages/${id}`)).status).toBe(404);
@@ -119,7 +169,17 @@ describe('admin: token packages', () => {
   }
 
   it('409 for a duplicate id, 404 for unknown ids, 400 for a zero price on PATCH', async () => {
-    expect((await adminJson('POST', `${ADMIN}/packages`, { id: 'starter', name: 'x', tokens: 1, price_paise: 1, validity_months: 1 })).status).toBe(409);
+    expect(
+      (
+        await adminJson('POST', `${ADMIN}/packages`, {
+          id: 'starter',
+          name: 'x',
+          tokens: 1,
+          price_paise: 1,
+          validity_months: 1,
+        })
+      ).status,
+    ).toBe(409);
     expect((await adminJson('PATCH', `${ADMIN}/packages/nope`, { price_paise: 100 })).status).toBe(404);
     expect((await adminJson('DELETE', `${ADMIN}/packages/nope`)).status).toBe(404);
     expect((await adminJson('PATCH', `${ADMIN}/packages/starter`, { price_paise: 0 })).status).toBe(400);
@@ -140,7 +200,11 @@ describe('admin: monthly plans', () => {
       max_requests_per_day: 200,
     });
     expect(created.status).toBe(201);
-    expect((await publicCatalog()).monthly_plans.find((p) => p.id === id)).toMatchObject({ price: 0, tokens_per_month: 20000, features: [] });
+    expect((await publicCatalog()).monthly_plans.find((p) => p.id === id)).toMatchObject({
+      price: 0,
+      tokens_per_month: 20000,
+      features: [],
+    });
     await adminJson('PATCH', `${ADMIN}/plans/${id}`, { price_paise: 4900 });
     expect((await publicCatalog()).monthly_plans.find((p) => p.id === id)).toMatchObject({ price: 49 });
     expect((await adminJson('DELETE', `${ADMIN}/plans/${id}`)).status).toBe(200);
@@ -163,7 +227,16 @@ describe('admin: monthly plans', () => {
   ];
   for (const [name, override, field] of badPlans) {
     it(`refuses ${name} with 400 naming ${field}`, async () => {
-      const body = { id: newId('bad'), name: 'Bad', tokens_per_month: 1, rollover_cap_tokens: 0, price_paise: 0, max_tokens_per_request: 1, max_requests_per_day: 1, ...override };
+      const body = {
+        id: newId('bad'),
+        name: 'Bad',
+        tokens_per_month: 1,
+        rollover_cap_tokens: 0,
+        price_paise: 0,
+        max_tokens_per_request: 1,
+        max_requests_per_day: 1,
+        ...override,
+      };
       const response = await adminJson('POST', `${ADMIN}/plans`, body);
       expect(response.status).toBe(400);
       expect((await response.json<any>()).issues.map((i: any) => i.field)).toContain(field);
@@ -171,7 +244,15 @@ describe('admin: monthly plans', () => {
   }
 
   it('409 for a duplicate id, 404 for an unknown one', async () => {
-    const body = { id: 'basic', name: 'x', tokens_per_month: 1, rollover_cap_tokens: 0, price_paise: 0, max_tokens_per_request: 1, max_requests_per_day: 1 };
+    const body = {
+      id: 'basic',
+      name: 'x',
+      tokens_per_month: 1,
+      rollover_cap_tokens: 0,
+      price_paise: 0,
+      max_tokens_per_request: 1,
+      max_requests_per_day: 1,
+    };
     expect((await adminJson('POST', `${ADMIN}/plans`, body)).status).toBe(409);
     expect((await adminJson('PATCH', `${ADMIN}/plans/gold`, { price_paise: 1 })).status).toBe(404);
   });
@@ -183,11 +264,17 @@ describe('admin: USD→INR rate', () => {
     const user = newUserId();
     expect((await adminJson('GET', `${ADMIN}/exchange-rate`)).status).toBe(200);
     // 1000 × $1 + 1000 × $9 per MTok = 10,000 micro-USD.
-    expect(await (await use(user, model)).json<any>()).toMatchObject({ estimated_cost_usd_micros: 10000, estimated_cost_inr_paise: 83 });
+    expect(await (await use(user, model)).json<any>()).toMatchObject({
+      estimated_cost_usd_micros: 10000,
+      estimated_cost_inr_paise: 83,
+    });
     try {
       const put = await adminJson('PUT', `${ADMIN}/exchange-rate`, { usd_inr_paise: 9000 });
       expect(await put.json<any>()).toEqual({ usd_inr_paise: 9000 });
-      expect(await (await use(user, model)).json<any>()).toMatchObject({ estimated_cost_usd_micros: 10000, estimated_cost_inr_paise: 90 });
+      expect(await (await use(user, model)).json<any>()).toMatchObject({
+        estimated_cost_usd_micros: 10000,
+        estimated_cost_inr_paise: 90,
+      });
       const log = await (await asUser(user, '/api/v1/tokens/transactions?type=usage')).json<any[]>();
       expect(log.map((t) => t.estimated_cost_inr_paise)).toEqual([90, 83]);
     } finally {
@@ -195,7 +282,12 @@ describe('admin: USD→INR rate', () => {
     }
   });
 
-  for (const [name, value] of [['zero', 0], ['negative', -1], ['over USD_INR_PAISE_MAX', 1_000_001], ['fractional', 83.5]] as const) {
+  for (const [name, value] of [
+    ['zero', 0],
+    ['negative', -1],
+    ['over USD_INR_PAISE_MAX', 1_000_001],
+    ['fractional', 83.5],
+  ] as const) {
     it(`refuses a ${name} rate with 400`, async () => {
       const response = await adminJson('PUT', `${ADMIN}/exchange-rate`, { usd_inr_paise: value });
       expect(response.status).toBe(400);
@@ -204,7 +296,9 @@ describe('admin: USD→INR rate', () => {
   }
 
   it('needs the admin token', async () => {
-    expect((await call(`${ADMIN}/exchange-rate`, { method: 'PUT', body: JSON.stringify({ usd_inr_paise: 1 }) })).status).toBe(401);
+    expect(
+      (await call(`${ADMIN}/exchange-rate`, { method: 'PUT', body: JSON.stringify({ usd_inr_paise: 1 }) })).status,
+    ).toBe(401);
     expect((await asUser(newUserId(), `${ADMIN}/models`)).status).toBe(401);
   });
 });

@@ -8,7 +8,13 @@ describe('POST /admin/users/:userId/grants', () => {
     expect(response.status).toBe(201);
     const body = await response.json<any>();
     expect(body.grant).toMatchObject({ source: 'bonus', amount: 2500, remaining: 2500, expires_at: null });
-    expect(body.transaction).toMatchObject({ type: 'bonus', tokens: 2500, tokens_before: 10000, tokens_after: 12500, description: 'Apology for the outage' });
+    expect(body.transaction).toMatchObject({
+      type: 'bonus',
+      tokens: 2500,
+      tokens_before: 10000,
+      tokens_after: 12500,
+      description: 'Apology for the outage',
+    });
     expect(body.remaining_tokens).toBe(12500);
     expect(response.headers.get('X-Tokens-Remaining')).toBe('12500');
   });
@@ -19,7 +25,11 @@ describe('POST /admin/users/:userId/grants', () => {
     const first = await (await grantTokens(user, { tokens: 100, reason: 'goodwill' }, key)).json<any>();
     const again = await grantTokens(user, { tokens: 100, reason: 'goodwill' }, key);
     expect(again.status).toBe(201);
-    expect(await again.json<any>()).toMatchObject({ replayed: true, grant: first.grant, transaction: first.transaction });
+    expect(await again.json<any>()).toMatchObject({
+      replayed: true,
+      grant: first.grant,
+      transaction: first.transaction,
+    });
     const other = await grantTokens(user, { tokens: 999, reason: 'goodwill' }, key);
     expect(other.status).toBe(409);
     expect((await balanceOf(user)).remaining_tokens).toBe(10100);
@@ -28,7 +38,9 @@ describe('POST /admin/users/:userId/grants', () => {
   it('credits once when the same key races', async () => {
     const user = newUserId();
     const key = crypto.randomUUID();
-    const responses = await Promise.all(Array.from({ length: 10 }, () => grantTokens(user, { tokens: 700, reason: 'race' }, key)));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => grantTokens(user, { tokens: 700, reason: 'race' }, key)),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(201));
     expect((await balanceOf(user)).remaining_tokens).toBe(10700);
     expect((await auditOf(user)).ok).toBe(true);
@@ -62,6 +74,13 @@ describe('GET /admin/users/:userId/audit', () => {
     const user = newUserId();
     await grantTokens(user, { tokens: 300, reason: 'x' });
     const audit = await auditOf(user);
-    expect(audit).toMatchObject({ ok: true, balance_from_grants: 10300, balance_from_log: 10300, transactions: 2, grants: 2, problems: [] });
+    expect(audit).toMatchObject({
+      ok: true,
+      balance_from_grants: 10300,
+      balance_from_log: 10300,
+      transactions: 2,
+      grants: 2,
+      problems: [],
+    });
   });
 });

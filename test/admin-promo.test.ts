@@ -46,7 +46,9 @@ describe('admin promo codes', () => {
     const all: any[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await (await adminJson('GET', `${BASE}?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json<any>();
+      const page: any = await (
+        await adminJson('GET', `${BASE}?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json<any>();
       expect(page.promo_codes.length).toBeLessThanOrEqual(2);
       all.push(...page.promo_codes);
       cursor = page.next_cursor;
@@ -116,7 +118,9 @@ describe('admin promo codes', () => {
     await createCode({ code, bonus_tokens: 10, valid_from: '2030-01-01T00:00:00Z' });
     const response = await adminJson('PATCH', `${BASE}/${code}`, { valid_until: '2029-01-01T00:00:00Z' });
     expect(response.status).toBe(400);
-    expect((await response.json<any>()).issues).toEqual([{ field: 'valid_until', message: 'must be after valid_from' }]);
+    expect((await response.json<any>()).issues).toEqual([
+      { field: 'valid_until', message: 'must be after valid_from' },
+    ]);
   });
 
   const badCreates: [string, Record<string, unknown>, string][] = [
@@ -128,7 +132,11 @@ describe('admin promo codes', () => {
     ['a negative grant validity', { bonus_tokens: 1, grant_validity_days: -1 }, 'grant_validity_days'],
     ['an unknown plan', { bonus_tokens: 1, allowed_plans: ['free', 'platinum'] }, 'allowed_plans.1'],
     ['an empty plan list', { bonus_tokens: 1, allowed_plans: [] }, 'allowed_plans'],
-    ['a window that ends before it starts', { bonus_tokens: 1, valid_from: '2030-01-02T00:00:00Z', valid_until: '2030-01-01T00:00:00Z' }, 'valid_until'],
+    [
+      'a window that ends before it starts',
+      { bonus_tokens: 1, valid_from: '2030-01-02T00:00:00Z', valid_until: '2030-01-01T00:00:00Z' },
+      'valid_until',
+    ],
     ['a malformed date', { bonus_tokens: 1, valid_until: 'soon' }, 'valid_until'],
     ['an unknown field', { bonus_tokens: 1, redeemed_count: 5 }, 'body'],
   ];
@@ -154,6 +162,9 @@ describe('admin promo codes', () => {
   it('needs the admin token', async () => {
     expect((await call(BASE)).status).toBe(401);
     expect((await asUser(newUserId(), BASE)).status).toBe(401);
-    expect((await asUser(newUserId(), BASE, { method: 'POST', body: JSON.stringify({ code: newCode(), bonus_tokens: 1 }) })).status).toBe(401);
+    expect(
+      (await asUser(newUserId(), BASE, { method: 'POST', body: JSON.stringify({ code: newCode(), bonus_tokens: 1 }) }))
+        .status,
+    ).toBe(401);
   });
 });

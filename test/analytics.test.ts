@@ -27,9 +27,20 @@ describe('GET /tokens/analytics', () => {
     });
     // INR is summed per row, each rounded to the paisa: 192 + 50 + 324 + 7.
     expect(body.estimated_cost_inr_paise).toBe(573);
-    expect(body.agents.srs).toEqual({ requests: 2, tokens: 4500, input_tokens: 2200, output_tokens: 2300, cost_usd_micros: 29100, cost_inr_paise: 242 });
+    expect(body.agents.srs).toEqual({
+      requests: 2,
+      tokens: 4500,
+      input_tokens: 2200,
+      output_tokens: 2300,
+      cost_usd_micros: 29100,
+      cost_inr_paise: 242,
+    });
     expect(body.daily_usage).toHaveLength(30);
-    expect(body.daily_usage.at(-1)).toEqual({ date: new Date().toISOString().slice(0, 10), requests: 4, tokens: 10300 });
+    expect(body.daily_usage.at(-1)).toEqual({
+      date: new Date().toISOString().slice(0, 10),
+      requests: 4,
+      tokens: 10300,
+    });
     expect(body.burn_rate_tokens_per_day).toBeCloseTo(10300 / 7, 2);
     expect(body.days_left_at_current_rate).toBeCloseTo(89700 / (10300 / 7), 0);
     expect(response.headers.get('X-Tokens-Remaining')).toBe('89700');
@@ -40,13 +51,20 @@ describe('GET /tokens/analytics', () => {
     const user = newUserId();
     await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 9000, output_tokens: 0 }); // over the per-request limit
     const body = await (await asUser(user, '/api/v1/tokens/analytics')).json<any>();
-    expect(body).toMatchObject({ total_tokens_used: 0, total_requests: 0, agent_usage_breakdown: {}, average_tokens_per_request: 0, days_left_at_current_rate: null });
+    expect(body).toMatchObject({
+      total_tokens_used: 0,
+      total_requests: 0,
+      agent_usage_breakdown: {},
+      average_tokens_per_request: 0,
+      days_left_at_current_rate: null,
+    });
   });
 
   it('keeps replays out of the totals', async () => {
     const user = newUserId();
     const key = crypto.randomUUID();
-    for (let i = 0; i < 3; i++) await postUsage(user, { agent: 'ppt', model: 'haiku', input_tokens: 100, output_tokens: 100 }, key);
+    for (let i = 0; i < 3; i++)
+      await postUsage(user, { agent: 'ppt', model: 'haiku', input_tokens: 100, output_tokens: 100 }, key);
     const body = await (await asUser(user, '/api/v1/tokens/analytics')).json<any>();
     expect(body).toMatchObject({ total_requests: 1, total_tokens_used: 200 });
   });
@@ -66,7 +84,13 @@ describe('GET /tokens/analytics', () => {
     const user = newUserId();
     await postUsage(user, { agent: 'idea', model: 'haiku', input_tokens: 5, output_tokens: 5 });
     expect((await call('/api/v1/tokens/analytics')).status).toBe(401);
-    expect((await call('/api/v1/tokens/analytics', { headers: { Authorization: `Bearer ${await userToken(user, { expiresInSeconds: -5 })}` } })).status).toBe(401);
+    expect(
+      (
+        await call('/api/v1/tokens/analytics', {
+          headers: { Authorization: `Bearer ${await userToken(user, { expiresInSeconds: -5 })}` },
+        })
+      ).status,
+    ).toBe(401);
     const admin = await (await asAdmin(`/api/v1/admin/users/${user}/analytics`)).json<any>();
     expect(admin).toMatchObject({ user_id: user, total_tokens_used: 10 });
     expect((await call(`/api/v1/admin/users/${user}/analytics`)).status).toBe(401);

@@ -16,9 +16,15 @@ const adminRoutes = [
 ] as const;
 
 async function send(method: string, path: string, authorization?: string): Promise<Response> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() };
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'Idempotency-Key': crypto.randomUUID(),
+  };
   if (authorization !== undefined) headers.Authorization = authorization;
-  const body = method === 'POST' ? JSON.stringify({ agent: 'code', model: 'haiku', input_tokens: 1, output_tokens: 1, tokens: 1, reason: 'x' }) : undefined;
+  const body =
+    method === 'POST'
+      ? JSON.stringify({ agent: 'code', model: 'haiku', input_tokens: 1, output_tokens: 1, tokens: 1, reason: 'x' })
+      : undefined;
   return call(path, { method, headers, body });
 }
 
@@ -38,9 +44,23 @@ const badUserCredentials: [string, () => Promise<string | undefined>][] = [
   ['a Basic scheme', async () => 'Basic YWxpY2U6c2VjcmV0'],
   ['a garbage token', async () => 'Bearer not.a.jwt'],
   ['an expired JWT', async () => `Bearer ${await userToken(user, { expiresInSeconds: -10 })}`],
-  ['a JWT signed with another secret', async () => `Bearer ${await userToken(user, { secret: 'some-other-secret-0123456789abcdef' })}`],
-  ['a JWT without exp', async () => `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).sign(new TextEncoder().encode(env.JWT_SECRET!))}`],
-  ['an unsigned (alg none) JWT', async () => `Bearer ${new UnsecuredJWT({}).setSubject(user).setExpirationTime(now() + 600).encode()}`],
+  [
+    'a JWT signed with another secret',
+    async () => `Bearer ${await userToken(user, { secret: 'some-other-secret-0123456789abcdef' })}`,
+  ],
+  [
+    'a JWT without exp',
+    async () =>
+      `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).sign(new TextEncoder().encode(env.JWT_SECRET!))}`,
+  ],
+  [
+    'an unsigned (alg none) JWT',
+    async () =>
+      `Bearer ${new UnsecuredJWT({})
+        .setSubject(user)
+        .setExpirationTime(now() + 600)
+        .encode()}`,
+  ],
   ['a JWT whose sub is not a user id', async () => `Bearer ${await userToken('has space')}`],
   ['the service token', async () => `Bearer ${env.SERVICE_TOKEN}`],
   ['the admin token', async () => `Bearer ${env.ADMIN_TOKEN}`],
@@ -61,14 +81,20 @@ describe('authentication', () => {
     ['a user JWT', async () => `Bearer ${await userToken(user)}`],
   ];
   for (const [method, path] of serviceRoutes) {
-    for (const [name, credential] of [...badBearer, ['the admin token', async () => `Bearer ${env.ADMIN_TOKEN}`]] as typeof badBearer) {
+    for (const [name, credential] of [
+      ...badBearer,
+      ['the admin token', async () => `Bearer ${env.ADMIN_TOKEN}`],
+    ] as typeof badBearer) {
       it(`${method} service usage refuses ${name}`, async () => {
         await expectUnauthorized(await send(method, path, await credential()));
       });
     }
   }
   for (const [method, path] of adminRoutes) {
-    for (const [name, credential] of [...badBearer, ['the service token', async () => `Bearer ${env.SERVICE_TOKEN}`]] as typeof badBearer) {
+    for (const [name, credential] of [
+      ...badBearer,
+      ['the service token', async () => `Bearer ${env.SERVICE_TOKEN}`],
+    ] as typeof badBearer) {
       it(`${method} ${path.replace(user, ':userId')} refuses ${name}`, async () => {
         await expectUnauthorized(await send(method, path, await credential()));
       });
@@ -76,7 +102,9 @@ describe('authentication', () => {
   }
 
   it('refusals changed nothing', async () => {
-    const response = await call('/api/v1/tokens/balance', { headers: { Authorization: `Bearer ${await userToken(user)}` } });
+    const response = await call('/api/v1/tokens/balance', {
+      headers: { Authorization: `Bearer ${await userToken(user)}` },
+    });
     expect(await response.json<any>()).toMatchObject({ remaining_tokens: 10000, total_requests: 0 });
   });
 

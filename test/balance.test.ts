@@ -28,8 +28,12 @@ describe('GET /tokens/balance', () => {
   it('derives every field after a sequence of credits and usage', async () => {
     const user = newUserId();
     expect((await grantTokens(user, { tokens: 75000, reason: 'Support credit' })).status).toBe(201);
-    expect((await postUsage(user, { agent: 'srs', model: 'sonnet', input_tokens: 1200, output_tokens: 1300 })).status).toBe(200);
-    expect((await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 500, output_tokens: 500 })).status).toBe(200);
+    expect(
+      (await postUsage(user, { agent: 'srs', model: 'sonnet', input_tokens: 1200, output_tokens: 1300 })).status,
+    ).toBe(200);
+    expect(
+      (await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 500, output_tokens: 500 })).status,
+    ).toBe(200);
     // 3500 of the 10000 monthly allowance are spent; the bonus is untouched.
     const balance = await balanceOf(user);
     expect(balance).toMatchObject({
@@ -49,7 +53,9 @@ describe('GET /tokens/balance', () => {
     expect(Date.parse(String(balance.last_request_at))).toBeGreaterThan(Date.now() - 60_000);
 
     // Spending past the allowance takes from the bonus grant.
-    expect((await postUsage(user, { agent: 'report', model: 'haiku', input_tokens: 4000, output_tokens: 4000 })).status).toBe(200);
+    expect(
+      (await postUsage(user, { agent: 'report', model: 'haiku', input_tokens: 4000, output_tokens: 4000 })).status,
+    ).toBe(200);
     expect(await balanceOf(user)).toMatchObject({
       used_tokens: 11500,
       remaining_tokens: 73500,

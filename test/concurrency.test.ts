@@ -7,7 +7,9 @@ describe('concurrent usage', () => {
     // The pro plan's 250,000 tokens (and 2,000 requests a day); each request costs 2,500.
     expect((await setPlan(user, 'pro_monthly')).status).toBe(200);
     const responses = await Promise.all(
-      Array.from({ length: 200 }, () => postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 1000, output_tokens: 1500 })),
+      Array.from({ length: 200 }, () =>
+        postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 1000, output_tokens: 1500 }),
+      ),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);

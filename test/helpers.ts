@@ -12,7 +12,10 @@ export function newUserId(prefix = 'user'): string {
 }
 
 /** An HS256 JWT for `userId`, signed with the test JWT_SECRET. */
-export async function userToken(userId: string, opts: { expiresInSeconds?: number; secret?: string } = {}): Promise<string> {
+export async function userToken(
+  userId: string,
+  opts: { expiresInSeconds?: number; secret?: string } = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
@@ -43,15 +46,26 @@ export interface UsageBody {
 }
 
 export function postUsage(userId: string, body: unknown, key: string | null = crypto.randomUUID()): Promise<Response> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${env.SERVICE_TOKEN}`, 'Content-Type': 'application/json' };
+  const headers: Record<string, string> = {
+    Authorization: `Bearer ${env.SERVICE_TOKEN}`,
+    'Content-Type': 'application/json',
+  };
   if (key !== null) headers['Idempotency-Key'] = key;
-  return call(`/api/v1/service/users/${encodeURIComponent(userId)}/usage`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return call(`/api/v1/service/users/${encodeURIComponent(userId)}/usage`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
 }
 
 export function grantTokens(userId: string, body: unknown, key?: string): Promise<Response> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (key) headers['Idempotency-Key'] = key;
-  return asAdmin(`/api/v1/admin/users/${encodeURIComponent(userId)}/grants`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return asAdmin(`/api/v1/admin/users/${encodeURIComponent(userId)}/grants`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
 }
 
 export async function balanceOf(userId: string): Promise<Record<string, unknown>> {
@@ -60,7 +74,9 @@ export async function balanceOf(userId: string): Promise<Record<string, unknown>
   return response.json<any>();
 }
 
-export async function auditOf(userId: string): Promise<{ ok: boolean; problems: string[]; balance_from_grants: number; balance_from_log: number }> {
+export async function auditOf(
+  userId: string,
+): Promise<{ ok: boolean; problems: string[]; balance_from_grants: number; balance_from_log: number }> {
   const response = await asAdmin(`/api/v1/admin/users/${encodeURIComponent(userId)}/audit`);
   if (response.status !== 200) throw new Error(`audit: ${response.status} ${await response.text()}`);
   return response.json<any>();
@@ -70,10 +86,19 @@ export function accountStub(userId: string) {
   return env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(userId));
 }
 
-export function setPlan(userId: string, planId: string, effective: 'auto' | 'now' | 'next_reset' = 'auto', key?: string): Promise<Response> {
+export function setPlan(
+  userId: string,
+  planId: string,
+  effective: 'auto' | 'now' | 'next_reset' = 'auto',
+  key?: string,
+): Promise<Response> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (key) headers['Idempotency-Key'] = key;
-  return asAdmin(`/api/v1/admin/users/${encodeURIComponent(userId)}/plan`, { method: 'PUT', headers, body: JSON.stringify({ plan_id: planId, effective }) });
+  return asAdmin(`/api/v1/admin/users/${encodeURIComponent(userId)}/plan`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ plan_id: planId, effective }),
+  });
 }
 
 export type AccountStub = ReturnType<typeof accountStub>;

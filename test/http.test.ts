@@ -30,7 +30,13 @@ describe('HTTP surface', () => {
 
   it('refuses a body over the size limit with 413, declared or streamed', async () => {
     const user = newUserId();
-    const big = JSON.stringify({ agent: 'code', model: 'haiku', input_tokens: 1, output_tokens: 1, description: 'x'.repeat(20_000) });
+    const big = JSON.stringify({
+      agent: 'code',
+      model: 'haiku',
+      input_tokens: 1,
+      output_tokens: 1,
+      description: 'x'.repeat(20_000),
+    });
     const declared = await postUsage(user, JSON.parse(big));
     expect(declared.status).toBe(413);
     expect(await declared.json<any>()).toMatchObject({ code: 'payload_too_large', limit_bytes: 16384 });
@@ -58,7 +64,11 @@ describe('HTTP surface', () => {
   });
 
   it('refuses a malformed Idempotency-Key', async () => {
-    const response = await postUsage(newUserId(), { agent: 'code', model: 'haiku', input_tokens: 1, output_tokens: 1 }, 'has spaces in it');
+    const response = await postUsage(
+      newUserId(),
+      { agent: 'code', model: 'haiku', input_tokens: 1, output_tokens: 1 },
+      'has spaces in it',
+    );
     expect(response.status).toBe(400);
     expect((await response.json<any>()).message).toContain('Idempotency-Key');
   });
@@ -66,10 +76,23 @@ describe('HTTP surface', () => {
   it('lists packages and monthly plans in the seed’s shape', async () => {
     const body = await (await call('/api/v1/tokens/packages')).json<any>();
     expect(body.packages.map((p: { id: string }) => p.id)).toEqual(['starter', 'pro', 'unlimited']);
-    expect(body.packages[1]).toMatchObject({ id: 'pro', name: 'Pro Pack', tokens: 200000, price: 349, currency: 'INR', popular: true });
+    expect(body.packages[1]).toMatchObject({
+      id: 'pro',
+      name: 'Pro Pack',
+      tokens: 200000,
+      price: 349,
+      currency: 'INR',
+      popular: true,
+    });
     expect(body.packages[1].features).toContain('Valid for 6 months');
     expect(body.monthly_plans.map((p: { id: string }) => p.id)).toEqual(['free', 'basic', 'pro_monthly']);
-    expect(body.monthly_plans[1]).toMatchObject({ id: 'basic', name: 'Basic', price: 299, tokens_per_month: 50000, rollover_cap_tokens: 25000 });
+    expect(body.monthly_plans[1]).toMatchObject({
+      id: 'basic',
+      name: 'Basic',
+      price: 299,
+      tokens_per_month: 50000,
+      rollover_cap_tokens: 25000,
+    });
   });
 
   it('puts the account numbers on admin responses about a user', async () => {

@@ -18,8 +18,9 @@ describe('GET /api/v1/me', () => {
     expect(response.status).toBe(200);
     // No account headers: no object was asked.
     expect(response.headers.get('X-Tokens-Remaining')).toBeNull();
-    const accounts = await runInDurableObject(accountStub(user), (_instance, state) =>
-      state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM account').one().n,
+    const accounts = await runInDurableObject(
+      accountStub(user),
+      (_instance, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM account').one().n,
     );
     expect(accounts).toBe(0);
   });

@@ -20,7 +20,15 @@ async function userAt(at: string): Promise<{ id: string; stub: Stub }> {
 
 let keySeq = 0;
 async function spend(stub: Stub, tokens: number) {
-  const outcome = await stub.recordUsage({ agent: 'code', model: 'haiku', inputTokens: tokens, outputTokens: 0, idempotencyKey: `k${++keySeq}`, price, usdInrPaise: 8300 });
+  const outcome = await stub.recordUsage({
+    agent: 'code',
+    model: 'haiku',
+    inputTokens: tokens,
+    outputTokens: 0,
+    idempotencyKey: `k${++keySeq}`,
+    price,
+    usdInrPaise: 8300,
+  });
   expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
   return outcome;
 }
@@ -59,7 +67,12 @@ describe('monthly reset', () => {
       ['expiry', -2000, '2027-02-01T00:00:00.000Z'],
       ['monthly_reset', 10000, '2027-02-01T00:00:00.000Z'],
     ]);
-    expect(reset[0]!.detail).toMatchObject({ from_period: '2027-01', to_period: '2027-02', unused_tokens: 7000, cap_tokens: 5000 });
+    expect(reset[0]!.detail).toMatchObject({
+      from_period: '2027-01',
+      to_period: '2027-02',
+      unused_tokens: 7000,
+      cap_tokens: 5000,
+    });
     expect(await alarmAt(stub)).toBe(T('2027-03-01T00:00:00Z'));
     await expectAuditOk(stub);
   });
@@ -121,7 +134,11 @@ describe('monthly reset', () => {
       ['expiry', -5000, '2027-04-01'],
       ['monthly_reset', 10000, '2027-04-01'],
     ]);
-    expect((await stub.balance()).balance).toMatchObject({ remaining_tokens: 15000, rollover_tokens: 5000, month_reset_date: '2027-05-01T00:00:00.000Z' });
+    expect((await stub.balance()).balance).toMatchObject({
+      remaining_tokens: 15000,
+      rollover_tokens: 5000,
+      month_reset_date: '2027-05-01T00:00:00.000Z',
+    });
     await expectAuditOk(stub);
   });
 
@@ -141,7 +158,11 @@ describe('monthly reset', () => {
     const { id, stub } = await userAt('2027-09-20T00:00:00Z');
     await spend(stub, 1000);
     await setClock(stub, T('2027-10-01T00:00:01Z'));
-    await Promise.all([runDurableObjectAlarm(stub), ...Array.from({ length: 5 }, () => asUser(id, '/api/v1/tokens/balance')), stub.balance()]);
+    await Promise.all([
+      runDurableObjectAlarm(stub),
+      ...Array.from({ length: 5 }, () => asUser(id, '/api/v1/tokens/balance')),
+      stub.balance(),
+    ]);
     const resets = (await allTransactions(stub)).filter((t) => t.type === 'monthly_reset');
     expect(resets.map((t) => t.timestamp.slice(0, 10))).toEqual(['2027-09-20', '2027-10-01']);
     expect((await stub.balance()).balance).toMatchObject({ remaining_tokens: 15000, rollover_tokens: 5000 });
@@ -154,7 +175,12 @@ describe('monthly reset', () => {
     await setClock(stub, T('2027-11-01T00:00:00.001Z'));
     const response = await asUser(id, '/api/v1/tokens/balance');
     const balance = await response.json<any>();
-    expect(balance).toMatchObject({ monthly_used: 0, monthly_remaining: 10000, rollover_tokens: 5000, month_reset_date: '2027-12-01T00:00:00.000Z' });
+    expect(balance).toMatchObject({
+      monthly_used: 0,
+      monthly_remaining: 10000,
+      rollover_tokens: 5000,
+      month_reset_date: '2027-12-01T00:00:00.000Z',
+    });
     expect(response.headers.get('X-Tokens-Remaining')).toBe('15000');
     await expectAuditOk(stub);
   });
@@ -163,8 +189,22 @@ describe('monthly reset', () => {
 describe('expiring grants', () => {
   it('expires a package grant at its exact instant while a larger one remains', async () => {
     const { stub } = await userAt('2027-01-05T00:00:00Z');
-    const small = await stub.credit({ source: 'purchase', transactionType: 'purchase', tokens: 50000, description: 'Starter Pack purchase', expiresAt: T('2027-01-20T00:00:00Z'), externalRef: 'cs_small' });
-    await stub.credit({ source: 'purchase', transactionType: 'purchase', tokens: 200000, description: 'Pro Pack purchase', expiresAt: T('2027-07-05T00:00:00Z'), externalRef: 'cs_big' });
+    const small = await stub.credit({
+      source: 'purchase',
+      transactionType: 'purchase',
+      tokens: 50000,
+      description: 'Starter Pack purchase',
+      expiresAt: T('2027-01-20T00:00:00Z'),
+      externalRef: 'cs_small',
+    });
+    await stub.credit({
+      source: 'purchase',
+      transactionType: 'purchase',
+      tokens: 200000,
+      description: 'Pro Pack purchase',
+      expiresAt: T('2027-07-05T00:00:00Z'),
+      externalRef: 'cs_big',
+    });
     expect(await alarmAt(stub)).toBe(T('2027-01-20T00:00:00Z'));
     await spend(stub, 8000); // from the monthly allowance
     await spend(stub, 5000); // 2,000 allowance, then 3,000 from the starter pack (it expires first)
@@ -185,11 +225,26 @@ describe('expiring grants', () => {
 
   it('never spends a grant at or after its expiry, even before the expiry row is written', async () => {
     const { stub } = await userAt('2027-02-02T00:00:00Z');
-    await stub.credit({ source: 'bonus', transactionType: 'bonus', tokens: 500, description: 'b', expiresAt: T('2027-02-03T00:00:00Z'), externalRef: null });
+    await stub.credit({
+      source: 'bonus',
+      transactionType: 'bonus',
+      tokens: 500,
+      description: 'b',
+      expiresAt: T('2027-02-03T00:00:00Z'),
+      externalRef: null,
+    });
     await spend(stub, 8000);
     await spend(stub, 2000);
     await setClock(stub, T('2027-02-03T00:00:00Z'));
-    const refused = await stub.recordUsage({ agent: 'code', model: 'haiku', inputTokens: 1, outputTokens: 0, idempotencyKey: 'late', price, usdInrPaise: 8300 });
+    const refused = await stub.recordUsage({
+      agent: 'code',
+      model: 'haiku',
+      inputTokens: 1,
+      outputTokens: 0,
+      idempotencyKey: 'late',
+      price,
+      usdInrPaise: 8300,
+    });
     expect(refused).toMatchObject({ ok: false, error: 'insufficient_tokens', balanceTokens: 0 });
     await expectAuditOk(stub);
   });
@@ -199,13 +254,32 @@ describe('expiring grants', () => {
     await spend(stub, 6000);
     await setClock(stub, T('2027-04-01T00:00:00Z'));
     await runDurableObjectAlarm(stub); // 4,000 rolls over
-    const purchase = await stub.credit({ source: 'purchase', transactionType: 'purchase', tokens: 50000, description: 'Starter', expiresAt: T('2027-07-01T00:00:00Z'), externalRef: 'cs_1' });
-    const promo = await stub.credit({ source: 'promo', transactionType: 'bonus', tokens: 10000, description: 'Promo code: WELCOME2024', expiresAt: T('2027-05-01T00:00:00Z'), externalRef: 'promo:WELCOME2024' });
+    const purchase = await stub.credit({
+      source: 'purchase',
+      transactionType: 'purchase',
+      tokens: 50000,
+      description: 'Starter',
+      expiresAt: T('2027-07-01T00:00:00Z'),
+      externalRef: 'cs_1',
+    });
+    const promo = await stub.credit({
+      source: 'promo',
+      transactionType: 'bonus',
+      tokens: 10000,
+      description: 'Promo code: WELCOME2024',
+      expiresAt: T('2027-05-01T00:00:00Z'),
+      externalRef: 'promo:WELCOME2024',
+    });
     for (let i = 0; i < 3; i++) await spend(stub, 8000);
     const outcome = await spend(stub, 8000);
     const ids = { promo: promo.ok ? promo.grant.id : -1, purchase: purchase.ok ? purchase.grant.id : -1 };
-    const paid = (await allTransactions(stub)).filter((t) => t.type === 'usage').slice(1).flatMap((t) => t.grants);
-    const sources = paid.map((g) => (g.grant_id === ids.promo ? 'promo' : g.grant_id === ids.purchase ? 'purchase' : 'other'));
+    const paid = (await allTransactions(stub))
+      .filter((t) => t.type === 'usage')
+      .slice(1)
+      .flatMap((t) => t.grants);
+    const sources = paid.map((g) =>
+      g.grant_id === ids.promo ? 'promo' : g.grant_id === ids.purchase ? 'purchase' : 'other',
+    );
     // 10,000 allowance + 4,000 rollover come first ('other'), then the promo, then the purchase.
     expect(sources).toEqual(['other', 'other', 'other', 'promo', 'promo', 'purchase']);
     expect(outcome.ok && outcome.transaction.tokens_after).toBe(42000);
@@ -217,13 +291,31 @@ describe('plan changes', () => {
   it('an upgrade applies at once and grants the allowance difference for the period', async () => {
     const { stub } = await userAt('2027-01-15T00:00:00Z');
     await spend(stub, 3000);
-    const outcome = await stub.changePlan({ planId: 'basic', when: 'auto', reason: 'Upgrade to Basic', externalRef: 'up-1' });
+    const outcome = await stub.changePlan({
+      planId: 'basic',
+      when: 'auto',
+      reason: 'Upgrade to Basic',
+      externalRef: 'up-1',
+    });
     expect(outcome).toMatchObject({ ok: true, effective: 'now', plan: { plan_id: 'basic', pending_plan_id: null } });
-    expect(outcome.ok && outcome.transaction).toMatchObject({ type: 'plan_change', tokens: 40000, detail: { from_plan: 'free', to_plan: 'basic' } });
-    expect((await stub.balance()).balance).toMatchObject({ monthly_allowance: 50000, monthly_used: 3000, monthly_remaining: 47000 });
+    expect(outcome.ok && outcome.transaction).toMatchObject({
+      type: 'plan_change',
+      tokens: 40000,
+      detail: { from_plan: 'free', to_plan: 'basic' },
+    });
+    expect((await stub.balance()).balance).toMatchObject({
+      monthly_allowance: 50000,
+      monthly_used: 3000,
+      monthly_remaining: 47000,
+    });
     // Basic allows 16,384 tokens per request; the free plan only 8,192.
     await spend(stub, 12000);
-    const replay = await stub.changePlan({ planId: 'basic', when: 'auto', reason: 'Upgrade to Basic', externalRef: 'up-1' });
+    const replay = await stub.changePlan({
+      planId: 'basic',
+      when: 'auto',
+      reason: 'Upgrade to Basic',
+      externalRef: 'up-1',
+    });
     expect(replay).toMatchObject({ ok: true, replayed: true });
     expect((await stub.balance()).balance.monthly_allowance).toBe(50000);
     await expectAuditOk(stub);
@@ -234,7 +326,11 @@ describe('plan changes', () => {
     await stub.changePlan({ planId: 'basic', when: 'auto', reason: 'up', externalRef: null });
     await setClock(stub, T('2027-01-20T00:00:00Z'));
     const down = await stub.changePlan({ planId: 'free', when: 'auto', reason: 'Cancel Basic', externalRef: null });
-    expect(down).toMatchObject({ ok: true, effective: 'next_reset', plan: { plan_id: 'basic', pending_plan_id: 'free' } });
+    expect(down).toMatchObject({
+      ok: true,
+      effective: 'next_reset',
+      plan: { plan_id: 'basic', pending_plan_id: 'free' },
+    });
     expect((await stub.balance()).balance.monthly_allowance).toBe(50000);
 
     await setClock(stub, T('2027-02-01T00:00:00Z'));
@@ -266,17 +362,36 @@ describe('plan changes', () => {
 
   it('refuses an unknown plan and a reused key with another plan', async () => {
     const { stub } = await userAt('2027-06-10T00:00:00Z');
-    expect(await stub.changePlan({ planId: 'platinum', when: 'auto', reason: 'x', externalRef: null })).toMatchObject({ ok: false, error: 'unknown_plan' });
+    expect(await stub.changePlan({ planId: 'platinum', when: 'auto', reason: 'x', externalRef: null })).toMatchObject({
+      ok: false,
+      error: 'unknown_plan',
+    });
     await stub.changePlan({ planId: 'basic', when: 'auto', reason: 'x', externalRef: 'k' });
-    expect(await stub.changePlan({ planId: 'pro_monthly', when: 'auto', reason: 'x', externalRef: 'k' })).toMatchObject({ ok: false, error: 'idempotency_key_reused' });
+    expect(await stub.changePlan({ planId: 'pro_monthly', when: 'auto', reason: 'x', externalRef: 'k' })).toMatchObject(
+      { ok: false, error: 'idempotency_key_reused' },
+    );
   });
 });
 
 describe('plan limits', () => {
   it('refuses a request over the plan’s tokens-per-request limit with 422, charging nothing', async () => {
     const { stub } = await userAt('2027-01-15T00:00:00Z');
-    const refused = await stub.recordUsage({ agent: 'code', model: 'haiku', inputTokens: 8000, outputTokens: 193, idempotencyKey: 'big', price, usdInrPaise: 8300 });
-    expect(refused).toMatchObject({ ok: false, error: 'limit_exceeded', limit: 'max_tokens_per_request', limitValue: 8192, requested: 8193 });
+    const refused = await stub.recordUsage({
+      agent: 'code',
+      model: 'haiku',
+      inputTokens: 8000,
+      outputTokens: 193,
+      idempotencyKey: 'big',
+      price,
+      usdInrPaise: 8300,
+    });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: 'limit_exceeded',
+      limit: 'max_tokens_per_request',
+      limitValue: 8192,
+      requested: 8193,
+    });
     await spend(stub, 8192);
     expect((await stub.balance()).balance.total_requests).toBe(1);
   });
@@ -284,8 +399,22 @@ describe('plan limits', () => {
   it('refuses the 101st request of a UTC day with Retry-After until midnight, and counts again the next day', async () => {
     const { stub } = await userAt('2027-01-15T22:00:00Z');
     for (let i = 0; i < 100; i++) await spend(stub, 1);
-    const refused = await stub.recordUsage({ agent: 'code', model: 'haiku', inputTokens: 1, outputTokens: 0, idempotencyKey: 'one-more', price, usdInrPaise: 8300 });
-    expect(refused).toMatchObject({ ok: false, error: 'rate_limited', limit: 'max_requests_per_day', limitValue: 100, retryAfterSeconds: 7200 });
+    const refused = await stub.recordUsage({
+      agent: 'code',
+      model: 'haiku',
+      inputTokens: 1,
+      outputTokens: 0,
+      idempotencyKey: 'one-more',
+      price,
+      usdInrPaise: 8300,
+    });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: 'rate_limited',
+      limit: 'max_requests_per_day',
+      limitValue: 100,
+      retryAfterSeconds: 7200,
+    });
     await setClock(stub, T('2027-01-16T00:00:00Z'));
     await spend(stub, 1);
     expect((await stub.balance()).balance).toMatchObject({ requests_today: 1, total_requests: 101 });

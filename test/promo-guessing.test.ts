@@ -15,7 +15,11 @@ async function expectRateLimited(response: Response) {
   expect(retryAfter).toBeGreaterThan(0);
   expect(retryAfter).toBeLessThanOrEqual(PROMO_FAILED_ATTEMPTS_WINDOW_MS / 1000);
   const body = await response.json<any>();
-  expect(body).toMatchObject({ code: 'rate_limited', retry_after_seconds: retryAfter, limit: PROMO_FAILED_ATTEMPTS_MAX });
+  expect(body).toMatchObject({
+    code: 'rate_limited',
+    retry_after_seconds: retryAfter,
+    limit: PROMO_FAILED_ATTEMPTS_MAX,
+  });
 }
 
 describe('the limit on guessing promo codes', () => {
@@ -29,7 +33,8 @@ describe('the limit on guessing promo codes', () => {
 
   it('one address is limited across users; another address and the same users elsewhere are not', async () => {
     const ip = newIp();
-    for (let i = 0; i < PROMO_FAILED_ATTEMPTS_MAX; i++) expect((await redeem(newUserId(), `NOPE${i}Y`, ip)).status).toBe(404);
+    for (let i = 0; i < PROMO_FAILED_ATTEMPTS_MAX; i++)
+      expect((await redeem(newUserId(), `NOPE${i}Y`, ip)).status).toBe(404);
     const fresh = newUserId();
     await expectRateLimited(await redeem(fresh, 'WELCOME2024', ip));
     expect((await redeem(fresh, 'WELCOME2024', newIp())).status).toBe(200);
@@ -80,13 +85,16 @@ describe('the limit on guessing promo codes', () => {
     await failGuesses(user, undefined, PROMO_FAILED_ATTEMPTS_MAX);
     await expectRateLimited(await redeem(user, 'WELCOME2024'));
     // An hour passes (the window's start moves back instead of the clock moving forward).
-    await env.DB.prepare('UPDATE promo_guard SET window_start = window_start - ? WHERE key = ?').bind(PROMO_FAILED_ATTEMPTS_WINDOW_MS, `user:${user}`).run();
+    await env.DB.prepare('UPDATE promo_guard SET window_start = window_start - ? WHERE key = ?')
+      .bind(PROMO_FAILED_ATTEMPTS_WINDOW_MS, `user:${user}`)
+      .run();
     expect((await redeem(user, 'WELCOME2024')).status).toBe(200);
   });
 
   it('limits IPv6 clients by their /64', async () => {
     const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:1`;
-    for (let i = 0; i < PROMO_FAILED_ATTEMPTS_MAX; i++) expect((await redeem(newUserId(), `SIX${i}Q`, `${prefix}::${i + 1}`)).status).toBe(404);
+    for (let i = 0; i < PROMO_FAILED_ATTEMPTS_MAX; i++)
+      expect((await redeem(newUserId(), `SIX${i}Q`, `${prefix}::${i + 1}`)).status).toBe(404);
     await expectRateLimited(await redeem(newUserId(), 'WELCOME2024', `${prefix}:0:0:0:ffff`));
     expect((await redeem(newUserId(), 'WELCOME2024', `${prefix.replace(/:1$/, ':2')}::1`)).status).toBe(200);
   });

@@ -36,7 +36,13 @@ describe('redeem-code under concurrency', () => {
     expect(statuses.every((s) => s === 200 || s === 409 || s === 429)).toBe(true);
 
     expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 12500, total_tokens: 12500 });
-    expect(await auditOf(user)).toMatchObject({ ok: true, balance_from_grants: 12500, balance_from_log: 12500, transactions: 2, grants: 2 });
+    expect(await auditOf(user)).toMatchObject({
+      ok: true,
+      balance_from_grants: 12500,
+      balance_from_log: 12500,
+      transactions: 2,
+      grants: 2,
+    });
     expect((await codeRow(code))!.redeemed_count).toBe(1);
     expect((await slotRows(code)).map((s) => s.status)).toEqual(['committed']);
   });

@@ -16,7 +16,8 @@ async function breakAccount(user: string): Promise<() => Promise<void>> {
       throw new Error('injected fault: the object failed mid-redemption');
     };
   });
-  return () => runInDurableObject(stub, (instance) => void ((instance as unknown as UserAccount).clock = () => Date.now()));
+  return () =>
+    runInDurableObject(stub, (instance) => void ((instance as unknown as UserAccount).clock = () => Date.now()));
 }
 
 async function runCron() {
@@ -55,7 +56,13 @@ describe('a redemption that fails half-way', () => {
     await createCode({ code, bonus_tokens: 400, max_redemptions: 5 });
     // What a request that died right after the object's answer leaves behind.
     const { slot } = await reserveSlot(env.DB, code, user, 'attempt-that-died', Date.now());
-    const credited = await accountStub(user).redeemPromo({ code, attemptId: slot!.attempt_id, tokens: 400, grantValidityDays: null, allowedPlans: null });
+    const credited = await accountStub(user).redeemPromo({
+      code,
+      attemptId: slot!.attempt_id,
+      tokens: 400,
+      grantValidityDays: null,
+      allowedPlans: null,
+    });
     expect(credited.ok).toBe(true);
     expect((await slotRows(code)).map((s) => s.status)).toEqual(['reserved']);
 
@@ -117,7 +124,13 @@ describe('UserAccount.redeemPromo', () => {
     const user = newUserId();
     await balanceOf(user);
     const stub = accountStub(user);
-    const request = { code: 'SOMECODE', attemptId: 'attempt-1', tokens: 100, grantValidityDays: null, allowedPlans: ['basic'] };
+    const request = {
+      code: 'SOMECODE',
+      attemptId: 'attempt-1',
+      tokens: 100,
+      grantValidityDays: null,
+      allowedPlans: ['basic'],
+    };
     expect(await stub.redeemPromo(request)).toMatchObject({ ok: false, error: 'plan_not_allowed', planId: 'free' });
     await putOnPlan(user, 'basic');
     expect(await stub.redeemPromo(request)).toMatchObject({ ok: false, error: 'plan_not_allowed' });
@@ -125,7 +138,10 @@ describe('UserAccount.redeemPromo', () => {
     const next = { ...request, attemptId: 'attempt-2' };
     expect(await stub.redeemPromo(next)).toMatchObject({ ok: true, replayed: false });
     expect(await stub.redeemPromo(next)).toMatchObject({ ok: true, replayed: true });
-    expect(await stub.redeemPromo({ ...request, attemptId: 'attempt-3' })).toMatchObject({ ok: false, error: 'already_redeemed' });
+    expect(await stub.redeemPromo({ ...request, attemptId: 'attempt-3' })).toMatchObject({
+      ok: false,
+      error: 'already_redeemed',
+    });
     expect((await balanceOf(user)).remaining_tokens).toBe(50000 + 100);
     expect((await auditOf(user)).ok).toBe(true);
   });

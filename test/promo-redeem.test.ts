@@ -18,7 +18,12 @@ describe('POST /tokens/redeem-code', () => {
     const response = await redeem(user, 'WELCOME2024');
     expect(response.status).toBe(200);
     const body = await response.json<any>();
-    expect(body).toMatchObject({ message: 'Promo code redeemed successfully!', bonus_tokens: 10000, new_balance: 20000, promo_code: 'WELCOME2024' });
+    expect(body).toMatchObject({
+      message: 'Promo code redeemed successfully!',
+      bonus_tokens: 10000,
+      new_balance: 20000,
+      promo_code: 'WELCOME2024',
+    });
     expect(response.headers.get('X-Tokens-Remaining')).toBe('20000');
 
     const balance = await balanceOf(user);
@@ -32,7 +37,11 @@ describe('POST /tokens/redeem-code', () => {
     const user = newUserId();
     const response = await redeem(user, '  launch50\t');
     expect(response.status).toBe(200);
-    expect(await response.json<any>()).toMatchObject({ bonus_tokens: 50000, new_balance: 60000, promo_code: 'LAUNCH50' });
+    expect(await response.json<any>()).toMatchObject({
+      bonus_tokens: 50000,
+      new_balance: 60000,
+      promo_code: 'LAUNCH50',
+    });
   });
 
   it('credits a code once per user: the second time is 409 and changes nothing', async () => {
@@ -91,7 +100,10 @@ describe('POST /tokens/redeem-code', () => {
     await createCode({ code, bonus_tokens: 100, valid_until: '2020-01-01T00:00:00Z' });
     const response = await redeem(user, code);
     expect(response.status).toBe(410);
-    expect(await response.json<any>()).toMatchObject({ code: 'promo_code_expired', valid_until: '2020-01-01T00:00:00.000Z' });
+    expect(await response.json<any>()).toMatchObject({
+      code: 'promo_code_expired',
+      valid_until: '2020-01-01T00:00:00.000Z',
+    });
     await expectNothingChanged(user, code, 0);
   });
 
@@ -101,13 +113,21 @@ describe('POST /tokens/redeem-code', () => {
     await createCode({ code, bonus_tokens: 100, valid_from: '2099-01-01T00:00:00+05:30' });
     const response = await redeem(user, code);
     expect(response.status).toBe(422);
-    expect(await response.json<any>()).toMatchObject({ code: 'promo_code_not_yet_valid', valid_from: '2098-12-31T18:30:00.000Z' });
+    expect(await response.json<any>()).toMatchObject({
+      code: 'promo_code_not_yet_valid',
+      valid_from: '2098-12-31T18:30:00.000Z',
+    });
     await expectNothingChanged(user, code, 0);
   });
 
   it('redeems inside an open window', async () => {
     const code = newCode();
-    await createCode({ code, bonus_tokens: 100, valid_from: '2020-01-01T00:00:00Z', valid_until: '2099-01-01T00:00:00Z' });
+    await createCode({
+      code,
+      bonus_tokens: 100,
+      valid_from: '2020-01-01T00:00:00Z',
+      valid_until: '2099-01-01T00:00:00Z',
+    });
     expect((await redeem(newUserId(), code)).status).toBe(200);
   });
 
@@ -137,7 +157,11 @@ describe('POST /tokens/redeem-code', () => {
     await createCode({ code, bonus_tokens: 100, max_redemptions: 1, allowed_plans: ['basic', 'pro_monthly'] });
     const response = await redeem(user, code);
     expect(response.status).toBe(403);
-    expect(await response.json<any>()).toMatchObject({ code: 'promo_code_plan_not_allowed', plan_id: 'free', allowed_plans: ['basic', 'pro_monthly'] });
+    expect(await response.json<any>()).toMatchObject({
+      code: 'promo_code_plan_not_allowed',
+      plan_id: 'free',
+      allowed_plans: ['basic', 'pro_monthly'],
+    });
     await expectNothingChanged(user, code, 0);
 
     // The one slot is still there for a user on an allowed plan.
@@ -168,7 +192,10 @@ describe('POST /tokens/redeem-code', () => {
   }
 
   it('401 without a user token', async () => {
-    const response = await call('/api/v1/tokens/redeem-code', { method: 'POST', body: JSON.stringify({ promo_code: 'WELCOME2024' }) });
+    const response = await call('/api/v1/tokens/redeem-code', {
+      method: 'POST',
+      body: JSON.stringify({ promo_code: 'WELCOME2024' }),
+    });
     expect(response.status).toBe(401);
   });
 });

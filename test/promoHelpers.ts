@@ -5,13 +5,19 @@ import { asAdmin, asUser } from './helpers';
 export function redeem(userId: string, promoCode: unknown, ip?: string): Promise<Response> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (ip) headers['CF-Connecting-IP'] = ip;
-  return asUser(userId, '/api/v1/tokens/redeem-code', { method: 'POST', headers, body: JSON.stringify({ promo_code: promoCode }) });
+  return asUser(userId, '/api/v1/tokens/redeem-code', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ promo_code: promoCode }),
+  });
 }
 
 let codeCounter = 0;
 /** A promo code no other test uses. */
 export function newCode(prefix = 'T'): string {
-  return `${prefix}${Date.now().toString(36)}${++codeCounter}${crypto.randomUUID().slice(0, 4)}`.toUpperCase().slice(0, 32);
+  return `${prefix}${Date.now().toString(36)}${++codeCounter}${crypto.randomUUID().slice(0, 4)}`
+    .toUpperCase()
+    .slice(0, 32);
 }
 
 let ipCounter = 0;
@@ -22,7 +28,11 @@ export function newIp(): string {
 }
 
 export function adminJson(method: string, path: string, body?: unknown): Promise<Response> {
-  return asAdmin(path, { method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return asAdmin(path, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 /** Create a code through the admin API; throws unless it was created. */
@@ -37,16 +47,24 @@ export async function codeRow(code: string): Promise<Record<string, any> | null>
 }
 
 export async function slotRows(code: string): Promise<Record<string, any>[]> {
-  return (await env.DB.prepare('SELECT * FROM promo_redemptions WHERE code = ? ORDER BY reserved_at').bind(code).all()).results;
+  return (await env.DB.prepare('SELECT * FROM promo_redemptions WHERE code = ? ORDER BY reserved_at').bind(code).all())
+    .results;
 }
 
 /** Move a user to another plan at once (an upgrade tops the month up to the new allowance). */
 export async function putOnPlan(userId: string, planId: string): Promise<void> {
-  const response = await adminJson('PUT', `/api/v1/admin/users/${encodeURIComponent(userId)}/plan`, { plan_id: planId, effective: 'now' });
+  const response = await adminJson('PUT', `/api/v1/admin/users/${encodeURIComponent(userId)}/plan`, {
+    plan_id: planId,
+    effective: 'now',
+  });
   if (response.status !== 200) throw new Error(`plan change: ${response.status} ${await response.text()}`);
 }
 
 /** Age every reservation of `code` by `ms`, as if that much time had passed since it was taken. */
 export async function ageReservations(code: string, ms: number): Promise<void> {
-  await env.DB.prepare("UPDATE promo_redemptions SET reserved_at = reserved_at - ? WHERE code = ? AND status = 'reserved'").bind(ms, code).run();
+  await env.DB.prepare(
+    "UPDATE promo_redemptions SET reserved_at = reserved_at - ? WHERE code = ? AND status = 'reserved'",
+  )
+    .bind(ms, code)
+    .run();
 }

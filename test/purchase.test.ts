@@ -6,11 +6,17 @@ import { asAdmin, asUser, newUserId, userToken } from './helpers';
 import { deliverOk, stripeEvent, subscriptionObject, subscriptionSession } from './stripeHelpers';
 
 function purchase(userId: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return asUser(userId, '/api/v1/tokens/purchase', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return asUser(userId, '/api/v1/tokens/purchase', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** What the Worker sent to the fake Stripe API for one session. */
-async function sentToStripe(sessionId: string): Promise<{ headers: Record<string, string>; form: Record<string, string> }> {
+async function sentToStripe(
+  sessionId: string,
+): Promise<{ headers: Record<string, string>; form: Record<string, string> }> {
   const response = await fetch(`${env.STRIPE_API_BASE}/__fake/checkout/sessions/${sessionId}`);
   expect(response.status).toBe(200);
   return response.json();
@@ -89,7 +95,10 @@ describe('POST /tokens/purchase (against a fake Stripe API)', () => {
     await deliverOk(stripeEvent('checkout.session.completed', subscriptionSession(user, 'basic', sub)));
     const again = await purchase(user, { plan_id: 'pro_monthly' });
     expect(again.status).toBe(409);
-    expect(await again.json<any>()).toMatchObject({ code: 'conflict', subscription: { plan_id: 'basic', status: 'active' } });
+    expect(await again.json<any>()).toMatchObject({
+      code: 'conflict',
+      subscription: { plan_id: 'basic', status: 'active' },
+    });
     expect((await purchase(user, { package_id: 'starter' })).status).toBe(201);
 
     await deliverOk(stripeEvent('customer.subscription.deleted', subscriptionObject(user, sub, 'basic', 'canceled')));
@@ -111,7 +120,11 @@ describe('POST /tokens/purchase (against a fake Stripe API)', () => {
       headers: { Authorization: `Bearer ${await userToken(user)}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ package_id: 'starter' }),
     });
-    const response: Response = await worker.fetch(request, { ...env, STRIPE_SECRET_KEY: undefined }, createExecutionContext());
+    const response: Response = await worker.fetch(
+      request,
+      { ...env, STRIPE_SECRET_KEY: undefined },
+      createExecutionContext(),
+    );
     expect(response.status).toBe(503);
     const body = await response.json<any>();
     expect(body).toMatchObject({ code: 'payment_unavailable' });
@@ -119,14 +132,33 @@ describe('POST /tokens/purchase (against a fake Stripe API)', () => {
   });
 
   it('requires a user JWT', async () => {
-    const response = await SELF.fetch('https://tokens.test/api/v1/tokens/purchase', { method: 'POST', body: JSON.stringify({ package_id: 'starter' }) });
+    const response = await SELF.fetch('https://tokens.test/api/v1/tokens/purchase', {
+      method: 'POST',
+      body: JSON.stringify({ package_id: 'starter' }),
+    });
     expect(response.status).toBe(401);
   });
 
   it('does not sell a retired plan', async () => {
     const planId = `retired-${crypto.randomUUID().slice(0, 8)}`;
-    const plan = { id: planId, name: 'Retired', tokens_per_month: 30000, rollover_cap_tokens: 0, price_paise: 19900, max_tokens_per_request: 8192, max_requests_per_day: 100 };
-    expect((await asAdmin('/api/v1/admin/plans', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(plan) })).status).toBe(201);
+    const plan = {
+      id: planId,
+      name: 'Retired',
+      tokens_per_month: 30000,
+      rollover_cap_tokens: 0,
+      price_paise: 19900,
+      max_tokens_per_request: 8192,
+      max_requests_per_day: 100,
+    };
+    expect(
+      (
+        await asAdmin('/api/v1/admin/plans', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(plan),
+        })
+      ).status,
+    ).toBe(201);
     expect((await purchase(newUserId(), { plan_id: planId })).status).toBe(201);
     expect((await asAdmin(`/api/v1/admin/plans/${planId}`, { method: 'DELETE' })).status).toBe(200);
     const response = await purchase(newUserId(), { plan_id: planId });

@@ -22,8 +22,12 @@ describe('account schema upgrade', () => {
       sql.exec('UPDATE schema_version SET version = version - 1');
 
       migrateAccountSchema(sql, state.storage);
-      expect(sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM transactions WHERE idem_key IS NOT NULL').one().n).toBe(0);
-      const moved = sql.exec<{ key: string; seq: number }>('SELECT key, seq FROM idempotency_keys ORDER BY seq').toArray();
+      expect(sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM transactions WHERE idem_key IS NOT NULL').one().n).toBe(
+        0,
+      );
+      const moved = sql
+        .exec<{ key: string; seq: number }>('SELECT key, seq FROM idempotency_keys ORDER BY seq')
+        .toArray();
       expect(moved).toEqual([...keys].sort((a, b) => a.seq - b.seq));
     });
 

@@ -74,7 +74,11 @@ describe('POST /webhooks/stripe: signatures', () => {
       headers: { 'Stripe-Signature': await stripeSignature(body) },
       body,
     });
-    const response: Response = await worker.fetch(request, { ...env, STRIPE_WEBHOOK_SECRET: undefined }, createExecutionContext());
+    const response: Response = await worker.fetch(
+      request,
+      { ...env, STRIPE_WEBHOOK_SECRET: undefined },
+      createExecutionContext(),
+    );
     expect(response.status).toBe(503);
     expect((await response.json<any>()).message).toContain('STRIPE_WEBHOOK_SECRET');
   });
@@ -95,8 +99,11 @@ describe('POST /webhooks/stripe: packages', () => {
 
     // Six calendar months from the moment of crediting (addCalendarMonths has its own tests).
     const after = Date.now();
-    const expiresAt = await runInDurableObject(accountStub(user), (_instance, state) =>
-      state.storage.sql.exec<{ expires_at: number }>("SELECT expires_at FROM grants WHERE source = 'purchase'").one().expires_at,
+    const expiresAt = await runInDurableObject(
+      accountStub(user),
+      (_instance, state) =>
+        state.storage.sql.exec<{ expires_at: number }>("SELECT expires_at FROM grants WHERE source = 'purchase'").one()
+          .expires_at,
     );
     expect(expiresAt).toBeGreaterThanOrEqual(addCalendarMonths(before, 6));
     expect(expiresAt).toBeLessThanOrEqual(addCalendarMonths(after, 6));
@@ -132,7 +139,9 @@ describe('POST /webhooks/stripe: packages', () => {
     expect(pending).toMatchObject({ received: true, ignored: 'checkout session is unpaid, not paid' });
     expect((await balanceOf(user)).remaining_tokens).toBe(10000);
 
-    const paid = await deliverOk(stripeEvent('checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' }));
+    const paid = await deliverOk(
+      stripeEvent('checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' }),
+    );
     expect(paid.result).toBe('credited');
     expect((await balanceOf(user)).remaining_tokens).toBe(60000);
   });
@@ -147,18 +156,56 @@ describe('POST /webhooks/stripe: packages', () => {
 
   it('also listens at /api/v1/webhooks/stripe', async () => {
     const user = newUserId();
-    const response = await deliver(stripeEvent('checkout.session.completed', packageSession(user)), { path: '/api/v1/webhooks/stripe' });
+    const response = await deliver(stripeEvent('checkout.session.completed', packageSession(user)), {
+      path: '/api/v1/webhooks/stripe',
+    });
     expect(response.status).toBe(200);
     expect((await balanceOf(user)).remaining_tokens).toBe(60000);
   });
 
   const ignored: [string, () => ReturnType<typeof stripeEvent>, string][] = [
-    ['an event type it does not handle', () => stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }), 'not handled'],
-    ['a session without a user', () => stripeEvent('checkout.session.completed', { ...packageSession('x'), metadata: {}, client_reference_id: null }), 'no valid user'],
-    ['a session with an invalid user id', () => stripeEvent('checkout.session.completed', { ...packageSession('bad user') }), 'no valid user'],
-    ['a session without package terms', () => stripeEvent('checkout.session.completed', { ...packageSession(newUserId()), metadata: { user_id: newUserId() } }), 'no package terms'],
-    ['a session of an unexpected shape', () => stripeEvent('checkout.session.completed', { id: 42 }), 'unexpected shape'],
-    ['a charge without a user (e.g. stripe trigger)', () => stripeEvent('charge.refunded', { id: 'ch_1', amount: 100, amount_refunded: 100, payment_intent: 'pi_1', metadata: {} }), 'no valid user'],
+    [
+      'an event type it does not handle',
+      () => stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }),
+      'not handled',
+    ],
+    [
+      'a session without a user',
+      () =>
+        stripeEvent('checkout.session.completed', { ...packageSession('x'), metadata: {}, client_reference_id: null }),
+      'no valid user',
+    ],
+    [
+      'a session with an invalid user id',
+      () => stripeEvent('checkout.session.completed', { ...packageSession('bad user') }),
+      'no valid user',
+    ],
+    [
+      'a session without package terms',
+      () =>
+        stripeEvent('checkout.session.completed', {
+          ...packageSession(newUserId()),
+          metadata: { user_id: newUserId() },
+        }),
+      'no package terms',
+    ],
+    [
+      'a session of an unexpected shape',
+      () => stripeEvent('checkout.session.completed', { id: 42 }),
+      'unexpected shape',
+    ],
+    [
+      'a charge without a user (e.g. stripe trigger)',
+      () =>
+        stripeEvent('charge.refunded', {
+          id: 'ch_1',
+          amount: 100,
+          amount_refunded: 100,
+          payment_intent: 'pi_1',
+          metadata: {},
+        }),
+      'no valid user',
+    ],
   ];
   for (const [name, event, reason] of ignored) {
     it(`answers 200 and ignores ${name}`, async () => {
@@ -189,7 +236,10 @@ describe('POST /webhooks/stripe: refunds (charge.refunded)', () => {
     await deliverOk(stripeEvent('checkout.session.completed', session));
     // 10,000 of monthly allowance, then 35,000 of the purchase (in requests within the plan's
     // per-request limit): 15,000 of it are left.
-    for (let i = 0; i < 6; i++) expect((await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 7500, output_tokens: 0 })).status).toBe(200);
+    for (let i = 0; i < 6; i++)
+      expect(
+        (await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 7500, output_tokens: 0 })).status,
+      ).toBe(200);
     const body = await deliverOk(stripeEvent('charge.refunded', refundedCharge(user, session, 9900)));
     expect(body).toMatchObject({ result: 'refunded', tokens: -15000 });
     const balance = await balanceOf(user);
@@ -197,7 +247,9 @@ describe('POST /webhooks/stripe: refunds (charge.refunded)', () => {
     const audit = await auditOf(user);
     expect(audit).toMatchObject({ ok: true, balance_from_grants: 0, balance_from_log: 0 });
     // Nothing left to take: a later usage is refused, not overdrawn.
-    expect((await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 1, output_tokens: 0 })).status).toBe(402);
+    expect((await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 1, output_tokens: 0 })).status).toBe(
+      402,
+    );
   });
 
   it('takes back in proportion to a partial refund, and only the difference when more is refunded later', async () => {
@@ -233,7 +285,13 @@ describe('POST /webhooks/stripe: refunds (charge.refunded)', () => {
     await deliverOk(stripeEvent('checkout.session.completed', session));
     const event = stripeEvent('charge.refunded', refundedCharge(user, session, 4950));
     const results = await Promise.all(Array.from({ length: 5 }, () => deliverOk(event)));
-    expect(results.map((r) => r.result).sort()).toEqual(['duplicate_event', 'duplicate_event', 'duplicate_event', 'duplicate_event', 'refunded']);
+    expect(results.map((r) => r.result).sort()).toEqual([
+      'duplicate_event',
+      'duplicate_event',
+      'duplicate_event',
+      'duplicate_event',
+      'refunded',
+    ]);
     expect((await balanceOf(user)).remaining_tokens).toBe(35000);
   });
 });

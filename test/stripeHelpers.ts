@@ -17,7 +17,11 @@ export interface StripeTestEvent {
   data: { object: Record<string, unknown> };
 }
 
-export function stripeEvent(type: string, object: Record<string, unknown>, opts: { id?: string; created?: number } = {}): StripeTestEvent {
+export function stripeEvent(
+  type: string,
+  object: Record<string, unknown>,
+  opts: { id?: string; created?: number } = {},
+): StripeTestEvent {
   return {
     id: opts.id ?? `evt_test_${++eventSeq}_${uid()}`,
     object: 'event',
@@ -30,16 +34,28 @@ export function stripeEvent(type: string, object: Record<string, unknown>, opts:
 }
 
 /** `t=<seconds>,v1=<hex HMAC-SHA256 of "t.body">`, as Stripe signs. */
-export async function stripeSignature(body: string, opts: { secret?: string; timestamp?: number } = {}): Promise<string> {
+export async function stripeSignature(
+  body: string,
+  opts: { secret?: string; timestamp?: number } = {},
+): Promise<string> {
   const timestamp = opts.timestamp ?? nowSeconds();
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(opts.secret ?? env.STRIPE_WEBHOOK_SECRET!), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(opts.secret ?? env.STRIPE_WEBHOOK_SECRET!),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}.${body}`));
   const hex = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `t=${timestamp},v1=${hex}`;
 }
 
 /** POST an event to the webhook, signed unless `signature` says otherwise. */
-export async function deliver(event: StripeTestEvent | string, opts: { signature?: string | null; path?: string } = {}): Promise<Response> {
+export async function deliver(
+  event: StripeTestEvent | string,
+  opts: { signature?: string | null; path?: string } = {},
+): Promise<Response> {
   const body = typeof event === 'string' ? event : JSON.stringify(event);
   const signature = opts.signature === undefined ? await stripeSignature(body) : opts.signature;
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -61,9 +77,18 @@ const PACKAGES = {
 } as const;
 
 /** A completed one-off Checkout Session for a package, as our purchase endpoint creates it. */
-export function packageSession(userId: string, packageId: keyof typeof PACKAGES = 'starter', overrides: Record<string, unknown> = {}) {
+export function packageSession(
+  userId: string,
+  packageId: keyof typeof PACKAGES = 'starter',
+  overrides: Record<string, unknown> = {},
+) {
   const terms = PACKAGES[packageId];
-  const metadata = { user_id: userId, package_id: packageId, tokens: String(terms.tokens), validity_months: String(terms.validity_months) };
+  const metadata = {
+    user_id: userId,
+    package_id: packageId,
+    tokens: String(terms.tokens),
+    validity_months: String(terms.validity_months),
+  };
   return {
     id: `cs_test_${uid()}`,
     object: 'checkout.session',
@@ -81,7 +106,11 @@ export function packageSession(userId: string, packageId: keyof typeof PACKAGES 
 }
 
 /** The charge of a package's payment, refunded `amountRefunded` paise so far. */
-export function refundedCharge(userId: string, session: { payment_intent: unknown; amount_total: unknown; metadata: Record<string, string> }, amountRefunded: number) {
+export function refundedCharge(
+  userId: string,
+  session: { payment_intent: unknown; amount_total: unknown; metadata: Record<string, string> },
+  amountRefunded: number,
+) {
   return {
     id: `ch_test_${uid()}`,
     object: 'charge',
@@ -110,19 +139,39 @@ export function subscriptionSession(userId: string, planId: string, subscription
   };
 }
 
-export function subscriptionObject(userId: string, subscriptionId: string, planId: string, status = 'active', opts: { pricePlanId?: string } = {}) {
+export function subscriptionObject(
+  userId: string,
+  subscriptionId: string,
+  planId: string,
+  status = 'active',
+  opts: { pricePlanId?: string } = {},
+) {
   return {
     id: subscriptionId,
     object: 'subscription',
     status,
     cancel_at_period_end: false,
     metadata: { user_id: userId, plan_id: planId },
-    items: { object: 'list', data: [{ id: `si_${uid()}`, price: { id: `price_${uid()}`, metadata: opts.pricePlanId ? { plan_id: opts.pricePlanId } : {} } }] },
+    items: {
+      object: 'list',
+      data: [
+        {
+          id: `si_${uid()}`,
+          price: { id: `price_${uid()}`, metadata: opts.pricePlanId ? { plan_id: opts.pricePlanId } : {} },
+        },
+      ],
+    },
   };
 }
 
 /** A paid subscription invoice for the service period [start, end) (epoch ms). */
-export function paidInvoice(userId: string, subscriptionId: string, planId: string, period: { start: number; end: number }, billingReason = 'subscription_cycle') {
+export function paidInvoice(
+  userId: string,
+  subscriptionId: string,
+  planId: string,
+  period: { start: number; end: number },
+  billingReason = 'subscription_cycle',
+) {
   const s = Math.floor(period.start / 1000);
   const e = Math.floor(period.end / 1000);
   return {
@@ -133,7 +182,10 @@ export function paidInvoice(userId: string, subscriptionId: string, planId: stri
     // On a renewal the invoice's own period is the one that just ended; the line holds the paid one.
     period_start: s - (e - s),
     period_end: s,
-    parent: { type: 'subscription_details', subscription_details: { subscription: subscriptionId, metadata: { user_id: userId, plan_id: planId } } },
+    parent: {
+      type: 'subscription_details',
+      subscription_details: { subscription: subscriptionId, metadata: { user_id: userId, plan_id: planId } },
+    },
     lines: { object: 'list', data: [{ id: `il_${uid()}`, period: { start: s, end: e } }] },
   };
 }

@@ -1,16 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { asUser, grantTokens, newUserId, postUsage } from './helpers';
 
-async function page(user: string, query = ''): Promise<{ status: number; rows: any; next: string | null; link: string | null }> {
+async function page(
+  user: string,
+  query = '',
+): Promise<{ status: number; rows: any; next: string | null; link: string | null }> {
   const response = await asUser(user, `/api/v1/tokens/transactions${query}`);
-  return { status: response.status, rows: await response.json<any>(), next: response.headers.get('X-Next-Cursor'), link: response.headers.get('Link') };
+  return {
+    status: response.status,
+    rows: await response.json<any>(),
+    next: response.headers.get('X-Next-Cursor'),
+    link: response.headers.get('Link'),
+  };
 }
 
 describe('GET /tokens/transactions', () => {
   it('lists the log newest first in the seed’s shape', async () => {
     const user = newUserId();
     await grantTokens(user, { tokens: 10000, reason: 'Promo code: WELCOME2024' });
-    await postUsage(user, { agent: 'srs', model: 'sonnet', input_tokens: 1200, output_tokens: 1300, description: 'Token usage for SRSAgent' });
+    await postUsage(user, {
+      agent: 'srs',
+      model: 'sonnet',
+      input_tokens: 1200,
+      output_tokens: 1300,
+      description: 'Token usage for SRSAgent',
+    });
     const { status, rows, next } = await page(user);
     expect(status).toBe(200);
     expect(next).toBeNull();
@@ -28,13 +42,19 @@ describe('GET /tokens/transactions', () => {
       estimated_cost_usd_micros: 23100,
       estimated_cost_inr_paise: 192,
     });
-    expect(rows[1]).toMatchObject({ type: 'bonus', tokens: 10000, description: 'Promo code: WELCOME2024', agent: null });
+    expect(rows[1]).toMatchObject({
+      type: 'bonus',
+      tokens: 10000,
+      description: 'Promo code: WELCOME2024',
+      agent: null,
+    });
     expect(Date.parse(rows[0].timestamp)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('pages through every row exactly once with the cursor', async () => {
     const user = newUserId();
-    for (let i = 0; i < 25; i++) await postUsage(user, { agent: i % 2 ? 'code' : 'uml', model: 'haiku', input_tokens: i, output_tokens: 1 });
+    for (let i = 0; i < 25; i++)
+      await postUsage(user, { agent: i % 2 ? 'code' : 'uml', model: 'haiku', input_tokens: i, output_tokens: 1 });
     const seen: number[] = [];
     let query = '?limit=10';
     for (let pages = 0; pages < 5; pages++) {
@@ -58,11 +78,25 @@ describe('GET /tokens/transactions', () => {
     expect((await page(user, '?type=bonus')).rows).toHaveLength(1);
     const viva = (await page(user, '?agent=viva')).rows;
     expect(viva.map((r: { agent: string }) => r.agent)).toEqual(['viva']);
-    expect((await page(user, `?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).rows).toHaveLength(0);
-    expect((await page(user, `?until=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).rows).toHaveLength(4);
+    expect(
+      (await page(user, `?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).rows,
+    ).toHaveLength(0);
+    expect(
+      (await page(user, `?until=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).rows,
+    ).toHaveLength(4);
   });
 
-  const badQueries = ['?limit=0', '?limit=101', '?limit=ten', '?cursor=-1', '?cursor=abc', '?type=theft', '?agent=Not%20A%20Slug', '?since=yesterday', '?foo=bar'];
+  const badQueries = [
+    '?limit=0',
+    '?limit=101',
+    '?limit=ten',
+    '?cursor=-1',
+    '?cursor=abc',
+    '?type=theft',
+    '?agent=Not%20A%20Slug',
+    '?since=yesterday',
+    '?foo=bar',
+  ];
   for (const query of badQueries) {
     it(`refuses ${query} with 400`, async () => {
       const { status, rows } = await page(newUserId(), query);

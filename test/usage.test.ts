@@ -37,27 +37,49 @@ describe('POST /service/users/:userId/usage', () => {
     await postUsage(user, srs);
     const response = await postUsage(user, { ...srs, input_tokens: 6700 }); // 8,000 tokens: the rest of the allowance and 500 of the grant
     expect(response.status).toBe(200);
-    const headers = ['X-Tokens-Remaining', 'X-Tokens-Used-Today', 'X-Requests-Today'].map((h) => response.headers.get(h));
+    const headers = ['X-Tokens-Remaining', 'X-Tokens-Used-Today', 'X-Requests-Today'].map((h) =>
+      response.headers.get(h),
+    );
     expect(headers).toEqual(['4500', '10500', '2']);
     const balance = await asUser(user, '/api/v1/tokens/balance');
-    expect(['X-Tokens-Remaining', 'X-Tokens-Used-Today', 'X-Requests-Today'].map((h) => balance.headers.get(h))).toEqual(headers);
+    expect(
+      ['X-Tokens-Remaining', 'X-Tokens-Used-Today', 'X-Requests-Today'].map((h) => balance.headers.get(h)),
+    ).toEqual(headers);
   });
 
   it('spends the monthly allowance first, then grants by earliest expiry, never-expiring last', async () => {
     const user = newUserId();
     const day = 86_400_000;
     const never = await (await grantTokens(user, { tokens: 5000, reason: 'never expires' })).json<any>();
-    const late = await (await grantTokens(user, { tokens: 3000, reason: 'late', expires_at: new Date(Date.now() + 30 * day).toISOString() })).json<any>();
-    const soon = await (await grantTokens(user, { tokens: 2000, reason: 'soon', expires_at: new Date(Date.now() + 10 * day).toISOString() })).json<any>();
+    const late = await (
+      await grantTokens(user, {
+        tokens: 3000,
+        reason: 'late',
+        expires_at: new Date(Date.now() + 30 * day).toISOString(),
+      })
+    ).json<any>();
+    const soon = await (
+      await grantTokens(user, {
+        tokens: 2000,
+        reason: 'soon',
+        expires_at: new Date(Date.now() + 10 * day).toISOString(),
+      })
+    ).json<any>();
 
-    expect((await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 4000, output_tokens: 4000 })).status).toBe(200);
-    const first = await (await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 2000, output_tokens: 2500 })).json<any>();
+    expect(
+      (await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 4000, output_tokens: 4000 })).status,
+    ).toBe(200);
+    const first = await (
+      await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 2000, output_tokens: 2500 })
+    ).json<any>();
     expect(first.paid_from).toEqual([
       { grant_id: 1, tokens: 2000 },
       { grant_id: soon.grant.id, tokens: 2000 },
       { grant_id: late.grant.id, tokens: 500 },
     ]);
-    const second = await (await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 3000, output_tokens: 0 })).json<any>();
+    const second = await (
+      await postUsage(user, { agent: 'code', model: 'haiku', input_tokens: 3000, output_tokens: 0 })
+    ).json<any>();
     expect(second.paid_from).toEqual([
       { grant_id: late.grant.id, tokens: 2500 },
       { grant_id: never.grant.id, tokens: 500 },

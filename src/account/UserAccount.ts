@@ -73,7 +73,9 @@ export class UserAccount extends DurableObject<Env> {
   async recordUsage(req: UsageRequest): Promise<UsageOutcome> {
     const { now, catalog } = await this.ready();
     const plan = planFor(catalog, this.store.account()!.plan_id);
-    return this.ctx.storage.transactionSync(() => recordUsage(this.store, this.rollup, req, plan, now, () => this.snapshot(now)));
+    return this.ctx.storage.transactionSync(() =>
+      recordUsage(this.store, this.rollup, req, plan, now, () => this.snapshot(now)),
+    );
   }
 
   /** Add a grant. Idempotent by `externalRef` (unique per account) when one is given. */
@@ -97,7 +99,9 @@ export class UserAccount extends DurableObject<Env> {
    */
   async redeemPromo(req: PromoCreditRequest): Promise<PromoCreditOutcome> {
     const { now } = await this.ready();
-    const outcome = this.ctx.storage.transactionSync(() => creditPromo(this.store, this.promoAttempts, req, now, () => this.snapshot(now)));
+    const outcome = this.ctx.storage.transactionSync(() =>
+      creditPromo(this.store, this.promoAttempts, req, now, () => this.snapshot(now)),
+    );
     if (outcome.ok && !outcome.replayed) await this.deadlinesChanged();
     return outcome;
   }
@@ -109,7 +113,9 @@ export class UserAccount extends DurableObject<Env> {
   async applyStripeEvent(cmd: StripeCommand): Promise<StripeEventOutcome & { snapshot: AccountSnapshot }> {
     const { now, catalog } = await this.ready();
     const snapshot = () => this.snapshot(now);
-    const outcome = this.ctx.storage.transactionSync(() => applyStripeEvent(this.store, this.stripe, catalog, cmd, now, snapshot));
+    const outcome = this.ctx.storage.transactionSync(() =>
+      applyStripeEvent(this.store, this.stripe, catalog, cmd, now, snapshot),
+    );
     await this.deadlinesChanged();
     return { ...outcome, snapshot: snapshot() };
   }
@@ -117,7 +123,12 @@ export class UserAccount extends DurableObject<Env> {
   /** Stripe subscriptions that have not ended, newest first (a second one would bill twice). */
   async liveSubscriptions(): Promise<LiveSubscription[]> {
     await this.ready();
-    return this.stripe.liveSubscriptions().map(({ subscription_id, plan_id, status, paid_through }) => ({ subscription_id, plan_id, status, paid_through }));
+    return this.stripe.liveSubscriptions().map(({ subscription_id, plan_id, status, paid_through }) => ({
+      subscription_id,
+      plan_id,
+      status,
+      paid_through,
+    }));
   }
 
   /** Ledger rows, newest first, at most TRANSACTIONS_PAGE_SIZE_MAX per page. */
@@ -171,7 +182,8 @@ export class UserAccount extends DurableObject<Env> {
   }
 
   private nextDeadline(): number {
-    if (this.deadline === undefined) this.deadline = this.store.account() ? nextDeadline(this.store) : Number.NEGATIVE_INFINITY;
+    if (this.deadline === undefined)
+      this.deadline = this.store.account() ? nextDeadline(this.store) : Number.NEGATIVE_INFINITY;
     return this.deadline;
   }
 
@@ -205,6 +217,10 @@ export class UserAccount extends DurableObject<Env> {
 
   private snapshot(now: number): AccountSnapshot {
     const today = this.store.day(dayOf(now));
-    return { remainingTokens: this.store.balanceTokens(), tokensUsedToday: today?.tokens ?? 0, requestsToday: today?.requests ?? 0 };
+    return {
+      remainingTokens: this.store.balanceTokens(),
+      tokensUsedToday: today?.tokens ?? 0,
+      requestsToday: today?.requests ?? 0,
+    };
   }
 }

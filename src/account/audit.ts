@@ -42,9 +42,12 @@ export function auditAccount(store: AccountStore, rollup: UsageRollup): AuditFin
       movedByGrant.set(grantId, (movedByGrant.get(grantId) ?? 0) + delta);
       if (tx.type === 'usage') usedByGrant.set(grantId, (usedByGrant.get(grantId) ?? 0) - delta);
     }
-    if (moved !== tx.tokens) report(`transaction ${tx.seq}: tokens ${tx.tokens} but its grant movements sum to ${moved}`);
-    if (tx.tokens_before !== balanceFromLog) report(`transaction ${tx.seq}: tokens_before ${tx.tokens_before}, expected ${balanceFromLog}`);
-    if (tx.tokens_after !== tx.tokens_before + tx.tokens) report(`transaction ${tx.seq}: tokens_after does not follow from tokens_before`);
+    if (moved !== tx.tokens)
+      report(`transaction ${tx.seq}: tokens ${tx.tokens} but its grant movements sum to ${moved}`);
+    if (tx.tokens_before !== balanceFromLog)
+      report(`transaction ${tx.seq}: tokens_before ${tx.tokens_before}, expected ${balanceFromLog}`);
+    if (tx.tokens_after !== tx.tokens_before + tx.tokens)
+      report(`transaction ${tx.seq}: tokens_after does not follow from tokens_before`);
     balanceFromLog += tx.tokens;
     if (tx.type === 'usage') {
       usageRequests++;
@@ -63,15 +66,23 @@ export function auditAccount(store: AccountStore, rollup: UsageRollup): AuditFin
     const used = usedByGrant.get(grant.id) ?? 0;
     if (used !== grant.spent) report(`grant ${grant.id}: spent ${grant.spent} but the log's usage takes ${used}`);
   }
-  if (balanceFromGrants !== balanceFromLog) report(`balance from grants ${balanceFromGrants} ≠ balance from log ${balanceFromLog}`);
+  if (balanceFromGrants !== balanceFromLog)
+    report(`balance from grants ${balanceFromGrants} ≠ balance from log ${balanceFromLog}`);
 
   const counted = store.dailyTotals();
-  if (counted.requests !== usageRequests) report(`day counters hold ${counted.requests} requests, the log ${usageRequests}`);
+  if (counted.requests !== usageRequests)
+    report(`day counters hold ${counted.requests} requests, the log ${usageRequests}`);
   if (counted.tokens !== usageTokens) report(`day counters hold ${counted.tokens} tokens, the log ${usageTokens}`);
 
   const rolled = rollup.totals('0000-01-01', '9999-12-31');
-  if (rolled.requests !== usageRequests || rolled.tokens !== usageTokens || rolled.cost_usd_micros !== usageCostUsdMicros) {
-    report(`usage rollup holds ${rolled.requests} requests / ${rolled.tokens} tokens / ${rolled.cost_usd_micros} µUSD, the log ${usageRequests} / ${usageTokens} / ${usageCostUsdMicros}`);
+  if (
+    rolled.requests !== usageRequests ||
+    rolled.tokens !== usageTokens ||
+    rolled.cost_usd_micros !== usageCostUsdMicros
+  ) {
+    report(
+      `usage rollup holds ${rolled.requests} requests / ${rolled.tokens} tokens / ${rolled.cost_usd_micros} µUSD, the log ${usageRequests} / ${usageTokens} / ${usageCostUsdMicros}`,
+    );
   }
 
   return {

@@ -50,25 +50,38 @@ function resetMonth(store: AccountStore, catalog: Catalog, account: AccountRow, 
   const plan = planFor(catalog, account.plan_id);
   const live = store.liveGrants();
 
-  for (const grant of live.filter((g) => g.source === 'rollover')) expireGrant(store, grant, resetAt, `Rollover into ${closing} expired`);
+  for (const grant of live.filter((g) => g.source === 'rollover'))
+    expireGrant(store, grant, resetAt, `Rollover into ${closing} expired`);
 
   const monthly = live.filter((g) => g.source === 'monthly');
   const unused = monthly.reduce((sum, g) => sum + g.remaining, 0);
   const carried = Math.min(unused, plan.rolloverCapTokens);
-  if (carried > 0) carryOver(store, monthly, carried, { closing, opening, resetAt, capTokens: plan.rolloverCapTokens, unusedTokens: unused });
-  for (const grant of monthly) expireGrant(store, store.grantById(grant.id), resetAt, `Unused allowance of ${closing} beyond the rollover cap expired`);
+  if (carried > 0)
+    carryOver(store, monthly, carried, {
+      closing,
+      opening,
+      resetAt,
+      capTokens: plan.rolloverCapTokens,
+      unusedTokens: unused,
+    });
+  for (const grant of monthly)
+    expireGrant(
+      store,
+      store.grantById(grant.id),
+      resetAt,
+      `Unused allowance of ${closing} beyond the rollover cap expired`,
+    );
 
   let planId = account.plan_id;
   if (account.pending_plan_id !== null && account.pending_plan_id !== account.plan_id) {
     planId = account.pending_plan_id;
-    store.appendTransaction(
-      {
-        type: 'plan_change',
-        at: resetAt,
-        description: `Plan changed from ${account.plan_id} to ${planId} at the reset`,
-        allocations: [],
-        detail: { from_plan: account.plan_id, to_plan: planId, effective: 'next_reset' },
-      });
+    store.appendTransaction({
+      type: 'plan_change',
+      at: resetAt,
+      description: `Plan changed from ${account.plan_id} to ${planId} at the reset`,
+      allocations: [],
+      detail: { from_plan: account.plan_id, to_plan: planId, effective: 'next_reset' },
+    });
   }
   store.setPlan(planId, null);
   store.setPeriod(opening);
@@ -101,42 +114,51 @@ function carryOver(
     left -= take;
   }
   allocations.push([rolloverId, carried]);
-  store.appendTransaction(
-    {
-      type: 'rollover',
-      at: p.resetAt,
-      description: `Rolled over ${carried} unused tokens from ${p.closing} (cap ${p.capTokens})`,
-      allocations,
-      detail: { from_period: p.closing, to_period: p.opening, unused_tokens: p.unusedTokens, cap_tokens: p.capTokens },
-    },
-  );
+  store.appendTransaction({
+    type: 'rollover',
+    at: p.resetAt,
+    description: `Rolled over ${carried} unused tokens from ${p.closing} (cap ${p.capTokens})`,
+    allocations,
+    detail: { from_period: p.closing, to_period: p.opening, unused_tokens: p.unusedTokens, cap_tokens: p.capTokens },
+  });
 }
 
-function issueAllowance(store: AccountStore, planId: string, planName: string, tokens: number, period: string, at: number): void {
-  const grantId = store.insertGrant({ source: 'monthly', amount: tokens, expiresAt: periodEnd(period), createdAt: at, period, externalRef: `monthly:${period}` });
-  store.appendTransaction(
-    {
-      type: 'monthly_reset',
-      at,
-      description: `Monthly allowance for ${period} (${planName})`,
-      allocations: [[grantId, tokens]],
-      detail: { period, plan: planId },
-    },
-  );
+function issueAllowance(
+  store: AccountStore,
+  planId: string,
+  planName: string,
+  tokens: number,
+  period: string,
+  at: number,
+): void {
+  const grantId = store.insertGrant({
+    source: 'monthly',
+    amount: tokens,
+    expiresAt: periodEnd(period),
+    createdAt: at,
+    period,
+    externalRef: `monthly:${period}`,
+  });
+  store.appendTransaction({
+    type: 'monthly_reset',
+    at,
+    description: `Monthly allowance for ${period} (${planName})`,
+    allocations: [[grantId, tokens]],
+    detail: { period, plan: planId },
+  });
 }
 
 /** Zero what is left of a grant with an `expiry` row, and close it. */
 function expireGrant(store: AccountStore, grant: GrantRow, at: number, why: string): void {
   if (grant.remaining > 0) {
     store.moveOnGrant(grant.id, -grant.remaining);
-    store.appendTransaction(
-      {
-        type: 'expiry',
-        at,
-        description: `${why}: ${grant.remaining} ${grant.source} tokens`,
-        allocations: [[grant.id, -grant.remaining]],
-        detail: { grant_id: grant.id, source: grant.source },
-      });
+    store.appendTransaction({
+      type: 'expiry',
+      at,
+      description: `${why}: ${grant.remaining} ${grant.source} tokens`,
+      allocations: [[grant.id, -grant.remaining]],
+      detail: { grant_id: grant.id, source: grant.source },
+    });
   }
   store.closeGrant(grant.id, at);
 }

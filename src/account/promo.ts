@@ -67,7 +67,13 @@ export function creditPromo(
   );
   if (!outcome.ok) throw new Error(`promo ${req.code}: credit refused although no grant holds ${ref}`);
   attempts.record(req.attemptId, req.code, 'credited', now);
-  return { ok: true, replayed: false, grant: outcome.grant, transaction: outcome.transaction, snapshot: outcome.snapshot };
+  return {
+    ok: true,
+    replayed: false,
+    grant: outcome.grant,
+    transaction: outcome.transaction,
+    snapshot: outcome.snapshot,
+  };
 }
 
 function creditedBefore(store: AccountStore, ref: string, snapshot: Snapshotter): PromoCreditOutcome {

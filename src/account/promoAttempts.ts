@@ -7,10 +7,18 @@ export class PromoAttemptStore {
   constructor(private readonly sql: SqlStorage) {}
 
   outcome(attemptId: string): PromoAttemptOutcome | undefined {
-    return this.sql.exec<{ outcome: PromoAttemptOutcome }>('SELECT outcome FROM promo_attempts WHERE attempt_id = ?', attemptId).toArray()[0]?.outcome;
+    return this.sql
+      .exec<{ outcome: PromoAttemptOutcome }>('SELECT outcome FROM promo_attempts WHERE attempt_id = ?', attemptId)
+      .toArray()[0]?.outcome;
   }
 
   record(attemptId: string, code: string, outcome: PromoAttemptOutcome, at: number): void {
-    this.sql.exec('INSERT INTO promo_attempts (attempt_id, code, outcome, at) VALUES (?, ?, ?, ?)', attemptId, code, outcome, at);
+    this.sql.exec(
+      'INSERT INTO promo_attempts (attempt_id, code, outcome, at) VALUES (?, ?, ?, ?)',
+      attemptId,
+      code,
+      outcome,
+      at,
+    );
   }
 }

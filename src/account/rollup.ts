@@ -27,20 +27,30 @@ export class UsageRollup {
        ON CONFLICT (day, agent, model) DO UPDATE SET requests = requests + 1, tokens = tokens + excluded.tokens,
          input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
          cost_usd_micros = cost_usd_micros + excluded.cost_usd_micros, cost_inr_paise = cost_inr_paise + excluded.cost_inr_paise`,
-      day, agent, model, inputTokens + outputTokens, inputTokens, outputTokens, cost.costUsdMicros, cost.costInrPaise,
+      day,
+      agent,
+      model,
+      inputTokens + outputTokens,
+      inputTokens,
+      outputTokens,
+      cost.costUsdMicros,
+      cost.costInrPaise,
     );
   }
 
   /** Totals over days in [fromDay, toDay] (inclusive, 'YYYY-MM-DD'). */
   totals(fromDay: string, toDay: string): RollupTotals {
-    return this.sql.exec<Row<RollupTotals>>(`SELECT ${TOTALS} FROM usage_rollup WHERE day BETWEEN ? AND ?`, fromDay, toDay).one();
+    return this.sql
+      .exec<Row<RollupTotals>>(`SELECT ${TOTALS} FROM usage_rollup WHERE day BETWEEN ? AND ?`, fromDay, toDay)
+      .one();
   }
 
   by(column: 'agent' | 'model' | 'day', fromDay: string, toDay: string): (RollupTotals & { key: string })[] {
     return rowsOf(
       this.sql.exec<Row<RollupTotals & { key: string }>>(
         `SELECT ${column} AS key, ${TOTALS} FROM usage_rollup WHERE day BETWEEN ? AND ? GROUP BY ${column} ORDER BY ${column}`,
-        fromDay, toDay,
+        fromDay,
+        toDay,
       ),
     );
   }

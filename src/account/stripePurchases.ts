@@ -9,7 +9,13 @@ import type { StripeStore } from './stripeStore';
 import type { AccountSnapshot } from './types';
 import type { PackagePaid, StripeEventOutcome } from './stripeTypes';
 
-export function creditPackage(store: AccountStore, stripe: StripeStore, cmd: PackagePaid, now: number, snapshot: () => AccountSnapshot): StripeEventOutcome {
+export function creditPackage(
+  store: AccountStore,
+  stripe: StripeStore,
+  cmd: PackagePaid,
+  now: number,
+  snapshot: () => AccountSnapshot,
+): StripeEventOutcome {
   if (stripe.purchaseBySession(cmd.sessionId)) return { result: 'already_credited' };
 
   const credit = creditGrant(
@@ -27,7 +33,8 @@ export function creditPackage(store: AccountStore, stripe: StripeStore, cmd: Pac
   );
   // The session was checked above, so its grant cannot exist yet: anything else is a bug, and
   // throwing rolls the whole event back for Stripe to retry.
-  if (!credit.ok || credit.replayed) throw new Error(`stripe: grant for checkout ${cmd.sessionId} exists without its purchase record`);
+  if (!credit.ok || credit.replayed)
+    throw new Error(`stripe: grant for checkout ${cmd.sessionId} exists without its purchase record`);
 
   const purchase = {
     session_id: cmd.sessionId,

@@ -7,7 +7,12 @@ import type { AccountStore } from './store';
 import type { PurchaseRow, RefundRow, StripeStore } from './stripeStore';
 import type { ChargeRefunded, StripeEventOutcome } from './stripeTypes';
 
-export function recordChargeRefund(store: AccountStore, stripe: StripeStore, cmd: ChargeRefunded, now: number): StripeEventOutcome {
+export function recordChargeRefund(
+  store: AccountStore,
+  stripe: StripeStore,
+  cmd: ChargeRefunded,
+  now: number,
+): StripeEventOutcome {
   const refund = stripe.recordRefund({
     payment_intent_id: cmd.paymentIntentId,
     charge_id: cmd.chargeId,
@@ -23,10 +28,18 @@ export function recordChargeRefund(store: AccountStore, stripe: StripeStore, cmd
 }
 
 /** Take back what the refund total owes and has not been taken yet, capped by what the grant still holds. Returns the tokens taken. */
-export function applyRefund(store: AccountStore, stripe: StripeStore, purchase: PurchaseRow, refund: RefundRow, now: number): number {
+export function applyRefund(
+  store: AccountStore,
+  stripe: StripeStore,
+  purchase: PurchaseRow,
+  refund: RefundRow,
+  now: number,
+): number {
   const full = refund.refunded_paise >= refund.charge_amount_paise;
   // BigInt: tokens (≤ 10⁹) × paise can pass 2⁵³.
-  const owedTokens = full ? purchase.tokens : Number((BigInt(purchase.tokens) * BigInt(refund.refunded_paise)) / BigInt(refund.charge_amount_paise));
+  const owedTokens = full
+    ? purchase.tokens
+    : Number((BigInt(purchase.tokens) * BigInt(refund.refunded_paise)) / BigInt(refund.charge_amount_paise));
   const grant = store.grantById(purchase.grant_id);
   const take = grant.closed_at === null ? Math.max(0, Math.min(owedTokens - refund.tokens_taken, grant.remaining)) : 0;
 

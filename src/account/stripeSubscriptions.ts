@@ -9,7 +9,13 @@ import { DEFAULT_PLAN_ID, type Catalog } from '../catalog/catalog';
 import { changePlan } from './planChange';
 import type { AccountStore } from './store';
 import type { StripeStore, SubscriptionRow } from './stripeStore';
-import type { InvoicePaid, StripeEventOutcome, StripeEventRef, SubscriptionChanged, SubscriptionStarted } from './stripeTypes';
+import type {
+  InvoicePaid,
+  StripeEventOutcome,
+  StripeEventRef,
+  SubscriptionChanged,
+  SubscriptionStarted,
+} from './stripeTypes';
 import type { AccountSnapshot } from './types';
 
 export interface SubscriptionContext {
@@ -93,8 +99,23 @@ export function updateSubscription(c: SubscriptionContext, cmd: SubscriptionChan
   return outcome(c, ended || NOT_PAYING.has(sub.status) ? 'plan_ending' : 'plan_changed');
 }
 
-function newSubscription(id: string, planId: string, status: string, event: StripeEventRef, now: number): SubscriptionRow {
-  return { subscription_id: id, plan_id: planId, status, paid_from: null, paid_through: null, last_event_at: event.createdAt, ended_at: null, updated_at: now };
+function newSubscription(
+  id: string,
+  planId: string,
+  status: string,
+  event: StripeEventRef,
+  now: number,
+): SubscriptionRow {
+  return {
+    subscription_id: id,
+    plan_id: planId,
+    status,
+    paid_from: null,
+    paid_through: null,
+    last_event_at: event.createdAt,
+    ended_at: null,
+    updated_at: now,
+  };
 }
 
 /**
@@ -104,22 +125,40 @@ function newSubscription(id: string, planId: string, status: string, event: Stri
  * Past-due and incomplete subscriptions change nothing while Stripe retries. Returns whether the
  * plan changed, or 'plan_unavailable' when the subscription's plan has been retired meanwhile.
  */
-function reconcile(c: SubscriptionContext, sub: SubscriptionRow, event: StripeEventRef, when: 'now' | 'auto', previousPlanId?: string): boolean | 'plan_unavailable' {
+function reconcile(
+  c: SubscriptionContext,
+  sub: SubscriptionRow,
+  event: StripeEventRef,
+  when: 'now' | 'auto',
+  previousPlanId?: string,
+): boolean | 'plan_unavailable' {
   const account = c.store.account()!;
   const externalRef = `stripe:${event.id}`;
   if (sub.ended_at === null && PAYING.has(sub.status)) {
     const renewing = account.plan_id === sub.plan_id;
     // Already on it, or already switching to it at the reset: nothing to write.
-    if ((renewing && account.pending_plan_id === null) || (!renewing && account.pending_plan_id === sub.plan_id && when === 'auto')) return false;
-    const reason = renewing ? `Stripe subscription to ${sub.plan_id} paid again` : `Subscribed to ${sub.plan_id} through Stripe`;
+    if (
+      (renewing && account.pending_plan_id === null) ||
+      (!renewing && account.pending_plan_id === sub.plan_id && when === 'auto')
+    )
+      return false;
+    const reason = renewing
+      ? `Stripe subscription to ${sub.plan_id} paid again`
+      : `Subscribed to ${sub.plan_id} through Stripe`;
     return apply(c, { planId: sub.plan_id, when: renewing ? 'auto' : when, reason, externalRef });
   }
   if (sub.ended_at === null && !NOT_PAYING.has(sub.status)) return false;
   const gave = [sub.plan_id, previousPlanId].filter((p) => p !== undefined);
-  const givesPlan = gave.includes(account.plan_id) || (account.pending_plan_id !== null && gave.includes(account.pending_plan_id));
+  const givesPlan =
+    gave.includes(account.plan_id) || (account.pending_plan_id !== null && gave.includes(account.pending_plan_id));
   if (!givesPlan || account.pending_plan_id === DEFAULT_PLAN_ID) return false;
   const why = sub.ended_at === null ? `is ${sub.status}` : 'ended';
-  return apply(c, { planId: DEFAULT_PLAN_ID, when: 'next_reset', reason: `Stripe subscription ${why}: back to ${DEFAULT_PLAN_ID} at the next reset`, externalRef });
+  return apply(c, {
+    planId: DEFAULT_PLAN_ID,
+    when: 'next_reset',
+    reason: `Stripe subscription ${why}: back to ${DEFAULT_PLAN_ID} at the next reset`,
+    externalRef,
+  });
 }
 
 /** Whether the plan changed; a plan retired from the catalog takes no one new (see planChange.ts). */

@@ -3,18 +3,18 @@ import type { ModelPrice } from '../ledger/cost';
 import type { GrantSource } from '../ledger/grant';
 
 export type TransactionType =
-  | 'usage'
-  | 'purchase'
-  | 'bonus'
-  | 'promo'
-  | 'monthly_reset'
-  | 'rollover'
-  | 'expiry'
-  | 'refund'
-  | 'plan_change';
+  'usage' | 'purchase' | 'bonus' | 'promo' | 'monthly_reset' | 'rollover' | 'expiry' | 'refund' | 'plan_change';
 
 export const TRANSACTION_TYPES: readonly TransactionType[] = [
-  'usage', 'purchase', 'bonus', 'promo', 'monthly_reset', 'rollover', 'expiry', 'refund', 'plan_change',
+  'usage',
+  'purchase',
+  'bonus',
+  'promo',
+  'monthly_reset',
+  'rollover',
+  'expiry',
+  'refund',
+  'plan_change',
 ];
 
 /** Flat JSON facts a non-usage ledger row records about itself. */
@@ -80,8 +80,24 @@ export type UsageOutcome =
   | { ok: true; replayed: boolean; transaction: TransactionView; snapshot: AccountSnapshot }
   | { ok: false; error: 'insufficient_tokens'; neededTokens: number; balanceTokens: number; snapshot: AccountSnapshot }
   | { ok: false; error: 'idempotency_key_reused'; snapshot: AccountSnapshot }
-  | { ok: false; error: 'limit_exceeded'; limit: 'max_tokens_per_request'; limitValue: number; requested: number; planId: string; snapshot: AccountSnapshot }
-  | { ok: false; error: 'rate_limited'; limit: 'max_requests_per_day'; limitValue: number; retryAfterSeconds: number; planId: string; snapshot: AccountSnapshot };
+  | {
+      ok: false;
+      error: 'limit_exceeded';
+      limit: 'max_tokens_per_request';
+      limitValue: number;
+      requested: number;
+      planId: string;
+      snapshot: AccountSnapshot;
+    }
+  | {
+      ok: false;
+      error: 'rate_limited';
+      limit: 'max_requests_per_day';
+      limitValue: number;
+      retryAfterSeconds: number;
+      planId: string;
+      snapshot: AccountSnapshot;
+    };
 
 export interface CreditRequest {
   source: GrantSource;
@@ -155,5 +171,12 @@ export interface PlanState {
 }
 
 export type PlanChangeOutcome =
-  | { ok: true; replayed: boolean; effective: 'now' | 'next_reset' | 'unchanged'; plan: PlanState; transaction: TransactionView | null; snapshot: AccountSnapshot }
+  | {
+      ok: true;
+      replayed: boolean;
+      effective: 'now' | 'next_reset' | 'unchanged';
+      plan: PlanState;
+      transaction: TransactionView | null;
+      snapshot: AccountSnapshot;
+    }
   | { ok: false; error: 'unknown_plan' | 'idempotency_key_reused'; snapshot: AccountSnapshot };

@@ -29,19 +29,41 @@ export function recordUsage(
 
   const tokens = req.inputTokens + req.outputTokens;
   if (tokens > plan.maxTokensPerRequest) {
-    return { ok: false, error: 'limit_exceeded', limit: 'max_tokens_per_request', limitValue: plan.maxTokensPerRequest, requested: tokens, planId: plan.id, snapshot: snapshot() };
+    return {
+      ok: false,
+      error: 'limit_exceeded',
+      limit: 'max_tokens_per_request',
+      limitValue: plan.maxTokensPerRequest,
+      requested: tokens,
+      planId: plan.id,
+      snapshot: snapshot(),
+    };
   }
   const day = dayOf(now);
   const today = store.day(day);
   const requestsToday = today?.requests ?? 0;
   if (requestsToday >= plan.maxRequestsPerDay) {
     const retryAfterSeconds = Math.ceil((nextDayStart(now) - now) / 1000);
-    return { ok: false, error: 'rate_limited', limit: 'max_requests_per_day', limitValue: plan.maxRequestsPerDay, retryAfterSeconds, planId: plan.id, snapshot: snapshot() };
+    return {
+      ok: false,
+      error: 'rate_limited',
+      limit: 'max_requests_per_day',
+      limitValue: plan.maxRequestsPerDay,
+      retryAfterSeconds,
+      planId: plan.id,
+      snapshot: snapshot(),
+    };
   }
 
   const spend = planSpend(store.liveGrants().map(toGrant), tokens, now);
   if (!spend.ok) {
-    return { ok: false, error: 'insufficient_tokens', neededTokens: spend.shortfall, balanceTokens: spend.available, snapshot: snapshot() };
+    return {
+      ok: false,
+      error: 'insufficient_tokens',
+      neededTokens: spend.shortfall,
+      balanceTokens: spend.available,
+      snapshot: snapshot(),
+    };
   }
 
   for (const [grantId, delta] of spend.allocations) store.spendFromGrant(grantId, -delta);
@@ -62,7 +84,11 @@ export function recordUsage(
   store.countRequest(day, tokens, now);
   rollup.add(day, req.agent, req.model, req.inputTokens, req.outputTokens, cost);
   // The numbers just written, not read back: two queries less on the hot path (README, "Benchmark").
-  const after: AccountSnapshot = { remainingTokens: row.tokens_after, tokensUsedToday: (today?.tokens ?? 0) + tokens, requestsToday: requestsToday + 1 };
+  const after: AccountSnapshot = {
+    remainingTokens: row.tokens_after,
+    tokensUsedToday: (today?.tokens ?? 0) + tokens,
+    requestsToday: requestsToday + 1,
+  };
   return { ok: true, replayed: false, transaction: transactionView(row), snapshot: after };
 }
 

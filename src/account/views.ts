@@ -9,7 +9,14 @@ export function iso(at: number): string {
 }
 
 export function toGrant(row: GrantRow): Grant {
-  return { id: row.id, source: row.source, amount: row.amount, remaining: row.remaining, expiresAt: row.expires_at, createdAt: row.created_at };
+  return {
+    id: row.id,
+    source: row.source,
+    amount: row.amount,
+    remaining: row.remaining,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  };
 }
 
 export function grantView(row: GrantRow): GrantView {
@@ -47,7 +54,8 @@ export function transactionView(row: TransactionRow): TransactionView {
 // Usage rows store no description unless the caller sent one: it would be the same words on
 // every row, and the log is the largest thing an account keeps.
 function defaultDescription(row: TransactionRow): string {
-  if (row.type === 'usage') return `Token usage for ${row.agent ?? 'unknown'} agent${row.model ? ` (${row.model})` : ''}`;
+  if (row.type === 'usage')
+    return `Token usage for ${row.agent ?? 'unknown'} agent${row.model ? ` (${row.model})` : ''}`;
   return row.type;
 }
 

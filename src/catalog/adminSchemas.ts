@@ -48,7 +48,9 @@ const modelFields = {
   output_usd_micros_per_mtok: modelPrice,
   active: z.boolean(),
 };
-export const modelCreateSchema = z.object({ id: modelIdSchema, ...modelFields, active: modelFields.active.default(true) }).strict();
+export const modelCreateSchema = z
+  .object({ id: modelIdSchema, ...modelFields, active: modelFields.active.default(true) })
+  .strict();
 export const modelPatchSchema = patchOf(modelFields);
 export type ModelCreate = z.infer<typeof modelCreateSchema>;
 
@@ -64,7 +66,13 @@ const planFields = {
   active: z.boolean(),
 };
 export const planCreateSchema = z
-  .object({ id: catalogIdSchema, ...planFields, features: features.default([]), sort_order: sortOrder.default(0), active: planFields.active.default(true) })
+  .object({
+    id: catalogIdSchema,
+    ...planFields,
+    features: features.default([]),
+    sort_order: sortOrder.default(0),
+    active: planFields.active.default(true),
+  })
   .strict();
 export const planPatchSchema = patchOf(planFields);
 export type PlanCreate = z.infer<typeof planCreateSchema>;

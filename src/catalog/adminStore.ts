@@ -16,7 +16,11 @@ function toColumns(body: Record<string, unknown>): [string, Value][] {
 }
 
 /** The new row, or null when the id is taken. */
-export async function insertCatalogRow(db: D1Database, table: CatalogTable, body: Record<string, unknown>): Promise<CatalogRow | null> {
+export async function insertCatalogRow(
+  db: D1Database,
+  table: CatalogTable,
+  body: Record<string, unknown>,
+): Promise<CatalogRow | null> {
   const columns = toColumns(body);
   return db
     .prepare(
@@ -28,7 +32,12 @@ export async function insertCatalogRow(db: D1Database, table: CatalogTable, body
 }
 
 /** The updated row, or null when no row has this id. */
-export async function updateCatalogRow(db: D1Database, table: CatalogTable, id: string, body: Record<string, unknown>): Promise<CatalogRow | null> {
+export async function updateCatalogRow(
+  db: D1Database,
+  table: CatalogTable,
+  id: string,
+  body: Record<string, unknown>,
+): Promise<CatalogRow | null> {
   const columns = toColumns(body);
   return db
     .prepare(
@@ -44,9 +53,19 @@ export async function getCatalogRow(db: D1Database, table: CatalogTable, id: str
 }
 
 /** Rows in id order after `afterId`, at most `limit` (≤ ADMIN_LIST_PAGE_SIZE_MAX), inactive ones included. */
-export async function listCatalogRows(db: D1Database, table: CatalogTable, limit: number, afterId: string | undefined): Promise<CatalogRow[]> {
+export async function listCatalogRows(
+  db: D1Database,
+  table: CatalogTable,
+  limit: number,
+  afterId: string | undefined,
+): Promise<CatalogRow[]> {
   const page = Math.min(limit, ADMIN_LIST_PAGE_SIZE_MAX);
-  return (await db.prepare(`SELECT * FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`).bind(afterId ?? '', page).all<CatalogRow>()).results;
+  return (
+    await db
+      .prepare(`SELECT * FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`)
+      .bind(afterId ?? '', page)
+      .all<CatalogRow>()
+  ).results;
 }
 
 /** An operator's view of a row: booleans and feature lists decoded. */
@@ -65,7 +84,9 @@ export async function getUsdInrPaise(db: D1Database): Promise<number | null> {
 
 export async function setUsdInrPaise(db: D1Database, paise: number): Promise<void> {
   await db
-    .prepare("INSERT INTO settings (key, value) VALUES ('usd_inr_paise', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+    .prepare(
+      "INSERT INTO settings (key, value) VALUES ('usd_inr_paise', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
     .bind(String(paise))
     .run();
 }

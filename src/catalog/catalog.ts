@@ -78,7 +78,8 @@ async function loadCatalog(db: D1Database): Promise<Catalog> {
     db.prepare("SELECT value FROM settings WHERE key = 'usd_inr_paise'"),
   ]);
   const rate = Number((settings?.results[0] as { value?: string } | undefined)?.value);
-  if (!Number.isSafeInteger(rate) || rate <= 0) throw new Error('catalog: settings.usd_inr_paise is missing or invalid');
+  if (!Number.isSafeInteger(rate) || rate <= 0)
+    throw new Error('catalog: settings.usd_inr_paise is missing or invalid');
   return {
     models: new Map(rowsOf(models).map((r) => [String(r.id), toModel(r)])),
     plans: new Map(rowsOf(plans).map((r) => [String(r.id), toPlan(r)])),

@@ -17,7 +17,13 @@ let jwtKey: { secret: string; key: Promise<CryptoKey> } | undefined;
 
 function keyFor(secret: string): Promise<CryptoKey> {
   if (jwtKey?.secret !== secret) {
-    const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    const key = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    );
     jwtKey = { secret, key };
   }
   return jwtKey.key;
@@ -26,7 +32,8 @@ function keyFor(secret: string): Promise<CryptoKey> {
 function bearerToken(request: Request): string {
   const header = request.headers.get('Authorization') ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  if (!match) throw new ApiError('unauthorized', 'Send Authorization: Bearer <token>.', {}, { 'WWW-Authenticate': 'Bearer' });
+  if (!match)
+    throw new ApiError('unauthorized', 'Send Authorization: Bearer <token>.', {}, { 'WWW-Authenticate': 'Bearer' });
   return match[1]!;
 }
 
@@ -35,14 +42,22 @@ export async function authenticateUser(request: Request, secret: string | undefi
   const token = bearerToken(request);
   if (!secret) throw new ApiError('unauthorized', 'User authentication is not configured (JWT_SECRET).');
   try {
-    const { payload } = await jwtVerify(token, await keyFor(secret), { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
+    const { payload } = await jwtVerify(token, await keyFor(secret), {
+      algorithms: ['HS256'],
+      requiredClaims: ['sub', 'exp'],
+    });
     const userId = userIdSchema.safeParse(payload.sub);
     if (!userId.success) throw new ApiError('unauthorized', 'The token’s sub is not a valid user id.');
     return userId.data;
   } catch (error) {
     if (error instanceof ApiError) throw error;
     const expired = error instanceof joseErrors.JWTExpired;
-    throw new ApiError('unauthorized', expired ? 'The token has expired.' : 'The token is invalid.', {}, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    throw new ApiError(
+      'unauthorized',
+      expired ? 'The token has expired.' : 'The token is invalid.',
+      {},
+      { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    );
   }
 }
 
@@ -76,7 +91,9 @@ export function userIdParam(request: { params: Record<string, string | undefined
   try {
     raw = decodeURIComponent(raw);
   } catch {
-    throw new ApiError('invalid_request', 'userId: malformed percent-encoding.', { issues: [{ field: 'userId', message: 'malformed percent-encoding' }] });
+    throw new ApiError('invalid_request', 'userId: malformed percent-encoding.', {
+      issues: [{ field: 'userId', message: 'malformed percent-encoding' }],
+    });
   }
   const parsed = userIdSchema.safeParse(raw);
   if (!parsed.success) {

@@ -33,7 +33,10 @@ export async function readText(request: Request, maxBytes: number): Promise<stri
   }
   const bytes = new Uint8Array(size);
   let offset = 0;
-  for (const chunk of chunks) (bytes.set(chunk, offset), (offset += chunk.byteLength));
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
   return new TextDecoder().decode(bytes);
 }
 

@@ -11,7 +11,11 @@ export function clientAddressKey(request: Request): string | null {
   if (!raw) return null;
   if (IPV4.test(raw)) return raw;
   const groups = ipv6Groups(raw);
-  if (groups) return `${groups.slice(0, 4).map((g) => g.padStart(4, '0')).join(':')}::/64`;
+  if (groups)
+    return `${groups
+      .slice(0, 4)
+      .map((g) => g.padStart(4, '0'))
+      .join(':')}::/64`;
   return raw.slice(0, IP_KEY_CHARS_MAX);
 }
 

@@ -19,8 +19,17 @@ export function createRouter(): RouterType<ApiRequest, Args> {
 function renderError(error: unknown, request: ApiRequest): Response {
   if (error instanceof ApiError) return json(error.body(), { status: error.status, headers: error.headers });
   // A bug, not a client mistake: log what helps (never headers or bodies, which carry secrets).
-  console.error(JSON.stringify({ level: 'error', route: request.route, method: request.method, error: String((error as Error)?.stack ?? error) }));
-  return json(new ApiError('internal_error', 'Something went wrong on our side; nothing was charged twice.').body(), { status: 500 });
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      route: request.route,
+      method: request.method,
+      error: String((error as Error)?.stack ?? error),
+    }),
+  );
+  return json(new ApiError('internal_error', 'Something went wrong on our side; nothing was charged twice.').body(), {
+    status: 500,
+  });
 }
 
 function finish(router: RouterType<ApiRequest, Args>, result: unknown, request: ApiRequest): Response {
@@ -41,7 +50,12 @@ function unmatched(router: RouterType<ApiRequest, Args>, request: ApiRequest): R
   const allowed = new Set<string>();
   for (const [method, pattern] of router.routes) if (method !== 'ALL' && pattern.test(path)) allowed.add(method);
   const error = allowed.size
-    ? new ApiError('method_not_allowed', `${request.method} is not allowed here; use ${[...allowed].join(', ')}.`, {}, { Allow: [...allowed].join(', ') })
+    ? new ApiError(
+        'method_not_allowed',
+        `${request.method} is not allowed here; use ${[...allowed].join(', ')}.`,
+        {},
+        { Allow: [...allowed].join(', ') },
+      )
     : new ApiError('not_found', `No route for ${request.method} ${path}.`);
   return renderError(error, request);
 }

@@ -6,7 +6,10 @@ import { AGENT_SLUG_CHARS_MAX, IDEMPOTENCY_KEY_CHARS_MAX } from '../limits';
 export const agentSlugSchema = z
   .string()
   .max(AGENT_SLUG_CHARS_MAX)
-  .regex(/^[a-z0-9][a-z0-9_-]*$/, `a slug: lower-case letters, digits, _ and -, at most ${AGENT_SLUG_CHARS_MAX} characters`);
+  .regex(
+    /^[a-z0-9][a-z0-9_-]*$/,
+    `a slug: lower-case letters, digits, _ and -, at most ${AGENT_SLUG_CHARS_MAX} characters`,
+  );
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true });
 export type IsoDateTime = z.infer<typeof isoDateTimeSchema>;
@@ -23,10 +26,18 @@ export function idempotencyKey(request: Request, required: false): string | unde
 export function idempotencyKey(request: Request, required: boolean): string | undefined {
   const raw = request.headers.get('Idempotency-Key');
   if (raw === null) {
-    if (required) throw new ApiError('idempotency_key_required', 'Send an Idempotency-Key header (e.g. a UUID) so a retry is never charged twice.');
+    if (required)
+      throw new ApiError(
+        'idempotency_key_required',
+        'Send an Idempotency-Key header (e.g. a UUID) so a retry is never charged twice.',
+      );
     return undefined;
   }
   const parsed = idempotencyKeySchema.safeParse(raw.trim());
-  if (!parsed.success) throw new ApiError('invalid_request', `Idempotency-Key: ${parsed.error.issues[0]?.message ?? 'invalid'} (1–${IDEMPOTENCY_KEY_CHARS_MAX} characters).`);
+  if (!parsed.success)
+    throw new ApiError(
+      'invalid_request',
+      `Idempotency-Key: ${parsed.error.issues[0]?.message ?? 'invalid'} (1–${IDEMPOTENCY_KEY_CHARS_MAX} characters).`,
+    );
   return parsed.data;
 }

@@ -17,7 +17,12 @@ const USD_MICROS_PER_USD = 1_000_000;
  * INR is converted at `usdInrPaise` (paise per dollar) and rounded to the nearest paisa.
  * Bounds in src/limits.ts keep every product below 2^53.
  */
-export function usageCost(price: ModelPrice, inputTokens: number, outputTokens: number, usdInrPaise: number): UsageCost {
+export function usageCost(
+  price: ModelPrice,
+  inputTokens: number,
+  outputTokens: number,
+  usdInrPaise: number,
+): UsageCost {
   const scaled = inputTokens * price.inputUsdMicrosPerMTok + outputTokens * price.outputUsdMicrosPerMTok;
   const costUsdMicros = Math.ceil(scaled / TOKENS_PER_MTOK);
   const costInrPaise = Math.round((costUsdMicros * usdInrPaise) / USD_MICROS_PER_USD);

@@ -9,7 +9,10 @@ const CODE_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{${PROMO_CODE_CHARS_MI
 export const promoCodeSchema = z
   .string()
   .trim()
-  .regex(CODE_PATTERN, `${PROMO_CODE_CHARS_MIN}–${PROMO_CODE_CHARS_MAX} letters, digits, _ or -, starting with a letter or digit`)
+  .regex(
+    CODE_PATTERN,
+    `${PROMO_CODE_CHARS_MIN}–${PROMO_CODE_CHARS_MAX} letters, digits, _ or -, starting with a letter or digit`,
+  )
   .transform((code) => code.toUpperCase());
 
 /** The grant's idempotency key inside the user's object: one credit per code per user, ever. */

@@ -38,7 +38,9 @@ export async function updatePromoCode(db: D1Database, code: string, patch: Promo
   const columns = toColumns(patch);
   const cap = patch.max_redemptions ?? null;
   return db
-    .prepare(`UPDATE promo_codes SET ${columns.map(([c]) => `${c} = ?`).join(', ')} WHERE code = ? AND (? IS NULL OR redeemed_count <= ?) RETURNING *`)
+    .prepare(
+      `UPDATE promo_codes SET ${columns.map(([c]) => `${c} = ?`).join(', ')} WHERE code = ? AND (? IS NULL OR redeemed_count <= ?) RETURNING *`,
+    )
     .bind(...columns.map(([, v]) => v), code, cap, cap)
     .first<PromoCodeRow>();
 }
@@ -48,10 +50,20 @@ export async function getPromoCode(db: D1Database, code: string): Promise<PromoC
 }
 
 /** Codes in order after `afterCode`, at most `limit` (≤ ADMIN_LIST_PAGE_SIZE_MAX); `active` filters when given. */
-export async function listPromoCodes(db: D1Database, limit: number, afterCode: string | undefined, active: boolean | undefined): Promise<PromoCodeWithCounts[]> {
+export async function listPromoCodes(
+  db: D1Database,
+  limit: number,
+  afterCode: string | undefined,
+  active: boolean | undefined,
+): Promise<PromoCodeWithCounts[]> {
   const page = Math.min(limit, ADMIN_LIST_PAGE_SIZE_MAX);
   const activeFilter = active === undefined ? '' : `AND c.active = ${active ? 1 : 0}`;
-  return (await db.prepare(`${WITH_COUNTS} WHERE c.code > ? ${activeFilter} ORDER BY c.code LIMIT ?`).bind(afterCode ?? '', page).all<PromoCodeWithCounts>()).results;
+  return (
+    await db
+      .prepare(`${WITH_COUNTS} WHERE c.code > ? ${activeFilter} ORDER BY c.code LIMIT ?`)
+      .bind(afterCode ?? '', page)
+      .all<PromoCodeWithCounts>()
+  ).results;
 }
 
 /** An operator's view: counts, what is left under the cap, decoded plans and flag. */

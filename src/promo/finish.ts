@@ -16,11 +16,22 @@ export async function finishSlot(env: Env, slot: RedemptionRow): Promise<PromoCr
     allowedPlans: slot.allowed_plans === null ? null : (JSON.parse(slot.allowed_plans) as string[]),
   });
   // "Already redeemed" means the user holds this code's credit: the slot stays taken, for good.
-  const settle = outcome.ok || outcome.error === 'already_redeemed' ? commitSlot(env.DB, slot, Date.now()) : releaseSlot(env.DB, slot);
+  const settle =
+    outcome.ok || outcome.error === 'already_redeemed'
+      ? commitSlot(env.DB, slot, Date.now())
+      : releaseSlot(env.DB, slot);
   // The object's decision stands whatever happens here: a slot left 'reserved' is finished later
   // by reconcileOrphans with the same attempt, which repeats the same decision.
   await settle.catch((error: unknown) =>
-    console.error(JSON.stringify({ level: 'error', what: 'promo slot settle failed', code: slot.code, attempt: slot.attempt_id, error: String(error) })),
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        what: 'promo slot settle failed',
+        code: slot.code,
+        attempt: slot.attempt_id,
+        error: String(error),
+      }),
+    ),
   );
   return outcome;
 }

@@ -46,7 +46,9 @@ export async function admitGuess(db: D1Database, keys: string[], now: number): P
 
   await ticket.settle(false);
   const admittedKeys = new Set(admitted.map((row) => row.key));
-  const refused = ((results[results.length - 1]?.results ?? []) as GuardRow[]).filter((row) => !admittedKeys.has(row.key));
+  const refused = ((results[results.length - 1]?.results ?? []) as GuardRow[]).filter(
+    (row) => !admittedKeys.has(row.key),
+  );
   throw tooManyGuesses(refused, now);
 }
 
@@ -59,13 +61,17 @@ function ticketFor(db: D1Database, admitted: GuardRow[]): GuessTicket {
       // Scoped to the window the attempt was charged in: a window that has since restarted is not touched.
       const statements = admitted.map((row) =>
         db
-          .prepare('UPDATE promo_guard SET pending = MAX(pending - 1, 0), failures = failures + ? WHERE key = ? AND window_start = ?')
+          .prepare(
+            'UPDATE promo_guard SET pending = MAX(pending - 1, 0), failures = failures + ? WHERE key = ? AND window_start = ?',
+          )
           .bind(failedGuess ? 1 : 0, row.key, row.window_start),
       );
       // Never fails the answer: an unsettled attempt only keeps one unit of its window busy until the window ends.
-      await db.batch(statements).catch((error: unknown) =>
-        console.error(JSON.stringify({ level: 'error', what: 'promo guard settle failed', error: String(error) })),
-      );
+      await db
+        .batch(statements)
+        .catch((error: unknown) =>
+          console.error(JSON.stringify({ level: 'error', what: 'promo guard settle failed', error: String(error) })),
+        );
     },
   };
 }
@@ -75,13 +81,20 @@ function tooManyGuesses(refused: GuardRow[], now: number): ApiError {
   let retryAfterSeconds = 1;
   for (const row of refused) {
     if (row.failures >= PROMO_FAILED_ATTEMPTS_MAX) {
-      retryAfterSeconds = Math.max(retryAfterSeconds, Math.ceil((row.window_start + PROMO_FAILED_ATTEMPTS_WINDOW_MS - now) / 1000));
+      retryAfterSeconds = Math.max(
+        retryAfterSeconds,
+        Math.ceil((row.window_start + PROMO_FAILED_ATTEMPTS_WINDOW_MS - now) / 1000),
+      );
     }
   }
   return new ApiError(
     'rate_limited',
     `Too many failed promo code attempts; try again in ${retryAfterSeconds} seconds.`,
-    { retry_after_seconds: retryAfterSeconds, limit: PROMO_FAILED_ATTEMPTS_MAX, window_seconds: PROMO_FAILED_ATTEMPTS_WINDOW_MS / 1000 },
+    {
+      retry_after_seconds: retryAfterSeconds,
+      limit: PROMO_FAILED_ATTEMPTS_MAX,
+      window_seconds: PROMO_FAILED_ATTEMPTS_WINDOW_MS / 1000,
+    },
     { 'Retry-After': String(retryAfterSeconds) },
   );
 }

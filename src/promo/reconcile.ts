@@ -25,7 +25,15 @@ export async function reconcileOrphans(env: Env, code: string | null, now: numbe
         if (!outcome.ok && outcome.error === 'plan_not_allowed') report.released++;
       } catch (error) {
         report.failed++;
-        console.error(JSON.stringify({ level: 'error', what: 'promo reconcile failed', code: slot.code, attempt: slot.attempt_id, error: String(error) }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            what: 'promo reconcile failed',
+            code: slot.code,
+            attempt: slot.attempt_id,
+            error: String(error),
+          }),
+        );
       }
     }),
   );

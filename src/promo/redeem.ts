@@ -52,7 +52,8 @@ const MESSAGES: Record<Refusal, string> = {
   promo_code_not_yet_valid: 'This promo code is not valid yet.',
   promo_code_exhausted: 'This promo code has been fully redeemed.',
   promo_code_already_redeemed: 'You have already redeemed this promo code.',
-  promo_redemption_in_progress: 'This promo code is being redeemed for you by another request; check your balance in a moment.',
+  promo_redemption_in_progress:
+    'This promo code is being redeemed for you by another request; check your balance in a moment.',
 };
 
 function refusal(reason: Refusal, code: PromoCodeRow | null): ApiError {

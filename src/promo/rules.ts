@@ -47,7 +47,12 @@ export type Refusal = Extract<
  * caller already redeemed, one used up by others, or one its plan excludes was a real, live code.
  */
 export function countsAsGuess(code: ErrorCode): boolean {
-  return code === 'promo_code_not_found' || code === 'promo_code_inactive' || code === 'promo_code_expired' || code === 'promo_code_not_yet_valid';
+  return (
+    code === 'promo_code_not_found' ||
+    code === 'promo_code_inactive' ||
+    code === 'promo_code_expired' ||
+    code === 'promo_code_not_yet_valid'
+  );
 }
 
 /** Inactive, outside its validity window, or null when the code is usable at `now` (cap aside). */
@@ -69,7 +74,12 @@ export type SlotState =
  * finish, or a refusal. The user's own row decides first: a code the user already holds stays
  * "already redeemed" even after it expires or runs out.
  */
-export function slotState(code: PromoCodeRow | null, slot: RedemptionRow | null, attemptId: string, now: number): SlotState {
+export function slotState(
+  code: PromoCodeRow | null,
+  slot: RedemptionRow | null,
+  attemptId: string,
+  now: number,
+): SlotState {
   if (!code) return { kind: 'refused', refusal: 'promo_code_not_found' };
   if (slot) {
     if (slot.attempt_id === attemptId) return { kind: 'mine', slot };

@@ -14,7 +14,13 @@ export interface ReserveResult {
  * has none yet; the slot copies the code's terms. Returns the code and the user's slot as they
  * stand after the attempt (the slot is ours when its attempt_id is `attemptId`).
  */
-export async function reserveSlot(db: D1Database, code: string, userId: string, attemptId: string, now: number): Promise<ReserveResult> {
+export async function reserveSlot(
+  db: D1Database,
+  code: string,
+  userId: string,
+  attemptId: string,
+  now: number,
+): Promise<ReserveResult> {
   const at = new Date(now).toISOString();
   const [, , codeResult, slotResult] = await db.batch([
     db
@@ -58,7 +64,9 @@ export async function claimOrphan(db: D1Database, slot: RedemptionRow, now: numb
 /** The user's object credited the attempt: the slot is used for good. Idempotent. */
 export async function commitSlot(db: D1Database, slot: RedemptionRow, now: number): Promise<void> {
   await db
-    .prepare(`UPDATE promo_redemptions SET status = 'committed', committed_at = ?4 WHERE code = ?1 AND user_id = ?2 AND attempt_id = ?3 AND status = 'reserved'`)
+    .prepare(
+      `UPDATE promo_redemptions SET status = 'committed', committed_at = ?4 WHERE code = ?1 AND user_id = ?2 AND attempt_id = ?3 AND status = 'reserved'`,
+    )
     .bind(slot.code, slot.user_id, slot.attempt_id, now)
     .run();
 }
@@ -67,9 +75,13 @@ export async function commitSlot(db: D1Database, slot: RedemptionRow, now: numbe
 export async function releaseSlot(db: D1Database, slot: RedemptionRow): Promise<void> {
   const mine = `EXISTS (SELECT 1 FROM promo_redemptions WHERE code = ?1 AND user_id = ?2 AND attempt_id = ?3 AND status = 'reserved')`;
   await db.batch([
-    db.prepare(`UPDATE promo_codes SET redeemed_count = redeemed_count - 1 WHERE code = ?1 AND ${mine}`).bind(slot.code, slot.user_id, slot.attempt_id),
     db
-      .prepare(`DELETE FROM promo_redemptions WHERE code = ?1 AND user_id = ?2 AND attempt_id = ?3 AND status = 'reserved'`)
+      .prepare(`UPDATE promo_codes SET redeemed_count = redeemed_count - 1 WHERE code = ?1 AND ${mine}`)
+      .bind(slot.code, slot.user_id, slot.attempt_id),
+    db
+      .prepare(
+        `DELETE FROM promo_redemptions WHERE code = ?1 AND user_id = ?2 AND attempt_id = ?3 AND status = 'reserved'`,
+      )
       .bind(slot.code, slot.user_id, slot.attempt_id),
   ]);
 }
@@ -79,9 +91,15 @@ export async function orphanedSlots(db: D1Database, code: string | null, now: nu
   const cutoff = now - PROMO_RESERVATION_STALE_MS;
   const statement =
     code === null
-      ? db.prepare(`SELECT * FROM promo_redemptions WHERE status = 'reserved' AND reserved_at <= ? ORDER BY reserved_at LIMIT ?`).bind(cutoff, PROMO_RECONCILE_BATCH_MAX)
+      ? db
+          .prepare(
+            `SELECT * FROM promo_redemptions WHERE status = 'reserved' AND reserved_at <= ? ORDER BY reserved_at LIMIT ?`,
+          )
+          .bind(cutoff, PROMO_RECONCILE_BATCH_MAX)
       : db
-          .prepare(`SELECT * FROM promo_redemptions WHERE status = 'reserved' AND reserved_at <= ? AND code = ? ORDER BY reserved_at LIMIT ?`)
+          .prepare(
+            `SELECT * FROM promo_redemptions WHERE status = 'reserved' AND reserved_at <= ? AND code = ? ORDER BY reserved_at LIMIT ?`,
+          )
           .bind(cutoff, code, PROMO_RECONCILE_BATCH_MAX);
   return (await statement.all<RedemptionRow>()).results;
 }

@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { catalogIdSchema } from '../catalog/adminSchemas';
 import { ApiError } from '../errors';
 import { isoDateTimeSchema } from '../http/schemas';
-import { GRANT_TOKENS_MAX, PROMO_ALLOWED_PLANS_MAX, PROMO_GRANT_VALIDITY_DAYS_MAX, PROMO_REDEMPTIONS_CAP_MAX } from '../limits';
+import {
+  GRANT_TOKENS_MAX,
+  PROMO_ALLOWED_PLANS_MAX,
+  PROMO_GRANT_VALIDITY_DAYS_MAX,
+  PROMO_REDEMPTIONS_CAP_MAX,
+} from '../limits';
 import { promoCodeSchema } from './code';
 
 const instant = isoDateTimeSchema.transform((value) => new Date(value).toISOString());
@@ -51,7 +56,9 @@ export type PromoPatch = z.infer<typeof promoPatchSchema>;
 /** A window must end after it starts (checked on the merged terms of a PATCH too). */
 export function assertWindow(validFrom: string | null, validUntil: string | null): void {
   if (validFrom !== null && validUntil !== null && validUntil <= validFrom) {
-    throw new ApiError('invalid_request', 'valid_until: must be after valid_from.', { issues: [{ field: 'valid_until', message: 'must be after valid_from' }] });
+    throw new ApiError('invalid_request', 'valid_until: must be after valid_from.', {
+      issues: [{ field: 'valid_until', message: 'must be after valid_from' }],
+    });
   }
 }
 
@@ -59,8 +66,16 @@ export function assertWindow(validFrom: string | null, validUntil: string | null
 export async function assertPlansExist(db: D1Database, plans: string[] | null | undefined): Promise<void> {
   if (!plans) return;
   const known = new Set(
-    (await db.prepare(`SELECT id FROM plans WHERE id IN (${plans.map(() => '?').join(', ')})`).bind(...plans).all<{ id: string }>()).results.map((r) => r.id),
+    (
+      await db
+        .prepare(`SELECT id FROM plans WHERE id IN (${plans.map(() => '?').join(', ')})`)
+        .bind(...plans)
+        .all<{ id: string }>()
+    ).results.map((r) => r.id),
   );
-  const issues = plans.flatMap((plan, i) => (known.has(plan) ? [] : [{ field: `allowed_plans.${i}`, message: `unknown plan '${plan}'` }]));
-  if (issues.length) throw new ApiError('invalid_request', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
+  const issues = plans.flatMap((plan, i) =>
+    known.has(plan) ? [] : [{ field: `allowed_plans.${i}`, message: `unknown plan '${plan}'` }],
+  );
+  if (issues.length)
+    throw new ApiError('invalid_request', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
 }

@@ -26,7 +26,9 @@ export function registerAdminRoutes(router: RouterType<ApiRequest, [Env, Executi
     const body = await jsonBody(request, grantBodySchema);
     const expiresAt = body.expires_at === undefined ? null : Date.parse(body.expires_at);
     if (expiresAt !== null && expiresAt <= Date.now()) {
-      throw new ApiError('invalid_request', 'expires_at: must be in the future.', { issues: [{ field: 'expires_at', message: 'must be in the future' }] });
+      throw new ApiError('invalid_request', 'expires_at: must be in the future.', {
+        issues: [{ field: 'expires_at', message: 'must be in the future' }],
+      });
     }
 
     const outcome = await accountOf(env, userId).credit({
@@ -38,9 +40,15 @@ export function registerAdminRoutes(router: RouterType<ApiRequest, [Env, Executi
       externalRef: key === undefined ? null : `admin:${key}`,
     });
     request.snapshot = outcome.snapshot;
-    if (!outcome.ok) throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different grant.');
+    if (!outcome.ok)
+      throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different grant.');
     return json(
-      { grant: outcome.grant, transaction: outcome.transaction, remaining_tokens: outcome.snapshot.remainingTokens, replayed: outcome.replayed },
+      {
+        grant: outcome.grant,
+        transaction: outcome.transaction,
+        remaining_tokens: outcome.snapshot.remainingTokens,
+        replayed: outcome.replayed,
+      },
       { status: 201 },
     );
   });

@@ -51,9 +51,27 @@ interface CatalogEntity {
 }
 
 const ENTITIES: CatalogEntity[] = [
-  { plural: 'models', noun: 'model', idSchema: modelIdSchema, createSchema: modelCreateSchema, patchSchema: modelPatchSchema },
-  { plural: 'plans', noun: 'plan', idSchema: catalogIdSchema, createSchema: planCreateSchema, patchSchema: planPatchSchema },
-  { plural: 'packages', noun: 'package', idSchema: catalogIdSchema, createSchema: packageCreateSchema, patchSchema: packagePatchSchema },
+  {
+    plural: 'models',
+    noun: 'model',
+    idSchema: modelIdSchema,
+    createSchema: modelCreateSchema,
+    patchSchema: modelPatchSchema,
+  },
+  {
+    plural: 'plans',
+    noun: 'plan',
+    idSchema: catalogIdSchema,
+    createSchema: planCreateSchema,
+    patchSchema: planPatchSchema,
+  },
+  {
+    plural: 'packages',
+    noun: 'package',
+    idSchema: catalogIdSchema,
+    createSchema: packageCreateSchema,
+    patchSchema: packagePatchSchema,
+  },
 ];
 
 export function registerAdminCatalogRoutes(router: Router): void {
@@ -82,7 +100,10 @@ function registerEntity(router: Router, entity: CatalogEntity): void {
     await requireBearer(request, env.ADMIN_TOKEN, 'admin');
     const query = parseWith(adminListQuerySchema, request.query, 'query');
     const rows = await listCatalogRows(env.DB, entity.plural, query.limit, query.cursor);
-    return { [entity.plural]: rows.map(catalogRowView), next_cursor: rows.length === query.limit ? rows[rows.length - 1]!.id : null };
+    return {
+      [entity.plural]: rows.map(catalogRowView),
+      next_cursor: rows.length === query.limit ? rows[rows.length - 1]!.id : null,
+    };
   });
 
   router.get(`${base}/:id`, async (request, env) => {
@@ -97,7 +118,11 @@ function registerEntity(router: Router, entity: CatalogEntity): void {
     await requireBearer(request, env.ADMIN_TOKEN, 'admin');
     const body = await jsonBody(request, entity.createSchema);
     const row = await insertCatalogRow(env.DB, entity.plural, body);
-    if (!row) throw new ApiError('already_exists', `A ${entity.noun} with id '${body.id}' already exists; change it with PATCH ${base}/${body.id}.`);
+    if (!row)
+      throw new ApiError(
+        'already_exists',
+        `A ${entity.noun} with id '${body.id}' already exists; change it with PATCH ${base}/${body.id}.`,
+      );
     invalidateCatalog();
     return json(catalogRowView(row), { status: 201 });
   });
@@ -128,6 +153,9 @@ function registerEntity(router: Router, entity: CatalogEntity): void {
 /** New accounts open on the default plan, so it must stay on offer. */
 function refuseDeactivating(entity: CatalogEntity, id: string): void {
   if (entity.plural === 'plans' && id === DEFAULT_PLAN_ID) {
-    throw new ApiError('conflict', `The plan '${DEFAULT_PLAN_ID}' is the one new accounts open on; it cannot be deactivated.`);
+    throw new ApiError(
+      'conflict',
+      `The plan '${DEFAULT_PLAN_ID}' is the one new accounts open on; it cannot be deactivated.`,
+    );
   }
 }

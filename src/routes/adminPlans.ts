@@ -33,10 +33,20 @@ export function registerAdminPlanRoutes(router: RouterType<ApiRequest, [Env, Exe
     request.snapshot = outcome.snapshot;
     if (!outcome.ok) {
       if (outcome.error === 'unknown_plan') {
-        throw new ApiError('not_found', `plan_id: no active plan '${body.plan_id}'.`, { issues: [{ field: 'plan_id', message: 'unknown or retired plan' }] });
+        throw new ApiError('not_found', `plan_id: no active plan '${body.plan_id}'.`, {
+          issues: [{ field: 'plan_id', message: 'unknown or retired plan' }],
+        });
       }
-      throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different plan change.');
+      throw new ApiError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used for a different plan change.',
+      );
     }
-    return { ...outcome.plan, effective: outcome.effective, transaction: outcome.transaction, replayed: outcome.replayed };
+    return {
+      ...outcome.plan,
+      effective: outcome.effective,
+      transaction: outcome.transaction,
+      replayed: outcome.replayed,
+    };
   });
 }

@@ -25,8 +25,16 @@ export function registerAdminPromoRoutes(router: RouterType<ApiRequest, [Env, Ex
   router.get(BASE, async (request, env) => {
     await requireBearer(request, env.ADMIN_TOKEN, 'admin');
     const query = parseWith(promoListQuerySchema, request.query, 'query');
-    const rows = await listPromoCodes(env.DB, query.limit, query.cursor, query.active === undefined ? undefined : query.active === 'true');
-    return { promo_codes: rows.map(promoCodeView), next_cursor: rows.length === query.limit ? rows[rows.length - 1]!.code : null };
+    const rows = await listPromoCodes(
+      env.DB,
+      query.limit,
+      query.cursor,
+      query.active === undefined ? undefined : query.active === 'true',
+    );
+    return {
+      promo_codes: rows.map(promoCodeView),
+      next_cursor: rows.length === query.limit ? rows[rows.length - 1]!.code : null,
+    };
   });
 
   router.get(`${BASE}/:code`, async (request, env) => {
@@ -40,7 +48,10 @@ export function registerAdminPromoRoutes(router: RouterType<ApiRequest, [Env, Ex
     assertWindow(terms.valid_from, terms.valid_until);
     await assertPlansExist(env.DB, terms.allowed_plans);
     if (!(await insertPromoCode(env.DB, terms))) {
-      throw new ApiError('already_exists', `The promo code '${terms.code}' already exists; change it with PATCH ${BASE}/${terms.code}.`);
+      throw new ApiError(
+        'already_exists',
+        `The promo code '${terms.code}' already exists; change it with PATCH ${BASE}/${terms.code}.`,
+      );
     }
     return json(promoCodeView(await existing(env.DB, terms.code)), { status: 201 });
   });
@@ -61,14 +72,21 @@ export function registerAdminPromoRoutes(router: RouterType<ApiRequest, [Env, Ex
 
 async function change(db: D1Database, code: string, patch: PromoPatch) {
   const current = await existing(db, code);
-  assertWindow(patch.valid_from !== undefined ? patch.valid_from : current.valid_from, patch.valid_until !== undefined ? patch.valid_until : current.valid_until);
+  assertWindow(
+    patch.valid_from !== undefined ? patch.valid_from : current.valid_from,
+    patch.valid_until !== undefined ? patch.valid_until : current.valid_until,
+  );
   await assertPlansExist(db, patch.allowed_plans);
   if (!(await updatePromoCode(db, code, patch))) {
     const now = await existing(db, code);
-    throw new ApiError('conflict', `max_redemptions: ${patch.max_redemptions} is below the ${now.redeemed_count} redemptions already made.`, {
-      issues: [{ field: 'max_redemptions', message: `must be at least ${now.redeemed_count}` }],
-      redeemed_count: now.redeemed_count,
-    });
+    throw new ApiError(
+      'conflict',
+      `max_redemptions: ${patch.max_redemptions} is below the ${now.redeemed_count} redemptions already made.`,
+      {
+        issues: [{ field: 'max_redemptions', message: `must be at least ${now.redeemed_count}` }],
+        redeemed_count: now.redeemed_count,
+      },
+    );
   }
   return existing(db, code);
 }

@@ -21,7 +21,11 @@ export function registerPromoRoutes(router: RouterType<ApiRequest, [Env, Executi
     const { promo_code: code } = await jsonBody(request, redeemBodySchema);
     const address = clientAddressKey(request);
     const now = Date.now();
-    const ticket = await admitGuess(env.DB, address === null ? [`user:${userId}`] : [`user:${userId}`, `ip:${address}`], now);
+    const ticket = await admitGuess(
+      env.DB,
+      address === null ? [`user:${userId}`] : [`user:${userId}`, `ip:${address}`],
+      now,
+    );
 
     let failedGuess = false;
     try {

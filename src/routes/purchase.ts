@@ -19,7 +19,10 @@ const catalogId = z.string().min(1).max(CATALOG_ID_CHARS_MAX);
 export const purchaseBodySchema = z
   .object({ package_id: catalogId.optional(), plan_id: catalogId.optional() })
   .strict()
-  .refine((b) => (b.package_id === undefined) !== (b.plan_id === undefined), 'send exactly one of package_id or plan_id');
+  .refine(
+    (b) => (b.package_id === undefined) !== (b.plan_id === undefined),
+    'send exactly one of package_id or plan_id',
+  );
 export type PurchaseBody = z.infer<typeof purchaseBodySchema>;
 
 const DEFAULT_SUCCESS_URL = 'http://127.0.0.1:3000/billing/success?session_id={CHECKOUT_SESSION_ID}';
@@ -50,8 +53,19 @@ export function registerPurchaseRoutes(router: RouterType<ApiRequest, [Env, Exec
       if (error instanceof Stripe.errors.StripeIdempotencyError) {
         throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different purchase.');
       }
-      console.error(JSON.stringify({ level: 'error', route: 'purchase', stripe_error: error.type, stripe_code: error.code, status: error.statusCode }));
-      throw new ApiError('payment_provider_error', 'Stripe could not open a checkout session; nothing was charged. Try again shortly.');
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          route: 'purchase',
+          stripe_error: error.type,
+          stripe_code: error.code,
+          status: error.statusCode,
+        }),
+      );
+      throw new ApiError(
+        'payment_provider_error',
+        'Stripe could not open a checkout session; nothing was charged. Try again shortly.',
+      );
     }
     return json({ url: session.url, session_id: session.id, mode: session.mode }, { status: 201 });
   });
@@ -60,15 +74,24 @@ export function registerPurchaseRoutes(router: RouterType<ApiRequest, [Env, Exec
 async function refuseSecondSubscription(env: Env, userId: string): Promise<void> {
   const [live] = await accountOf(env, userId).liveSubscriptions();
   if (!live) return;
-  throw new ApiError('conflict', `You already have a subscription to '${live.plan_id}' (${live.status}); cancel it before subscribing again, so you are not billed twice.`, {
-    subscription: { plan_id: live.plan_id, status: live.status },
-  });
+  throw new ApiError(
+    'conflict',
+    `You already have a subscription to '${live.plan_id}' (${live.status}); cancel it before subscribing again, so you are not billed twice.`,
+    {
+      subscription: { plan_id: live.plan_id, status: live.status },
+    },
+  );
 }
 
 function resolvePurchase(catalog: Catalog, body: PurchaseBody): Purchase {
   if (body.package_id !== undefined) {
     const item = catalog.packages.find((p) => p.id === body.package_id);
-    if (!item) throw unknown('package_id', body.package_id, catalog.packages.map((p) => p.id));
+    if (!item)
+      throw unknown(
+        'package_id',
+        body.package_id,
+        catalog.packages.map((p) => p.id),
+      );
     return { kind: 'package', item };
   }
   const planId = body.plan_id!;
@@ -77,13 +100,19 @@ function resolvePurchase(catalog: Catalog, body: PurchaseBody): Purchase {
   // Retired plans stay in the catalog for the users already on them, but are not sold.
   if (!item || !item.active) throw unknown('plan_id', planId, sellable);
   if (item.pricePaise === 0) {
-    throw new ApiError('invalid_request', `plan_id: '${planId}' is free and needs no purchase; paid plans: ${sellable.join(', ')}.`, {
-      issues: [{ field: 'plan_id', message: 'free plan' }],
-    });
+    throw new ApiError(
+      'invalid_request',
+      `plan_id: '${planId}' is free and needs no purchase; paid plans: ${sellable.join(', ')}.`,
+      {
+        issues: [{ field: 'plan_id', message: 'free plan' }],
+      },
+    );
   }
   return { kind: 'plan', item };
 }
 
 function unknown(field: string, id: string, known: string[]): ApiError {
-  return new ApiError('invalid_request', `${field}: unknown id '${id}'; known: ${known.join(', ')}.`, { issues: [{ field, message: 'unknown id' }] });
+  return new ApiError('invalid_request', `${field}: unknown id '${id}'; known: ${known.join(', ')}.`, {
+    issues: [{ field, message: 'unknown id' }],
+  });
 }

@@ -34,9 +34,13 @@ export function registerServiceRoutes(router: RouterType<ApiRequest, [Env, Execu
     const catalog = await getCatalog(env.DB);
     const model = catalog.models.get(body.model);
     if (!model) {
-      throw new ApiError('invalid_request', `model: unknown model '${body.model}'; known: ${[...catalog.models.keys()].join(', ')}.`, {
-        issues: [{ field: 'model', message: 'unknown model' }],
-      });
+      throw new ApiError(
+        'invalid_request',
+        `model: unknown model '${body.model}'; known: ${[...catalog.models.keys()].join(', ')}.`,
+        {
+          issues: [{ field: 'model', message: 'unknown model' }],
+        },
+      );
     }
 
     const outcome = await accountOf(env, userId).recordUsage({
@@ -53,18 +57,33 @@ export function registerServiceRoutes(router: RouterType<ApiRequest, [Env, Execu
     if (outcome.ok) return presentUsage(outcome.transaction, outcome.replayed);
     switch (outcome.error) {
       case 'idempotency_key_reused':
-        throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different usage record.');
+        throw new ApiError(
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used for a different usage record.',
+        );
       case 'limit_exceeded':
         throw new ApiError(
           'limit_exceeded',
           `The ${outcome.planId} plan allows at most ${outcome.limitValue} tokens per request; this one has ${outcome.requested}.`,
-          { limit: outcome.limit, limit_value: outcome.limitValue, requested_tokens: outcome.requested, plan_id: outcome.planId, upgrade_url: upgradeUrl(env) },
+          {
+            limit: outcome.limit,
+            limit_value: outcome.limitValue,
+            requested_tokens: outcome.requested,
+            plan_id: outcome.planId,
+            upgrade_url: upgradeUrl(env),
+          },
         );
       case 'rate_limited':
         throw new ApiError(
           'rate_limited',
           `The ${outcome.planId} plan allows ${outcome.limitValue} requests per day; the count restarts at 00:00 UTC.`,
-          { limit: outcome.limit, limit_value: outcome.limitValue, retry_after_seconds: outcome.retryAfterSeconds, plan_id: outcome.planId, upgrade_url: upgradeUrl(env) },
+          {
+            limit: outcome.limit,
+            limit_value: outcome.limitValue,
+            retry_after_seconds: outcome.retryAfterSeconds,
+            plan_id: outcome.planId,
+            upgrade_url: upgradeUrl(env),
+          },
           { 'Retry-After': String(outcome.retryAfterSeconds) },
         );
       case 'insufficient_tokens':
@@ -79,7 +98,9 @@ function upgradeUrl(env: Env): string {
 
 /** The seed's 402 body, plus the cheapest package that would cover the shortfall. */
 function insufficientTokens(env: Env, catalog: Catalog, neededTokens: number, balanceTokens: number): ApiError {
-  const covering = catalog.packages.filter((p) => p.tokens >= neededTokens).sort((a, b) => a.pricePaise - b.pricePaise)[0];
+  const covering = catalog.packages
+    .filter((p) => p.tokens >= neededTokens)
+    .sort((a, b) => a.pricePaise - b.pricePaise)[0];
   return new ApiError('insufficient_tokens', `Need ${neededTokens} more tokens. Current balance: ${balanceTokens}`, {
     upgrade_url: upgradeUrl(env),
     needed_tokens: neededTokens,

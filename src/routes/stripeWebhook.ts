@@ -16,19 +16,39 @@ export function registerStripeWebhookRoutes(router: RouterType<ApiRequest, [Env,
       const event = await verifiedEvent(request, env.STRIPE_WEBHOOK_SECRET);
       const routed = routeStripeEvent(event, await getCatalog(env.DB));
       if ('ignored' in routed) {
-        console.log(JSON.stringify({ level: 'info', route: 'stripe_webhook', event_id: event.id, type: event.type, ignored: routed.ignored }));
+        console.log(
+          JSON.stringify({
+            level: 'info',
+            route: 'stripe_webhook',
+            event_id: event.id,
+            type: event.type,
+            ignored: routed.ignored,
+          }),
+        );
         return { received: true, ignored: routed.ignored };
       }
       const { snapshot, ...outcome } = await accountOf(env, routed.userId).applyStripeEvent(routed.command);
       request.snapshot = snapshot;
       if (outcome.result === 'plan_unavailable') {
-        console.warn(JSON.stringify({ level: 'warn', route: 'stripe_webhook', event_id: event.id, type: event.type, result: outcome.result, user_id: routed.userId }));
+        console.warn(
+          JSON.stringify({
+            level: 'warn',
+            route: 'stripe_webhook',
+            event_id: event.id,
+            type: event.type,
+            result: outcome.result,
+            user_id: routed.userId,
+          }),
+        );
       }
       return json({
         received: true,
         result: outcome.result,
         ...(outcome.tokens !== undefined && { tokens: outcome.tokens }),
-        ...(outcome.planId !== undefined && { plan_id: outcome.planId, pending_plan_id: outcome.pendingPlanId ?? null }),
+        ...(outcome.planId !== undefined && {
+          plan_id: outcome.planId,
+          pending_plan_id: outcome.pendingPlanId ?? null,
+        }),
       });
     });
   }

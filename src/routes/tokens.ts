@@ -14,7 +14,10 @@ import { presentCatalog, presentPlan } from './presentCatalog';
 export const transactionsQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(TRANSACTIONS_PAGE_SIZE_MAX).default(TRANSACTIONS_PAGE_SIZE_DEFAULT),
-    cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'the X-Next-Cursor value of the previous page').optional(),
+    cursor: z
+      .string()
+      .regex(/^[1-9][0-9]{0,15}$/, 'the X-Next-Cursor value of the previous page')
+      .optional(),
     type: z.enum(TRANSACTION_TYPES as [string, ...string[]]).optional(),
     agent: agentSlugSchema.optional(),
     since: isoDateTimeSchema.optional(),
@@ -44,7 +47,11 @@ export function registerTokenRoutes(router: RouterType<ApiRequest, [Env, Executi
     request.snapshot = snapshot;
     const catalog = await getCatalog(env.DB);
     const pending = plan.pending_plan_id === null ? null : presentPlan(planFor(catalog, plan.pending_plan_id));
-    return { plan: presentPlan(planFor(catalog, plan.plan_id)), pending_plan: pending, month_reset_date: plan.month_reset_date };
+    return {
+      plan: presentPlan(planFor(catalog, plan.plan_id)),
+      pending_plan: pending,
+      month_reset_date: plan.month_reset_date,
+    };
   });
 
   router.get('/api/v1/tokens/transactions', async (request, env) => {

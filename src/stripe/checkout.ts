@@ -19,7 +19,11 @@ export const CHECKOUT_CURRENCY = 'inr';
  * catalog changes meanwhile. A plan is a monthly subscription; its metadata is copied onto the
  * subscription so every later subscription and invoice event names the user and the plan.
  */
-export function checkoutSessionParams(userId: string, purchase: Purchase, urls: CheckoutUrls): Stripe.Checkout.SessionCreateParams {
+export function checkoutSessionParams(
+  userId: string,
+  purchase: Purchase,
+  urls: CheckoutUrls,
+): Stripe.Checkout.SessionCreateParams {
   const common = {
     client_reference_id: userId,
     success_url: urls.successUrl,
@@ -27,11 +31,21 @@ export function checkoutSessionParams(userId: string, purchase: Purchase, urls: 
   };
   if (purchase.kind === 'package') {
     const pkg = purchase.item;
-    const metadata = { user_id: userId, package_id: pkg.id, tokens: String(pkg.tokens), validity_months: String(pkg.validityMonths) };
+    const metadata = {
+      user_id: userId,
+      package_id: pkg.id,
+      tokens: String(pkg.tokens),
+      validity_months: String(pkg.validityMonths),
+    };
     return {
       ...common,
       mode: 'payment',
-      line_items: [{ quantity: 1, price_data: { currency: CHECKOUT_CURRENCY, unit_amount: pkg.pricePaise, product_data: { name: pkg.name } } }],
+      line_items: [
+        {
+          quantity: 1,
+          price_data: { currency: CHECKOUT_CURRENCY, unit_amount: pkg.pricePaise, product_data: { name: pkg.name } },
+        },
+      ],
       metadata,
       // Charges carry the user too, so a refund (charge.refunded) reaches the right account.
       payment_intent_data: { metadata },
@@ -45,7 +59,12 @@ export function checkoutSessionParams(userId: string, purchase: Purchase, urls: 
     line_items: [
       {
         quantity: 1,
-        price_data: { currency: CHECKOUT_CURRENCY, unit_amount: plan.pricePaise, recurring: { interval: 'month' }, product_data: { name: `${plan.name} plan` } },
+        price_data: {
+          currency: CHECKOUT_CURRENCY,
+          unit_amount: plan.pricePaise,
+          recurring: { interval: 'month' },
+          product_data: { name: `${plan.name} plan` },
+        },
       },
     ],
     metadata,

@@ -11,7 +11,10 @@ export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
 /** A client for this request. Cheap to build; none is cached, so no key outlives the request. */
 export function stripeClient(env: Env): Stripe {
   if (!env.STRIPE_SECRET_KEY) {
-    throw new ApiError('payment_unavailable', 'Payments are not configured on this server (STRIPE_SECRET_KEY is not set); balances, usage and everything else still work.');
+    throw new ApiError(
+      'payment_unavailable',
+      'Payments are not configured on this server (STRIPE_SECRET_KEY is not set); balances, usage and everything else still work.',
+    );
   }
   return new Stripe(env.STRIPE_SECRET_KEY, {
     apiVersion: STRIPE_API_VERSION,

@@ -12,7 +12,10 @@ export type Routed = { userId: string; command: StripeCommand } | { ignored: str
 
 const id = z.string().min(1).max(STRIPE_ID_CHARS_MAX);
 const idOrObject = z.union([id, z.object({ id })]).transform((v) => (typeof v === 'string' ? v : v.id));
-const metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {});
+const metadata = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((m) => m ?? {});
 const seconds = z.number().int().nonnegative();
 const paise = z.number().int().nonnegative();
 
@@ -47,7 +50,9 @@ const invoiceSchema = z.object({
   period_start: seconds,
   period_end: seconds,
   parent: z.object({ subscription_details: z.object({ subscription: idOrObject, metadata }).nullish() }).nullish(),
-  lines: z.object({ data: z.array(z.object({ period: z.object({ start: seconds, end: seconds }).nullish() })) }).nullish(),
+  lines: z
+    .object({ data: z.array(z.object({ period: z.object({ start: seconds, end: seconds }).nullish() })) })
+    .nullish(),
 });
 
 const subscriptionSchema = z.object({
@@ -111,7 +116,16 @@ function fromCheckoutSession(event: StripeEventRef, object: unknown, catalog: Ca
     const planId = knownPlan(catalog, session.metadata.plan_id);
     if (!planId) return { ignored: 'checkout session names no known plan (metadata.plan_id)' };
     if (!session.subscription) return { ignored: 'subscription checkout session without a subscription' };
-    return { userId, command: { kind: 'subscription_started', event, sessionId: session.id, subscriptionId: session.subscription, planId } };
+    return {
+      userId,
+      command: {
+        kind: 'subscription_started',
+        event,
+        sessionId: session.id,
+        subscriptionId: session.subscription,
+        planId,
+      },
+    };
   }
   return { ignored: `checkout session mode ${session.mode} is not handled` };
 }
@@ -170,7 +184,8 @@ function fromSubscription(event: StripeEventRef, object: unknown, catalog: Catal
   const userId = userOf(sub.metadata.user_id);
   if (!userId) return { ignored: 'subscription names no valid user (metadata.user_id)' };
   // A plan switch replaces the price, so a price that names its plan wins over the subscription's metadata.
-  const planId = knownPlan(catalog, sub.items?.data[0]?.price?.metadata.plan_id) ?? knownPlan(catalog, sub.metadata.plan_id);
+  const planId =
+    knownPlan(catalog, sub.items?.data[0]?.price?.metadata.plan_id) ?? knownPlan(catalog, sub.metadata.plan_id);
   if (!planId) return { ignored: 'subscription names no known plan (metadata.plan_id)' };
   return {
     userId,

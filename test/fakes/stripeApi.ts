@@ -19,7 +19,12 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 }
 
-export async function fakeStripeApi(request: { method: string; url: string; headers: Headers; text(): Promise<string> }): Promise<Response> {
+export async function fakeStripeApi(request: {
+  method: string;
+  url: string;
+  headers: Headers;
+  text(): Promise<string>;
+}): Promise<Response> {
   const url = new URL(request.url);
   if (url.hostname !== FAKE_STRIPE_HOST) {
     return json({ error: { message: `tests have no network: refused ${request.method} ${url.origin}` } }, 502);
@@ -30,10 +35,16 @@ export async function fakeStripeApi(request: { method: string; url: string; head
     return session ? json(session.request) : json({ error: { message: 'no such session' } }, 404);
   }
   if (request.method === 'POST' && url.pathname === '/v1/checkout/sessions') return createSession(request, url);
-  return json({ error: { type: 'invalid_request_error', message: `fake Stripe: no route ${request.method} ${url.pathname}` } }, 404);
+  return json(
+    { error: { type: 'invalid_request_error', message: `fake Stripe: no route ${request.method} ${url.pathname}` } },
+    404,
+  );
 }
 
-async function createSession(request: { method: string; headers: Headers; text(): Promise<string> }, url: URL): Promise<Response> {
+async function createSession(
+  request: { method: string; headers: Headers; text(): Promise<string> },
+  url: URL,
+): Promise<Response> {
   const form = Object.fromEntries(new URLSearchParams(await request.text()));
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
@@ -41,14 +52,26 @@ async function createSession(request: { method: string; headers: Headers; text()
     return json({ error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } }, 401);
   }
   if (form.client_reference_id?.startsWith(FAKE_STRIPE_REFUSE_PREFIX)) {
-    return json({ error: { type: 'invalid_request_error', message: 'Amount must convert to at least 50 cents.' } }, 400);
+    return json(
+      { error: { type: 'invalid_request_error', message: 'Amount must convert to at least 50 cents.' } },
+      400,
+    );
   }
   // Like Stripe: the same key returns the first answer, or refuses different parameters.
   const replay = headers['idempotency-key'] && sessionByIdempotencyKey.get(headers['idempotency-key']);
   if (replay) {
     const first = sessions.get(replay)!;
     if (JSON.stringify(first.request.form) !== JSON.stringify(form)) {
-      return json({ error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' } }, 400);
+      return json(
+        {
+          error: {
+            type: 'idempotency_error',
+            message:
+              'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+          },
+        },
+        400,
+      );
     }
     return json(first.body);
   }

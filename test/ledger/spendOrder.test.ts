@@ -14,16 +14,14 @@ const grantArb = fc.record({
 });
 
 const grantsArb = fc.array(grantArb, { maxLength: 12 }).map((raw) =>
-  raw.map(
-    (g, i): Grant => ({
-      id: i + 1,
-      source: g.source as Grant['source'],
-      amount: g.amount,
-      remaining: Math.max(0, g.amount - g.used),
-      expiresAt: g.expiresIn === null ? null : NOW + g.expiresIn * 86_400_000,
-      createdAt: NOW - g.age * 86_400_000,
-    }),
-  ),
+  raw.map((g, i): Grant => ({
+    id: i + 1,
+    source: g.source as Grant['source'],
+    amount: g.amount,
+    remaining: Math.max(0, g.amount - g.used),
+    expiresAt: g.expiresIn === null ? null : NOW + g.expiresIn * 86_400_000,
+    createdAt: NOW - g.age * 86_400_000,
+  })),
 );
 
 describe('planSpend', () => {
@@ -61,8 +59,22 @@ describe('planSpend', () => {
   });
 
   it('orders monthly, then rollover, then earliest expiry, never-expiring last, oldest first on ties', () => {
-    const g = (id: number, source: Grant['source'], expiresAt: number | null, createdAt = NOW): Grant => ({ id, source, amount: 1, remaining: 1, expiresAt, createdAt });
-    const grants = [g(1, 'bonus', null, NOW - 2), g(2, 'purchase', NOW + 10), g(3, 'rollover', NOW + 99), g(4, 'monthly', NOW + 50), g(5, 'promo', NOW + 5), g(6, 'bonus', null, NOW - 5)];
+    const g = (id: number, source: Grant['source'], expiresAt: number | null, createdAt = NOW): Grant => ({
+      id,
+      source,
+      amount: 1,
+      remaining: 1,
+      expiresAt,
+      createdAt,
+    });
+    const grants = [
+      g(1, 'bonus', null, NOW - 2),
+      g(2, 'purchase', NOW + 10),
+      g(3, 'rollover', NOW + 99),
+      g(4, 'monthly', NOW + 50),
+      g(5, 'promo', NOW + 5),
+      g(6, 'bonus', null, NOW - 5),
+    ];
     expect([...grants].sort(compareForSpending).map((x) => x.id)).toEqual([4, 3, 5, 2, 6, 1]);
   });
 });

@@ -1,0 +1,25 @@
+// Type-aware lint: the rules that catch money bugs (a promise nobody awaits, a misused promise)
+// on top of the recommended sets. Formatting is prettier's job.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules', 'dist', '.wrangler', 'bench/results', '**/*.mjs', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  // Tests read JSON bodies loosely; the runtime, not the type, is what they check.
+  { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  {
+    files: ['test/env.d.ts'],
+    rules: { '@typescript-eslint/no-namespace': 'off', '@typescript-eslint/no-empty-object-type': 'off' },
+  },
+);
