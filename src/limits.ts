@@ -15,6 +15,8 @@ export const TRANSACTIONS_PAGE_SIZE_MAX = 100;
 export const TRANSACTIONS_PAGE_SIZE_DEFAULT = 20;
 /** How long the in-memory catalog (prices, plans, FX rate) is trusted before D1 is read again. */
 export const CATALOG_TTL_MS = 5_000;
+/** How long a user's object waits for the catalog where a decision needs it (a reset, a plan change). */
+export const CATALOG_READ_TIMEOUT_MS = 2_000;
 /** Highest model price accepted, micro-USD per million tokens ($1,000): keeps cost arithmetic exact. */
 export const MODEL_PRICE_USD_MICROS_PER_MTOK_MAX = 1_000_000_000;
 /** Highest USD→INR rate accepted, in paise per dollar (₹10,000). */

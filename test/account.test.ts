@@ -1,19 +1,19 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { accountStub, newUserId } from './helpers';
-
-const price = { inputUsdMicrosPerMTok: 1_000_000, outputUsdMicrosPerMTok: 5_000_000 };
+import { drive } from './support/drive';
 
 describe('UserAccount over RPC', () => {
   it('credits a grant once per external reference', async () => {
-    const account = accountStub(newUserId());
+    const stub = accountStub(newUserId());
+    const account = drive(stub);
     const credit = {
       source: 'purchase',
       transactionType: 'purchase',
       tokens: 50000,
       description: 'Starter Pack purchase',
       expiresAt: null,
-      externalRef: 'stripe:evt_1',
+      idempotencyKey: 'grant-1',
     } as const;
     const first = await account.credit(credit);
     const second = await account.credit(credit);
@@ -27,14 +27,15 @@ describe('UserAccount over RPC', () => {
   });
 
   it('records which grants paid for a usage', async () => {
-    const account = accountStub(newUserId());
+    const stub = accountStub(newUserId());
+    const account = drive(stub);
     await account.credit({
       source: 'bonus',
       transactionType: 'bonus',
       tokens: 500,
       description: 'b',
       expiresAt: null,
-      externalRef: null,
+      idempotencyKey: null,
     });
     await account.recordUsage({
       agent: 'code',
@@ -42,8 +43,6 @@ describe('UserAccount over RPC', () => {
       inputTokens: 6000,
       outputTokens: 0,
       idempotencyKey: 'k1',
-      price,
-      usdInrPaise: 8300,
     });
     const outcome = await account.recordUsage({
       agent: 'code',
@@ -51,8 +50,6 @@ describe('UserAccount over RPC', () => {
       inputTokens: 4000,
       outputTokens: 200,
       idempotencyKey: 'k2',
-      price,
-      usdInrPaise: 8300,
     });
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
@@ -66,7 +63,8 @@ describe('UserAccount over RPC', () => {
   });
 
   it('keeps the ledger in its own SQLite tables, append-only with a monotonic sequence', async () => {
-    const account = accountStub(newUserId());
+    const stub = accountStub(newUserId());
+    const account = drive(stub);
     for (let i = 0; i < 5; i++)
       await account.recordUsage({
         agent: 'uml',
@@ -74,10 +72,8 @@ describe('UserAccount over RPC', () => {
         inputTokens: i,
         outputTokens: 1,
         idempotencyKey: `k${i}`,
-        price,
-        usdInrPaise: 8300,
       });
-    const seqs = await runInDurableObject(account, (_instance, state) =>
+    const seqs = await runInDurableObject(stub, (_instance, state) =>
       state.storage.sql
         .exec<{ seq: number }>('SELECT seq FROM transactions ORDER BY seq')
         .toArray()
@@ -87,23 +83,24 @@ describe('UserAccount over RPC', () => {
   });
 
   it('the audit catches a ledger that no longer explains the grants', async () => {
-    const account = accountStub(newUserId());
+    const stub = accountStub(newUserId());
+    const account = drive(stub);
     await account.recordUsage({
       agent: 'uml',
       model: 'haiku',
       inputTokens: 100,
       outputTokens: 0,
       idempotencyKey: 'k',
-      price,
-      usdInrPaise: 8300,
     });
-    expect((await account.audit()).ok).toBe(true);
-    await runInDurableObject(account, (_instance, state) => {
+    expect((await stub.audit()).ok && (await stub.audit())).toMatchObject({ value: { ok: true } });
+    await runInDurableObject(stub, (_instance, state) => {
       state.storage.sql.exec('UPDATE grants SET remaining = remaining + 7 WHERE id = 1');
     });
-    const audit = await account.audit();
+    const result = await stub.audit();
+    if (!result.ok) throw new Error(result.failure.message);
+    const audit = result.value;
     expect(audit.ok).toBe(false);
-    expect(audit.balance_from_grants - audit.balance_from_log).toBe(7);
+    expect(audit.balanceFromGrants - audit.balanceFromLog).toBe(7);
     expect(audit.problems.join('\n')).toContain('grant 1');
   });
 });

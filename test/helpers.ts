@@ -113,6 +113,7 @@ export async function setClock(stub: AccountStub, at: number): Promise<void> {
 /** The object's audit finds nothing wrong. */
 export async function expectAuditOk(stub: AccountStub): Promise<void> {
   const audit = await stub.audit();
-  expect(audit.problems).toEqual([]);
-  expect(audit.ok).toBe(true);
+  if (!audit.ok) throw new Error(`audit: ${audit.failure.message}`);
+  expect(audit.value.problems).toEqual([]);
+  expect(audit.value.ok).toBe(true);
 }

@@ -23,7 +23,10 @@ describe('HTTP surface', () => {
     expect(response.status).toBe(405);
     expect(response.headers.get('Allow')).toBe('GET');
     expect(await response.json<any>()).toMatchObject({ code: 'method_not_allowed' });
-    const usage = await call(`/api/v1/service/users/${newUserId()}/usage`);
+    // Behind the service prefix, the caller must be the service before it learns the methods.
+    const usage = await call(`/api/v1/service/users/${newUserId()}/usage`, {
+      headers: { Authorization: `Bearer ${env.SERVICE_TOKEN}` },
+    });
     expect(usage.status).toBe(405);
     expect(usage.headers.get('Allow')).toBe('POST');
   });

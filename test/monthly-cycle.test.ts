@@ -1,11 +1,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { drive } from './support/drive';
 import { accountStub, asUser, expectAuditOk, newUserId, setClock, type AccountStub } from './helpers';
 
 // Timelines start in 2027, after the real clock, so no alarm fires on its own: each one runs
 // when a test says so (runDurableObjectAlarm) or not at all.
 const T = (iso: string) => Date.parse(iso);
-const price = { inputUsdMicrosPerMTok: 1_000_000, outputUsdMicrosPerMTok: 5_000_000 };
 
 type Stub = AccountStub;
 
@@ -14,27 +14,25 @@ async function userAt(at: string): Promise<{ id: string; stub: Stub }> {
   const id = newUserId('cycle');
   const stub = accountStub(id);
   await setClock(stub, T(at));
-  await stub.balance(); // opens the account at `at`
+  await drive(stub).balance(); // opens the account at `at`
   return { id, stub };
 }
 
 let keySeq = 0;
 async function spend(stub: Stub, tokens: number) {
-  const outcome = await stub.recordUsage({
+  const outcome = await drive(stub).recordUsage({
     agent: 'code',
     model: 'haiku',
     inputTokens: tokens,
     outputTokens: 0,
     idempotencyKey: `k${++keySeq}`,
-    price,
-    usdInrPaise: 8300,
   });
   expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
   return outcome;
 }
 
 async function allTransactions(stub: Stub) {
-  const page = await stub.transactions({ limit: 100 });
+  const page = await drive(stub).transactions({ limit: 100 });
   return page.transactions.reverse();
 }
 
@@ -51,7 +49,7 @@ describe('monthly reset', () => {
     await setClock(stub, T('2027-02-01T00:00:00Z'));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
 
-    const { balance } = await stub.balance();
+    const { balance } = await drive(stub).balance();
     expect(balance).toMatchObject({
       remaining_tokens: 15000,
       monthly_allowance: 10000,
@@ -87,7 +85,7 @@ describe('monthly reset', () => {
       if (spent > 0) await spend(stub, spent);
       await setClock(stub, T('2027-04-01T00:00:00Z'));
       await runDurableObjectAlarm(stub);
-      const { balance } = await stub.balance();
+      const { balance } = await drive(stub).balance();
       expect(balance.rollover_tokens).toBe(rolled);
       expect(balance.remaining_tokens).toBe(10000 + rolled);
       const expiries = (await allTransactions(stub)).filter((t) => t.type === 'expiry');
@@ -104,7 +102,7 @@ describe('monthly reset', () => {
     await spend(stub, 3000); // the allowance's last 2,000, then 1,000 of the 5,000 rollover
     await setClock(stub, T('2027-07-01T00:00:00Z'));
     await runDurableObjectAlarm(stub);
-    const { balance } = await stub.balance();
+    const { balance } = await drive(stub).balance();
     // June's allowance was all spent, so nothing new rolls over; June's rollover (4,000 left) expires.
     expect(balance).toMatchObject({ rollover_tokens: 0, remaining_tokens: 10000 });
     const last = (await allTransactions(stub)).slice(-2);
@@ -134,7 +132,7 @@ describe('monthly reset', () => {
       ['expiry', -5000, '2027-04-01'],
       ['monthly_reset', 10000, '2027-04-01'],
     ]);
-    expect((await stub.balance()).balance).toMatchObject({
+    expect((await drive(stub).balance()).balance).toMatchObject({
       remaining_tokens: 15000,
       rollover_tokens: 5000,
       month_reset_date: '2027-05-01T00:00:00.000Z',
@@ -147,10 +145,10 @@ describe('monthly reset', () => {
     await spend(stub, 100);
     await setClock(stub, T('2027-09-01T00:00:05Z'));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const before = { txs: await allTransactions(stub), balance: (await stub.balance()).balance };
+    const before = { txs: await allTransactions(stub), balance: (await drive(stub).balance()).balance };
     expect(await runDurableObjectAlarm(stub)).toBe(true); // re-armed for October; running it early does nothing
     expect(await allTransactions(stub)).toEqual(before.txs);
-    expect((await stub.balance()).balance).toEqual(before.balance);
+    expect((await drive(stub).balance()).balance).toEqual(before.balance);
     await expectAuditOk(stub);
   });
 
@@ -161,11 +159,11 @@ describe('monthly reset', () => {
     await Promise.all([
       runDurableObjectAlarm(stub),
       ...Array.from({ length: 5 }, () => asUser(id, '/api/v1/tokens/balance')),
-      stub.balance(),
+      drive(stub).balance(),
     ]);
     const resets = (await allTransactions(stub)).filter((t) => t.type === 'monthly_reset');
     expect(resets.map((t) => t.timestamp.slice(0, 10))).toEqual(['2027-09-20', '2027-10-01']);
-    expect((await stub.balance()).balance).toMatchObject({ remaining_tokens: 15000, rollover_tokens: 5000 });
+    expect((await drive(stub).balance()).balance).toMatchObject({ remaining_tokens: 15000, rollover_tokens: 5000 });
     await expectAuditOk(stub);
   });
 
@@ -189,32 +187,32 @@ describe('monthly reset', () => {
 describe('expiring grants', () => {
   it('expires a package grant at its exact instant while a larger one remains', async () => {
     const { stub } = await userAt('2027-01-05T00:00:00Z');
-    const small = await stub.credit({
+    const small = await drive(stub).credit({
       source: 'purchase',
       transactionType: 'purchase',
       tokens: 50000,
       description: 'Starter Pack purchase',
       expiresAt: T('2027-01-20T00:00:00Z'),
-      externalRef: 'cs_small',
+      idempotencyKey: 'cs_small',
     });
-    await stub.credit({
+    await drive(stub).credit({
       source: 'purchase',
       transactionType: 'purchase',
       tokens: 200000,
       description: 'Pro Pack purchase',
       expiresAt: T('2027-07-05T00:00:00Z'),
-      externalRef: 'cs_big',
+      idempotencyKey: 'cs_big',
     });
     expect(await alarmAt(stub)).toBe(T('2027-01-20T00:00:00Z'));
     await spend(stub, 8000); // from the monthly allowance
     await spend(stub, 5000); // 2,000 allowance, then 3,000 from the starter pack (it expires first)
 
     await setClock(stub, T('2027-01-19T23:59:59.999Z'));
-    expect((await stub.balance()).balance.premium_remaining).toBe(247000);
+    expect((await drive(stub).balance()).balance.premium_remaining).toBe(247000);
     await setClock(stub, T('2027-01-20T00:00:00Z'));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
 
-    const { balance } = await stub.balance();
+    const { balance } = await drive(stub).balance();
     expect(balance).toMatchObject({ premium_tokens: 200000, premium_remaining: 200000, remaining_tokens: 200000 });
     const expiry = (await allTransactions(stub)).at(-1)!;
     expect(expiry).toMatchObject({ type: 'expiry', tokens: -47000, timestamp: '2027-01-20T00:00:00.000Z' });
@@ -225,27 +223,25 @@ describe('expiring grants', () => {
 
   it('never spends a grant at or after its expiry, even before the expiry row is written', async () => {
     const { stub } = await userAt('2027-02-02T00:00:00Z');
-    await stub.credit({
+    await drive(stub).credit({
       source: 'bonus',
       transactionType: 'bonus',
       tokens: 500,
       description: 'b',
       expiresAt: T('2027-02-03T00:00:00Z'),
-      externalRef: null,
+      idempotencyKey: null,
     });
     await spend(stub, 8000);
     await spend(stub, 2000);
     await setClock(stub, T('2027-02-03T00:00:00Z'));
-    const refused = await stub.recordUsage({
+    const refused = await drive(stub).recordUsage({
       agent: 'code',
       model: 'haiku',
       inputTokens: 1,
       outputTokens: 0,
       idempotencyKey: 'late',
-      price,
-      usdInrPaise: 8300,
     });
-    expect(refused).toMatchObject({ ok: false, error: 'insufficient_tokens', balanceTokens: 0 });
+    expect(refused).toMatchObject({ ok: false, error: 'insufficient_tokens', balance_tokens: 0 });
     await expectAuditOk(stub);
   });
 
@@ -254,21 +250,21 @@ describe('expiring grants', () => {
     await spend(stub, 6000);
     await setClock(stub, T('2027-04-01T00:00:00Z'));
     await runDurableObjectAlarm(stub); // 4,000 rolls over
-    const purchase = await stub.credit({
+    const purchase = await drive(stub).credit({
       source: 'purchase',
       transactionType: 'purchase',
       tokens: 50000,
       description: 'Starter',
       expiresAt: T('2027-07-01T00:00:00Z'),
-      externalRef: 'cs_1',
+      idempotencyKey: 'cs_1',
     });
-    const promo = await stub.credit({
+    const promo = await drive(stub).credit({
       source: 'promo',
       transactionType: 'bonus',
       tokens: 10000,
       description: 'Promo code: WELCOME2024',
       expiresAt: T('2027-05-01T00:00:00Z'),
-      externalRef: 'promo:WELCOME2024',
+      idempotencyKey: 'promo:WELCOME2024',
     });
     for (let i = 0; i < 3; i++) await spend(stub, 8000);
     const outcome = await spend(stub, 8000);
@@ -291,11 +287,11 @@ describe('plan changes', () => {
   it('an upgrade applies at once and grants the allowance difference for the period', async () => {
     const { stub } = await userAt('2027-01-15T00:00:00Z');
     await spend(stub, 3000);
-    const outcome = await stub.changePlan({
+    const outcome = await drive(stub).changePlan({
       planId: 'basic',
       when: 'auto',
       reason: 'Upgrade to Basic',
-      externalRef: 'up-1',
+      idempotencyKey: 'up-1',
     });
     expect(outcome).toMatchObject({ ok: true, effective: 'now', plan: { plan_id: 'basic', pending_plan_id: null } });
     expect(outcome.ok && outcome.transaction).toMatchObject({
@@ -303,39 +299,44 @@ describe('plan changes', () => {
       tokens: 40000,
       detail: { from_plan: 'free', to_plan: 'basic' },
     });
-    expect((await stub.balance()).balance).toMatchObject({
+    expect((await drive(stub).balance()).balance).toMatchObject({
       monthly_allowance: 50000,
       monthly_used: 3000,
       monthly_remaining: 47000,
     });
     // Basic allows 16,384 tokens per request; the free plan only 8,192.
     await spend(stub, 12000);
-    const replay = await stub.changePlan({
+    const replay = await drive(stub).changePlan({
       planId: 'basic',
       when: 'auto',
       reason: 'Upgrade to Basic',
-      externalRef: 'up-1',
+      idempotencyKey: 'up-1',
     });
     expect(replay).toMatchObject({ ok: true, replayed: true });
-    expect((await stub.balance()).balance.monthly_allowance).toBe(50000);
+    expect((await drive(stub).balance()).balance.monthly_allowance).toBe(50000);
     await expectAuditOk(stub);
   });
 
   it('a downgrade waits for the reset; the rollover cap is the old plan’s', async () => {
     const { stub } = await userAt('2027-01-10T00:00:00Z');
-    await stub.changePlan({ planId: 'basic', when: 'auto', reason: 'up', externalRef: null });
+    await drive(stub).changePlan({ planId: 'basic', when: 'auto', reason: 'up', idempotencyKey: null });
     await setClock(stub, T('2027-01-20T00:00:00Z'));
-    const down = await stub.changePlan({ planId: 'free', when: 'auto', reason: 'Cancel Basic', externalRef: null });
+    const down = await drive(stub).changePlan({
+      planId: 'free',
+      when: 'auto',
+      reason: 'Cancel Basic',
+      idempotencyKey: null,
+    });
     expect(down).toMatchObject({
       ok: true,
       effective: 'next_reset',
       plan: { plan_id: 'basic', pending_plan_id: 'free' },
     });
-    expect((await stub.balance()).balance.monthly_allowance).toBe(50000);
+    expect((await drive(stub).balance()).balance.monthly_allowance).toBe(50000);
 
     await setClock(stub, T('2027-02-01T00:00:00Z'));
     await runDurableObjectAlarm(stub);
-    const { balance, plan } = await stub.balance();
+    const { balance, plan } = await drive(stub).balance();
     expect(plan).toMatchObject({ plan_id: 'free', pending_plan_id: null });
     // 50,000 unused under Basic: 25,000 roll over (Basic's cap), then the Free allowance.
     expect(balance).toMatchObject({ rollover_tokens: 25000, monthly_allowance: 10000, remaining_tokens: 35000 });
@@ -350,74 +351,77 @@ describe('plan changes', () => {
 
   it('choosing the current plan again cancels a scheduled downgrade', async () => {
     const { stub } = await userAt('2027-06-10T00:00:00Z');
-    await stub.changePlan({ planId: 'pro_monthly', when: 'now', reason: 'up', externalRef: null });
-    await stub.changePlan({ planId: 'basic', when: 'auto', reason: 'down', externalRef: null });
-    const keep = await stub.changePlan({ planId: 'pro_monthly', when: 'auto', reason: 'keep pro', externalRef: null });
+    await drive(stub).changePlan({ planId: 'pro_monthly', when: 'now', reason: 'up', idempotencyKey: null });
+    await drive(stub).changePlan({ planId: 'basic', when: 'auto', reason: 'down', idempotencyKey: null });
+    const keep = await drive(stub).changePlan({
+      planId: 'pro_monthly',
+      when: 'auto',
+      reason: 'keep pro',
+      idempotencyKey: null,
+    });
     expect(keep).toMatchObject({ ok: true, plan: { plan_id: 'pro_monthly', pending_plan_id: null } });
     await setClock(stub, T('2027-07-01T00:00:00Z'));
     await runDurableObjectAlarm(stub);
-    expect((await stub.balance()).balance.monthly_allowance).toBe(250000);
+    expect((await drive(stub).balance()).balance.monthly_allowance).toBe(250000);
     await expectAuditOk(stub);
   });
 
   it('refuses an unknown plan and a reused key with another plan', async () => {
     const { stub } = await userAt('2027-06-10T00:00:00Z');
-    expect(await stub.changePlan({ planId: 'platinum', when: 'auto', reason: 'x', externalRef: null })).toMatchObject({
+    expect(
+      await drive(stub).changePlan({ planId: 'platinum', when: 'auto', reason: 'x', idempotencyKey: null }),
+    ).toMatchObject({
       ok: false,
-      error: 'unknown_plan',
+      error: 'not_found',
     });
-    await stub.changePlan({ planId: 'basic', when: 'auto', reason: 'x', externalRef: 'k' });
-    expect(await stub.changePlan({ planId: 'pro_monthly', when: 'auto', reason: 'x', externalRef: 'k' })).toMatchObject(
-      { ok: false, error: 'idempotency_key_reused' },
-    );
+    await drive(stub).changePlan({ planId: 'basic', when: 'auto', reason: 'x', idempotencyKey: 'k' });
+    expect(
+      await drive(stub).changePlan({ planId: 'pro_monthly', when: 'auto', reason: 'x', idempotencyKey: 'k' }),
+    ).toMatchObject({ ok: false, error: 'idempotency_key_reused' });
   });
 });
 
 describe('plan limits', () => {
   it('refuses a request over the plan’s tokens-per-request limit with 422, charging nothing', async () => {
     const { stub } = await userAt('2027-01-15T00:00:00Z');
-    const refused = await stub.recordUsage({
+    const refused = await drive(stub).recordUsage({
       agent: 'code',
       model: 'haiku',
       inputTokens: 8000,
       outputTokens: 193,
       idempotencyKey: 'big',
-      price,
-      usdInrPaise: 8300,
     });
     expect(refused).toMatchObject({
       ok: false,
       error: 'limit_exceeded',
       limit: 'max_tokens_per_request',
-      limitValue: 8192,
-      requested: 8193,
+      limit_value: 8192,
+      requested_tokens: 8193,
     });
     await spend(stub, 8192);
-    expect((await stub.balance()).balance.total_requests).toBe(1);
+    expect((await drive(stub).balance()).balance.total_requests).toBe(1);
   });
 
   it('refuses the 101st request of a UTC day with Retry-After until midnight, and counts again the next day', async () => {
     const { stub } = await userAt('2027-01-15T22:00:00Z');
     for (let i = 0; i < 100; i++) await spend(stub, 1);
-    const refused = await stub.recordUsage({
+    const refused = await drive(stub).recordUsage({
       agent: 'code',
       model: 'haiku',
       inputTokens: 1,
       outputTokens: 0,
       idempotencyKey: 'one-more',
-      price,
-      usdInrPaise: 8300,
     });
     expect(refused).toMatchObject({
       ok: false,
       error: 'rate_limited',
       limit: 'max_requests_per_day',
-      limitValue: 100,
-      retryAfterSeconds: 7200,
+      limit_value: 100,
+      retry_after_seconds: 7200,
     });
     await setClock(stub, T('2027-01-16T00:00:00Z'));
     await spend(stub, 1);
-    expect((await stub.balance()).balance).toMatchObject({ requests_today: 1, total_requests: 101 });
+    expect((await drive(stub).balance()).balance).toMatchObject({ requests_today: 1, total_requests: 101 });
     await expectAuditOk(stub);
   });
 });

@@ -131,16 +131,22 @@ describe('UserAccount.redeemPromo', () => {
       grantValidityDays: null,
       allowedPlans: ['basic'],
     };
-    expect(await stub.redeemPromo(request)).toMatchObject({ ok: false, error: 'plan_not_allowed', planId: 'free' });
+    expect(await stub.redeemPromo(request)).toMatchObject({
+      ok: false,
+      failure: { code: 'promo_code_plan_not_allowed', details: { plan_id: 'free' } },
+    });
     await putOnPlan(user, 'basic');
-    expect(await stub.redeemPromo(request)).toMatchObject({ ok: false, error: 'plan_not_allowed' });
+    expect(await stub.redeemPromo(request)).toMatchObject({
+      ok: false,
+      failure: { code: 'promo_code_plan_not_allowed' },
+    });
     // A new attempt is decided afresh, once.
     const next = { ...request, attemptId: 'attempt-2' };
-    expect(await stub.redeemPromo(next)).toMatchObject({ ok: true, replayed: false });
-    expect(await stub.redeemPromo(next)).toMatchObject({ ok: true, replayed: true });
+    expect(await stub.redeemPromo(next)).toMatchObject({ ok: true, value: { replayed: false } });
+    expect(await stub.redeemPromo(next)).toMatchObject({ ok: true, value: { replayed: true } });
     expect(await stub.redeemPromo({ ...request, attemptId: 'attempt-3' })).toMatchObject({
       ok: false,
-      error: 'already_redeemed',
+      failure: { code: 'promo_code_already_redeemed' },
     });
     expect((await balanceOf(user)).remaining_tokens).toBe(50000 + 100);
     expect((await auditOf(user)).ok).toBe(true);

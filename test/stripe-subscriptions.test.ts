@@ -1,3 +1,4 @@
+import { drive } from './support/drive';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { accountStub, asAdmin, expectAuditOk, newUserId, setClock, type AccountStub } from './helpers';
@@ -13,12 +14,12 @@ async function subscriberAt(iso: string): Promise<{ user: string; stub: Stub; su
   const user = newUserId('sub');
   const stub = accountStub(user);
   await setClock(stub, T(iso));
-  await stub.balance();
+  await drive(stub).balance();
   return { user, stub, sub: `sub_test_${crypto.randomUUID().slice(0, 8)}` };
 }
 
 async function planOf(stub: Stub) {
-  const { plan, balance } = await stub.balance();
+  const { plan, balance } = await drive(stub).balance();
   return { plan_id: plan.plan_id, pending_plan_id: plan.pending_plan_id, monthly_allowance: balance.monthly_allowance };
 }
 
@@ -43,7 +44,7 @@ describe('Stripe subscriptions drive the plan', () => {
     );
     expect(results.filter((r) => r === 'plan_started')).toHaveLength(1);
     expect(results.filter((r) => r === 'duplicate_event')).toHaveLength(9);
-    const changes = (await stub.transactions({ limit: 100, type: 'plan_change' })).transactions;
+    const changes = (await drive(stub).transactions({ limit: 100, type: 'plan_change' })).transactions;
     expect(changes).toHaveLength(1);
     expect(await planOf(stub)).toEqual({ plan_id: 'pro_monthly', pending_plan_id: null, monthly_allowance: 250000 });
   });
@@ -116,7 +117,8 @@ describe('Stripe subscriptions drive the plan', () => {
     );
     expect(down).toMatchObject({ result: 'plan_changed', plan_id: 'pro_monthly', pending_plan_id: 'basic' });
     // A renewal paid meanwhile keeps the scheduled switch and writes no further plan change.
-    const changes = async () => (await stub.transactions({ limit: 100, type: 'plan_change' })).transactions.length;
+    const changes = async () =>
+      (await drive(stub).transactions({ limit: 100, type: 'plan_change' })).transactions.length;
     const before = await changes();
     const renewal = await deliverOk(
       stripeEvent(
@@ -329,7 +331,8 @@ describe('Stripe subscriptions drive the plan', () => {
       const user = newUserId();
       const body = await deliverOk(event(user));
       expect(body.ignored).toContain(reason);
-      expect((await accountStub(user).balance()).plan.plan_id).toBe('free');
+      // Nothing reached the user's object: no account was even opened.
+      expect(await accountStub(user).balance()).toMatchObject({ ok: false, failure: { code: 'not_found' } });
     });
   }
 });
