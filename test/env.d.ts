@@ -7,6 +7,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** seed/ (development-only catalog rows), applied after the migrations. */
       TEST_SEED: D1Migration[];
+      /** Runs of the random-sequence property test (vitest.config.ts). */
+      FC_RUNS: string;
     }
   }
 }

@@ -81,7 +81,11 @@ export class UserAccount extends DurableObject<Env> {
     this.log = new LedgerReads(sql);
     this.idempotency = new IdempotencyStore(sql);
     this.stripe = new StripeStore(sql);
-    this.prices = new PriceBook(sql, env.DB, (promise) => ctx.waitUntil(promise));
+    this.prices = new PriceBook(
+      sql,
+      () => this.env.DB,
+      (promise) => ctx.waitUntil(promise),
+    );
   }
 
   // ── Reads ────────────────────────────────────────────────────────────────────────────────────

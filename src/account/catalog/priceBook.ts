@@ -27,7 +27,8 @@ export class PriceBook {
 
   constructor(
     private readonly sql: Sql,
-    private readonly db: D1Database,
+    /** Read at each refresh: the binding may be swapped (tests fail it on purpose). */
+    private readonly db: () => D1Database,
     private readonly waitUntil: (promise: Promise<unknown>) => void,
   ) {}
 
@@ -44,7 +45,7 @@ export class PriceBook {
   }
 
   private refresh(now: number): Promise<void> {
-    this.refreshing ??= catalogWithin(this.db)
+    this.refreshing ??= catalogWithin(this.db())
       .then((catalog) => this.keep(catalog, now))
       .finally(() => (this.refreshing = undefined));
     return this.refreshing;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addCalendarMonths } from '../../src/ledger/months';
+import { addCalendarMonths } from '../../../src/ledger/months';
 
 const T = (iso: string) => Date.parse(iso);
 

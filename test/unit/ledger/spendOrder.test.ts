@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Grant } from '../../src/ledger/grant';
-import { compareForSpending, planSpend, spendableTokens } from '../../src/ledger/spendOrder';
+import type { Grant } from '../../../src/ledger/grant';
+import { compareForSpending, planSpend, spendableTokens } from '../../../src/ledger/spendOrder';
 
 const NOW = Date.UTC(2026, 10, 15);
 
