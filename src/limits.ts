@@ -13,6 +13,13 @@ export const IDEMPOTENCY_KEY_CHARS_MAX = 255;
 export const USER_ID_CHARS_MAX = 128;
 export const TRANSACTIONS_PAGE_SIZE_MAX = 100;
 export const TRANSACTIONS_PAGE_SIZE_DEFAULT = 20;
+/**
+ * The earliest and latest instant the API accepts, in epoch ms: years 0000–9999 in UTC. Every
+ * accepted instant's toISOString() then has a four-digit year, so ISO strings sort in time order
+ * (D1 compares promo windows as strings; `+010000-…` would sort before every other year).
+ */
+export const INSTANT_MS_MIN = Date.parse('0000-01-01T00:00:00.000Z');
+export const INSTANT_MS_MAX = Date.parse('9999-12-31T23:59:59.999Z');
 /** How long the in-memory catalog (prices, plans, FX rate) is trusted before D1 is read again. */
 export const CATALOG_TTL_MS = 5_000;
 /** Highest model price accepted, micro-USD per million tokens ($1,000): keeps cost arithmetic exact. */
