@@ -56,6 +56,10 @@ describe('POST /admin/users/:userId/grants', () => {
     ['a blank reason', { tokens: 5, reason: '   ' }],
     ['a past expiry', { tokens: 5, reason: 'x', expires_at: '2020-01-01T00:00:00Z' }],
     ['a malformed expiry', { tokens: 5, reason: 'x', expires_at: 'next tuesday' }],
+    [
+      'an expiry past year 9999 once its offset is applied',
+      { tokens: 5, reason: 'x', expires_at: '9999-12-31T23:59:59-23:59' },
+    ],
     ['an unknown field', { tokens: 5, reason: 'x', source: 'purchase' }],
   ];
   for (const [name, body] of bad) {

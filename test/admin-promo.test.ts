@@ -123,6 +123,29 @@ describe('admin promo codes', () => {
     ]);
   });
 
+  it('keeps a window at the ends of years 0000–9999, with four-digit years, and redeems inside it', async () => {
+    const code = newCode();
+    const created = await createCode({
+      code,
+      bonus_tokens: 10,
+      valid_from: '0000-01-01T00:00:00Z',
+      valid_until: '9999-12-31T23:59:59.999Z',
+    });
+    expect(created).toMatchObject({ valid_from: '0000-01-01T00:00:00.000Z', valid_until: '9999-12-31T23:59:59.999Z' });
+    expect((await redeem(newUserId(), code)).status).toBe(200);
+  });
+
+  it('refuses a PATCH whose instant leaves years 0000–9999 once its offset is applied, naming the field', async () => {
+    const code = newCode();
+    await createCode({ code, bonus_tokens: 10 });
+    const response = await adminJson('PATCH', `${BASE}/${code}`, { valid_until: '9999-12-31T23:59:59-23:59' });
+    expect(response.status).toBe(400);
+    const body = await response.json<any>();
+    expect(body.code).toBe('invalid_request');
+    expect(body.issues.map((i: any) => i.field)).toEqual(['valid_until']);
+    expect((await (await adminJson('GET', `${BASE}/${code}`)).json<any>()).valid_until).toBeNull();
+  });
+
   const badCreates: [string, Record<string, unknown>, string][] = [
     ['negative bonus tokens', { bonus_tokens: -100 }, 'bonus_tokens'],
     ['zero bonus tokens', { bonus_tokens: 0 }, 'bonus_tokens'],
@@ -138,6 +161,10 @@ describe('admin promo codes', () => {
       'valid_until',
     ],
     ['a malformed date', { bonus_tokens: 1, valid_until: 'soon' }, 'valid_until'],
+    // Well-formed strings whose offset moves the instant out of years 0000–9999 (UTC `+010000-…`, `-000001-…`).
+    ['a valid_until past year 9999', { bonus_tokens: 1, valid_until: '9999-12-31T23:59:59-23:59' }, 'valid_until'],
+    ['a valid_from past year 9999', { bonus_tokens: 1, valid_from: '9999-12-31T23:59:59-00:01' }, 'valid_from'],
+    ['a valid_from before year 0000', { bonus_tokens: 1, valid_from: '0000-01-01T00:00:00+00:01' }, 'valid_from'],
     ['an unknown field', { bonus_tokens: 1, redeemed_count: 5 }, 'body'],
   ];
   for (const [name, terms, field] of badCreates) {

@@ -62,6 +62,9 @@ const badUserCredentials: [string, () => Promise<string | undefined>][] = [
         .encode()}`,
   ],
   ['a JWT whose sub is not a user id', async () => `Bearer ${await userToken('has space')}`],
+  // URL paths normalise these segments away, so no service or admin route could reach such an account.
+  ['a JWT whose sub is "."', async () => `Bearer ${await userToken('.')}`],
+  ['a JWT whose sub is ".."', async () => `Bearer ${await userToken('..')}`],
   ['the service token', async () => `Bearer ${env.SERVICE_TOKEN}`],
   ['the admin token', async () => `Bearer ${env.ADMIN_TOKEN}`],
 ];

@@ -1,7 +1,11 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ipv6Groups } from '../src/http/clientIp';
-import { PROMO_FAILED_ATTEMPTS_MAX, PROMO_FAILED_ATTEMPTS_WINDOW_MS } from '../src/limits';
+import {
+  PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
+  PROMO_FAILED_ATTEMPTS_MAX,
+  PROMO_FAILED_ATTEMPTS_WINDOW_MS,
+} from '../src/limits';
 import { balanceOf, newUserId } from './helpers';
 import { createCode, newCode, newIp, redeem } from './promoHelpers';
 
@@ -9,7 +13,18 @@ async function failGuesses(user: string, ip: string | undefined, count: number) 
   for (let i = 0; i < count; i++) expect((await redeem(user, `WRONG${i}X`, ip)).status).toBe(404);
 }
 
-async function expectRateLimited(response: Response) {
+/** `count` failed attempts, each by a user of its own, from `addressOf(i)`; a batch at a time in flight. */
+async function failFromAddress(addressOf: (i: number) => string, count: number) {
+  const batchSize = 25;
+  for (let start = 0; start < count; start += batchSize) {
+    const batch = Array.from({ length: Math.min(batchSize, count - start) }, (_, j) =>
+      redeem(newUserId(), `NOPE${start + j}Y`, addressOf(start + j)),
+    );
+    for (const response of await Promise.all(batch)) expect(response.status).toBe(404);
+  }
+}
+
+async function expectRateLimited(response: Response, limit = PROMO_FAILED_ATTEMPTS_MAX) {
   expect(response.status).toBe(429);
   const retryAfter = Number(response.headers.get('Retry-After'));
   expect(retryAfter).toBeGreaterThan(0);
@@ -18,7 +33,7 @@ async function expectRateLimited(response: Response) {
   expect(body).toMatchObject({
     code: 'rate_limited',
     retry_after_seconds: retryAfter,
-    limit: PROMO_FAILED_ATTEMPTS_MAX,
+    limit,
   });
 }
 
@@ -31,14 +46,30 @@ describe('the limit on guessing promo codes', () => {
     expect((await balanceOf(user)).remaining_tokens).toBe(10000);
   });
 
-  it('one address is limited across users; another address and the same users elsewhere are not', async () => {
+  it('a user who never guessed redeems from a busy address whose other users failed many times', async () => {
     const ip = newIp();
-    for (let i = 0; i < PROMO_FAILED_ATTEMPTS_MAX; i++)
-      expect((await redeem(newUserId(), `NOPE${i}Y`, ip)).status).toBe(404);
-    const fresh = newUserId();
-    await expectRateLimited(await redeem(fresh, 'WELCOME2024', ip));
-    expect((await redeem(fresh, 'WELCOME2024', newIp())).status).toBe(200);
+    const guesser = newUserId();
+    await failGuesses(guesser, ip, PROMO_FAILED_ATTEMPTS_MAX);
+    await failFromAddress(() => ip, 5);
+    // The guesser is held to the per-user limit, wherever it sends from ...
+    await expectRateLimited(await redeem(guesser, 'WELCOME2024', ip));
+    await expectRateLimited(await redeem(guesser, 'WELCOME2024', newIp()));
+    // ... while a neighbour behind the same address is not.
+    const neighbour = newUserId();
+    const response = await redeem(neighbour, 'WELCOME2024', ip);
+    expect(response.status).toBe(200);
+    expect(await response.json<any>()).toMatchObject({ bonus_tokens: 10000, new_balance: 20000 });
   });
+
+  it(`an address is limited after ${PROMO_ADDRESS_FAILED_ATTEMPTS_MAX} failures across its users; another address is not`, async () => {
+    const ip = newIp();
+    await failFromAddress(() => ip, PROMO_ADDRESS_FAILED_ATTEMPTS_MAX);
+    const fresh = newUserId();
+    const refused = await redeem(fresh, 'WELCOME2024', ip);
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(PROMO_FAILED_ATTEMPTS_WINDOW_MS / 1000 - 60);
+    await expectRateLimited(refused, PROMO_ADDRESS_FAILED_ATTEMPTS_MAX);
+    expect((await redeem(fresh, 'WELCOME2024', newIp())).status).toBe(200);
+  }, 30_000);
 
   it('counts unknown, inactive, expired and not-yet-valid codes; not its own repeats, used-up codes or plan refusals', async () => {
     const user = newUserId();
@@ -92,10 +123,19 @@ describe('the limit on guessing promo codes', () => {
   });
 
   it('limits IPv6 clients by their /64', async () => {
-    const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:1`;
-    for (let i = 0; i < PROMO_FAILED_ATTEMPTS_MAX; i++)
-      expect((await redeem(newUserId(), `SIX${i}Q`, `${prefix}::${i + 1}`)).status).toBe(404);
-    await expectRateLimited(await redeem(newUserId(), 'WELCOME2024', `${prefix}:0:0:0:ffff`));
+    const group = Math.floor(Math.random() * 0xffff).toString(16);
+    const prefix = `2001:db8:${group}:1`;
+    const key = `ip:2001:0db8:${group.padStart(4, '0')}:0001::/64`;
+    await failFromAddress((i) => `${prefix}::${i + 1}`, 3);
+    expect(await env.DB.prepare('SELECT failures FROM promo_guard WHERE key = ?').bind(key).first('failures')).toBe(3);
+    // The rest of the limit is used up as if the /64 had failed that often.
+    await env.DB.prepare('UPDATE promo_guard SET failures = ? WHERE key = ?')
+      .bind(PROMO_ADDRESS_FAILED_ATTEMPTS_MAX, key)
+      .run();
+    await expectRateLimited(
+      await redeem(newUserId(), 'WELCOME2024', `${prefix}:0:0:0:ffff`),
+      PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
+    );
     expect((await redeem(newUserId(), 'WELCOME2024', `${prefix.replace(/:1$/, ':2')}::1`)).status).toBe(200);
   });
 });

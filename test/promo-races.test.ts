@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditOf, balanceOf, newUserId } from './helpers';
-import { codeRow, createCode, newCode, redeem, slotRows } from './promoHelpers';
+import { codeRow, createCode, newCode, newIp, redeem, slotRows } from './promoHelpers';
 
 describe('redeem-code under concurrency', () => {
   it('50 users racing for a code capped at 10: exactly 10 are credited and the count ends at 10', async () => {
@@ -23,6 +23,18 @@ describe('redeem-code under concurrency', () => {
     expect(new Set(slots.map((s) => s.user_id))).toEqual(winners);
     const balances = await Promise.all(users.map((user) => balanceOf(user)));
     users.forEach((user, i) => expect(balances[i]!.remaining_tokens).toBe(winners.has(user) ? 11000 : 10000));
+  });
+
+  it('30 users behind one address racing for a code capped at 10: 10 are credited, 20 told it is used up', async () => {
+    const code = newCode();
+    await createCode({ code, bonus_tokens: 1000, max_redemptions: 10 });
+    const ip = newIp();
+    const users = Array.from({ length: 30 }, () => newUserId());
+    const responses = await Promise.all(users.map((user) => redeem(user, code, ip)));
+    const bodies = await Promise.all(responses.map((r) => r.json<any>()));
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(10);
+    expect(bodies.filter((b) => b.code === 'promo_code_exhausted')).toHaveLength(20);
+    expect((await codeRow(code))!.redeemed_count).toBe(10);
   });
 
   it('one user sending the same code 20 times at once is credited once', async () => {

@@ -61,6 +61,33 @@ describe('POST /webhooks/stripe: signatures', () => {
     expect((await balanceOf(user)).remaining_tokens).toBe(10000);
   });
 
+  it('says a correctly signed body that is not JSON is not JSON (400 malformed_json)', async () => {
+    const response = await deliver('this is not {json');
+    expect(response.status).toBe(400);
+    expect(await response.json<any>()).toMatchObject({
+      code: 'malformed_json',
+      message: 'The event body is not JSON.',
+    });
+  });
+
+  it('checks the signature before the body: a non-JSON body signed with another secret is invalid_signature', async () => {
+    const body = 'this is not {json';
+    const response = await deliver(body, { signature: await stripeSignature(body, { secret: 'whsec_someone_else' }) });
+    expect(response.status).toBe(400);
+    expect((await response.json<any>()).code).toBe('invalid_signature');
+  });
+
+  for (const body of ['null', '[]', '42', '"checkout.session.completed"']) {
+    it(`refuses a correctly signed body that is JSON but not an object (${body}) with 400`, async () => {
+      const response = await deliver(body);
+      expect(response.status).toBe(400);
+      expect(await response.json<any>()).toMatchObject({
+        code: 'invalid_request',
+        message: 'The event body is not a JSON object.',
+      });
+    });
+  }
+
   it('refuses a body over the size limit with 413', async () => {
     const body = JSON.stringify({ ...paidEvent(newUserId()), padding: 'x'.repeat(300 * 1024) });
     const response = await deliver(body);

@@ -95,6 +95,8 @@ describe('GET /tokens/transactions', () => {
     '?type=theft',
     '?agent=Not%20A%20Slug',
     '?since=yesterday',
+    '?until=9999-12-31T23:59:59-23:59',
+    '?since=0000-01-01T00:00:00%2B00:01',
     '?foo=bar',
   ];
   for (const query of badQueries) {

@@ -10,7 +10,9 @@ export const userIdSchema = z
   .string()
   .min(1)
   .max(USER_ID_CHARS_MAX)
-  .regex(/^[A-Za-z0-9._:@|-]+$/, 'user id may hold letters, digits and . _ : @ | - only');
+  .regex(/^[A-Za-z0-9._:@|-]+$/, 'user id may hold letters, digits and . _ : @ | - only')
+  // A URL path normalises `.` and `..` away, so no service or admin route could ever reach such an account.
+  .refine((id) => id !== '.' && id !== '..', 'user id may not be . or ..');
 
 // The HMAC key is imported once per isolate per secret: given raw bytes, jose would import a
 // CryptoKey on every verification.
