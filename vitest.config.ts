@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig, type Plugin } from 'vitest/config';
-import { fakeStripeApi } from './test/fakes/stripeApi.ts';
-import { FAKE_STRIPE_HOST } from './test/fakes/stripeApiKnobs.ts';
+import { fakeStripeApi } from './test/support/fakes/stripeApi.ts';
+import { FAKE_STRIPE_HOST } from './test/support/fakes/stripeApiKnobs.ts';
 
 // The config runs in Node; the project's types are the Workers runtime's, which have no `process`.
 const nodeEnv = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
@@ -58,9 +58,8 @@ export default defineConfig(async () => ({
         ],
         test: {
           name: 'workers',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/unit/**'],
-          setupFiles: ['./test/setup.ts'],
+          include: ['test/workers/**/*.test.ts'],
+          setupFiles: ['./test/support/setup.ts'],
         },
       },
     ],

@@ -9,7 +9,7 @@ import type {
 } from '../../src/account/contract';
 import { idempotencyKeys } from '../../src/account/keys';
 import { iso, presentBalance, presentGrant, presentTransaction } from '../../src/present/ledger';
-import type { AccountStub } from '../helpers';
+import type { AccountStub } from './helpers';
 
 type Flat<T> = ({ ok: true } & T) | ({ ok: false; error: string; message: string } & Record<string, unknown>);
 

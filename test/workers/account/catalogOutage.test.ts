@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { idempotencyKeys } from '../../../src/account/keys';
 import type { UserAccount } from '../../../src/account/UserAccount';
 import { invalidateCatalog } from '../../../src/catalog/catalog';
-import { accountStub, newUserId, setClock, type AccountStub } from '../../helpers';
+import { accountStub, newUserId, setClock, type AccountStub } from '../../support/helpers';
 
 const failingD1 = new Proxy({} as D1Database, {
   get: () => () => {

@@ -10,7 +10,7 @@ import type { LiveGrant } from '../../../src/account/core/draft';
 import { idempotencyKeys } from '../../../src/account/keys';
 import type { UserAccount } from '../../../src/account/UserAccount';
 import { planSpend } from '../../../src/ledger/spendOrder';
-import { accountStub, newUserId, setClock, type AccountStub } from '../../helpers';
+import { accountStub, newUserId, setClock, type AccountStub } from '../../support/helpers';
 
 const RUNS = Number(env.FC_RUNS);
 const START = Date.parse('2027-01-10T09:00:00Z');

@@ -2,7 +2,7 @@
 // user's own first call opens it.
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { accountStub, asAdmin, asUser, newUserId } from '../../helpers';
+import { accountStub, asAdmin, asUser, newUserId } from '../../support/helpers';
 
 async function accountRows(userId: string): Promise<number> {
   return runInDurableObject(

@@ -1,11 +1,11 @@
 import { createScheduledController, env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { UserAccount } from '../src/account/UserAccount';
-import worker from '../src/index';
-import { PROMO_RESERVATION_STALE_MS } from '../src/limits';
-import { reserveSlot } from '../src/promo/slots';
-import { accountStub, auditOf, balanceOf, newUserId } from './helpers';
-import { ageReservations, codeRow, createCode, newCode, putOnPlan, redeem, slotRows } from './promoHelpers';
+import type { UserAccount } from '../../../src/account/UserAccount';
+import worker from '../../../src/index';
+import { PROMO_RESERVATION_STALE_MS } from '../../../src/limits';
+import { reserveSlot } from '../../../src/promo/slots';
+import { accountStub, auditOf, balanceOf, newUserId } from '../../support/helpers';
+import { ageReservations, codeRow, createCode, newCode, putOnPlan, redeem, slotRows } from '../../support/promoHelpers';
 
 /** Make the user's object fail every call until `restore` runs: the redemption dies half-way. */
 async function breakAccount(user: string): Promise<() => Promise<void>> {

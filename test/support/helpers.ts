@@ -1,7 +1,7 @@
 import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { SignJWT } from 'jose';
 import { expect } from 'vitest';
-import type { UserAccount } from '../src/account/UserAccount';
+import type { UserAccount } from '../../src/account/UserAccount';
 
 const BASE = 'https://tokens.test';
 

@@ -1,6 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { accountStub, asUser, call, newUserId } from './helpers';
+import { accountStub, asUser, call, newUserId } from '../../support/helpers';
 
 // The refusals (no token, expired, wrong secret, alg none, …) are pinned in auth.test.ts.
 describe('GET /api/v1/me', () => {

@@ -1,8 +1,15 @@
-import { drive } from './support/drive';
+import { drive } from '../../support/drive';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { accountStub, asAdmin, expectAuditOk, newUserId, setClock, type AccountStub } from './helpers';
-import { deliver, deliverOk, paidInvoice, stripeEvent, subscriptionObject, subscriptionSession } from './stripeHelpers';
+import { accountStub, asAdmin, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
+import {
+  deliver,
+  deliverOk,
+  paidInvoice,
+  stripeEvent,
+  subscriptionObject,
+  subscriptionSession,
+} from '../../support/stripeHelpers';
 
 // Timelines start in 2027, after the real clock, so no alarm fires on its own. The object's clock
 // decides which paid period is current; event `created` times order subscription events.

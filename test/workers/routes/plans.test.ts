@@ -1,6 +1,16 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { asAdmin, asUser, auditOf, balanceOf, call, newUserId, postUsage, setPlan, userToken } from './helpers';
+import {
+  asAdmin,
+  asUser,
+  auditOf,
+  balanceOf,
+  call,
+  newUserId,
+  postUsage,
+  setPlan,
+  userToken,
+} from '../../support/helpers';
 
 describe('PUT /admin/users/:userId/plan', () => {
   it('upgrades at once and shows the plan to the user', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditOf, balanceOf, newUserId } from './helpers';
-import { codeRow, createCode, newCode, newIp, redeem, slotRows } from './promoHelpers';
+import { auditOf, balanceOf, newUserId } from '../../support/helpers';
+import { codeRow, createCode, newCode, newIp, redeem, slotRows } from '../../support/promoHelpers';
 
 describe('redeem-code under concurrency', () => {
   it('50 users racing for a code capped at 10: exactly 10 are credited and the count ends at 10', async () => {

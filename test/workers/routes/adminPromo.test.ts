@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asUser, call, newUserId } from './helpers';
-import { adminJson, createCode, newCode, redeem } from './promoHelpers';
+import { asUser, call, newUserId } from '../../support/helpers';
+import { adminJson, createCode, newCode, redeem } from '../../support/promoHelpers';
 
 const BASE = '/api/v1/admin/promo-codes';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asUser, grantTokens, newUserId, postUsage } from './helpers';
+import { asUser, grantTokens, newUserId, postUsage } from '../../support/helpers';
 
 async function page(
   user: string,

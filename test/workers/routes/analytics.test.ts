@@ -1,6 +1,16 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { accountStub, asAdmin, asUser, auditOf, call, grantTokens, newUserId, postUsage, userToken } from './helpers';
+import {
+  accountStub,
+  asAdmin,
+  asUser,
+  auditOf,
+  call,
+  grantTokens,
+  newUserId,
+  postUsage,
+  userToken,
+} from '../../support/helpers';
 
 describe('GET /tokens/analytics', () => {
   it('breaks usage down by agent and model with cost in USD and INR', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asUser, call, newUserId, postUsage } from './helpers';
-import { adminJson } from './promoHelpers';
+import { asUser, call, newUserId, postUsage } from '../../support/helpers';
+import { adminJson } from '../../support/promoHelpers';
 
 const ADMIN = '/api/v1/admin';
 

@@ -1,9 +1,9 @@
 import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker from '../src/index';
-import { FAKE_STRIPE_REFUSE_PREFIX } from './fakes/stripeApiKnobs';
-import { asAdmin, asUser, newUserId, userToken } from './helpers';
-import { deliverOk, stripeEvent, subscriptionObject, subscriptionSession } from './stripeHelpers';
+import worker from '../../../src/index';
+import { FAKE_STRIPE_REFUSE_PREFIX } from '../../support/fakes/stripeApiKnobs';
+import { asAdmin, asUser, newUserId, userToken } from '../../support/helpers';
+import { deliverOk, stripeEvent, subscriptionObject, subscriptionSession } from '../../support/stripeHelpers';
 
 function purchase(userId: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return asUser(userId, '/api/v1/tokens/purchase', {

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { asAdmin, call, newUserId, postUsage } from './helpers';
+import { asAdmin, call, newUserId, postUsage } from '../../support/helpers';
 
 describe('HTTP surface', () => {
   it('answers health checks', async () => {

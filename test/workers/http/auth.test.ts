@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { call, newUserId, userToken } from './helpers';
+import { call, newUserId, userToken } from '../../support/helpers';
 
 const user = newUserId();
 const userRoutes = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditOf, balanceOf, grantTokens, newUserId } from './helpers';
+import { auditOf, balanceOf, grantTokens, newUserId } from '../../support/helpers';
 
 describe('POST /admin/users/:userId/grants', () => {
   it('credits a bonus grant and logs it', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asUser, auditOf, balanceOf, call, newUserId } from './helpers';
-import { codeRow, createCode, newCode, putOnPlan, redeem, slotRows } from './promoHelpers';
+import { asUser, auditOf, balanceOf, call, newUserId } from '../../support/helpers';
+import { codeRow, createCode, newCode, putOnPlan, redeem, slotRows } from '../../support/promoHelpers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

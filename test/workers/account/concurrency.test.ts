@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditOf, balanceOf, newUserId, postUsage, setPlan } from './helpers';
+import { auditOf, balanceOf, newUserId, postUsage, setPlan } from '../../support/helpers';
 
 describe('concurrent usage', () => {
   it('200 racing deductions on a balance that covers 100: exactly 100 succeed and the balance ends at 0', async () => {

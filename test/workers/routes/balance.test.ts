@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditOf, balanceOf, grantTokens, newUserId, postUsage } from './helpers';
+import { auditOf, balanceOf, grantTokens, newUserId, postUsage } from '../../support/helpers';
 
 describe('GET /tokens/balance', () => {
   it('opens a new user on the free plan with this month’s allowance', async () => {
@@ -71,7 +71,7 @@ describe('GET /tokens/balance', () => {
   it('reports the account numbers in headers', async () => {
     const user = newUserId();
     await postUsage(user, { agent: 'idea', model: 'haiku', input_tokens: 100, output_tokens: 150 });
-    const { asUser } = await import('./helpers');
+    const { asUser } = await import('../../support/helpers');
     const response = await asUser(user, '/api/v1/tokens/balance');
     expect(response.headers.get('X-Tokens-Remaining')).toBe('9750');
     expect(response.headers.get('X-Tokens-Used-Today')).toBe('250');

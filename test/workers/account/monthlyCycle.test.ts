@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { drive } from './support/drive';
-import { accountStub, asUser, expectAuditOk, newUserId, setClock, type AccountStub } from './helpers';
+import { drive } from '../../support/drive';
+import { accountStub, asUser, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
 
 // Timelines start in 2027, after the real clock, so no alarm fires on its own: each one runs
 // when a test says so (runDurableObjectAlarm) or not at all.

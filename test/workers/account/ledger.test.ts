@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { accountStub, newUserId } from './helpers';
-import { drive } from './support/drive';
+import { accountStub, newUserId } from '../../support/helpers';
+import { drive } from '../../support/drive';
 
 describe('UserAccount over RPC', () => {
   it('credits a grant once per external reference', async () => {

@@ -1,13 +1,13 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { ipv6Groups } from '../src/http/clientIp';
+import { ipv6Groups } from '../../../src/http/clientIp';
 import {
   PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
   PROMO_FAILED_ATTEMPTS_MAX,
   PROMO_FAILED_ATTEMPTS_WINDOW_MS,
-} from '../src/limits';
-import { balanceOf, newUserId } from './helpers';
-import { createCode, newCode, newIp, redeem } from './promoHelpers';
+} from '../../../src/limits';
+import { balanceOf, newUserId } from '../../support/helpers';
+import { createCode, newCode, newIp, redeem } from '../../support/promoHelpers';
 
 async function failGuesses(user: string, ip: string | undefined, count: number) {
   for (let i = 0; i < count; i++) expect((await redeem(user, `WRONG${i}X`, ip)).status).toBe(404);

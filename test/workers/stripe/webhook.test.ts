@@ -1,9 +1,16 @@
 import { createExecutionContext, env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker from '../src/index';
-import { addCalendarMonths } from '../src/ledger/months';
-import { accountStub, asUser, auditOf, balanceOf, newUserId, postUsage } from './helpers';
-import { deliver, deliverOk, packageSession, refundedCharge, stripeEvent, stripeSignature } from './stripeHelpers';
+import worker from '../../../src/index';
+import { addCalendarMonths } from '../../../src/ledger/months';
+import { accountStub, asUser, auditOf, balanceOf, newUserId, postUsage } from '../../support/helpers';
+import {
+  deliver,
+  deliverOk,
+  packageSession,
+  refundedCharge,
+  stripeEvent,
+  stripeSignature,
+} from '../../support/stripeHelpers';
 
 async function purchases(userId: string): Promise<any[]> {
   const response = await asUser(userId, '/api/v1/tokens/transactions?type=purchase');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asUser, auditOf, balanceOf, grantTokens, newUserId, postUsage } from './helpers';
+import { asUser, auditOf, balanceOf, grantTokens, newUserId, postUsage } from '../../support/helpers';
 
 const srs = { agent: 'srs', model: 'sonnet', input_tokens: 1200, output_tokens: 1300 };
 
