@@ -11,6 +11,7 @@ import { registerPromoRoutes } from './routes/promo';
 import { registerPurchaseRoutes } from './routes/purchase';
 import { registerReservationRoutes } from './routes/reservations';
 import { registerServiceRoutes } from './routes/service';
+import { registerUsageBatchRoute } from './routes/usageBatch';
 import { registerStripeWebhookRoutes } from './routes/stripeWebhook';
 import { registerTokenRoutes } from './routes/tokens';
 
@@ -29,6 +30,7 @@ registerPurchaseRoutes(router);
 registerStripeWebhookRoutes(router);
 registerServiceRoutes(router);
 registerReservationRoutes(router);
+registerUsageBatchRoute(router);
 registerAdminRoutes(router);
 registerAdminPlanRoutes(router);
 registerAdminCatalogRoutes(router);
