@@ -24,7 +24,7 @@ describe('POST /service/usage/batch', () => {
     const [a, b] = [newUserId('batch'), newUserId('batch')];
     const response = await batch({
       records: [
-        record(a, 1_000, 'a1'),
+        record(a, 5_000, 'a1'),
         record(b, 2_000),
         record(a, 8_000),
         record(a, 1_500),
