@@ -5,6 +5,7 @@ import { registerAdminRoutes } from './routes/admin';
 import { registerAdminPlanRoutes } from './routes/adminPlans';
 import { registerAdminCatalogRoutes } from './routes/adminCatalog';
 import { registerAdminPromoRoutes } from './routes/adminPromo';
+import { registerDevSessionRoute } from './routes/devSession';
 import { registerMeRoute } from './routes/me';
 import { registerPromoRoutes } from './routes/promo';
 import { registerPurchaseRoutes } from './routes/purchase';
@@ -27,6 +28,7 @@ registerAdminRoutes(router);
 registerAdminPlanRoutes(router);
 registerAdminCatalogRoutes(router);
 registerAdminPromoRoutes(router);
+registerDevSessionRoute(router);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),
