@@ -82,6 +82,24 @@ async function shot(page, name, fullPage = true) {
   await page.screenshot({ path: `${shotsDir}${name}.png`, fullPage });
 }
 
+test('serves the page and its bundle as static files, and leaves the API to the Worker', async () => {
+  const page = await fetch(`${service.baseUrl}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  const bundle = await fetch(`${service.baseUrl}/build/app.js`);
+  assert.equal(bundle.status, 200);
+  assert.match(bundle.headers.get('content-type'), /javascript/);
+  // No external script, style or font: the page works offline.
+  assert.doesNotMatch(await bundle.text(), /https?:\/\/(?:cdn|unpkg|fonts)\./);
+  for (const path of ['/api/v1/no-such-route', '/no-such-page']) {
+    const response = await fetch(`${service.baseUrl}${path}`);
+    assert.equal(response.status, 404, path);
+    assert.equal((await response.json()).code, 'not_found', path);
+  }
+  const health = await fetch(`${service.baseUrl}/health`);
+  assert.deepEqual(await health.json(), { status: 'ok' });
+});
+
 test('signs in and shows the balance, plan and reset countdown', async () => {
   const { page, context, consoleErrors } = await openPage();
   const user = newUser('balance');

@@ -1,10 +1,12 @@
 import { env } from 'cloudflare:test';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { asUser, call, newUserId } from './helpers';
 
-// The route reads DEV_SIGN_IN from the Worker's env; the tests' `env` is that same object, so a
-// test turns it on and afterEach turns it off again.
+// The route reads DEV_SIGN_IN from the Worker's env; the tests' `env` is that same object. Every
+// test starts with it unset (a local .dev.vars may set it: the pool reads that file) and sets it
+// as it needs; the value found at start is put back at the end.
 const devEnv = env as typeof env & { DEV_SIGN_IN?: string };
+const devSignInAtStart = devEnv.DEV_SIGN_IN;
 
 function signIn(body: unknown): Promise<Response> {
   return call('/api/v1/dev/session', {
@@ -14,8 +16,13 @@ function signIn(body: unknown): Promise<Response> {
   });
 }
 
-afterEach(() => {
+beforeEach(() => {
   delete devEnv.DEV_SIGN_IN;
+});
+
+afterAll(() => {
+  if (devSignInAtStart === undefined) delete devEnv.DEV_SIGN_IN;
+  else devEnv.DEV_SIGN_IN = devSignInAtStart;
 });
 
 describe('POST /api/v1/dev/session', () => {
