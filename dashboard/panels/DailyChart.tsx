@@ -104,5 +104,5 @@ function shortDate(epochSeconds: number): string {
 function compact(n: number): string {
   if (n >= 1_000_000) return `${Math.round(n / 100_000) / 10}M`;
   if (n >= 1_000) return `${Math.round(n / 100) / 10}k`;
-  return String(Math.round(n));
+  return String(Math.round(n * 10) / 10);
 }
