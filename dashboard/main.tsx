@@ -62,6 +62,9 @@ function App() {
     <>
       <header class="topbar">
         <h1>BharatBuild tokens</h1>
+        <a class="fine" href="/docs/">
+          API reference
+        </a>
         <div class="topbar__who">
           <span class="fine">
             Signed in as <strong data-testid="user-id">{session.userId}</strong>

@@ -246,6 +246,19 @@ test('redeems a code with the keyboard alone', async () => {
   await context.close();
 });
 
+test('the API reference page renders /openapi.json from this origin', async () => {
+  const { page, context, consoleErrors } = await openPage();
+  const external = [];
+  page.on('request', (request) => !request.url().startsWith(service.baseUrl) && external.push(request.url()));
+  await page.goto(`${service.baseUrl}/docs/`);
+  await page.getByText('BharatBuild token service', { exact: false }).first().waitFor();
+  await page.getByText('/api/v1/tokens/balance').first().waitFor();
+  await shot(page, '10-api-reference', false);
+  assert.deepEqual(external, [], 'the reference page loaded something from another origin');
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
 /** Presses Tab until the element with `id` has focus (at most 40 times). */
 async function tabTo(page, id) {
   for (let i = 0; i < 40; i++) {

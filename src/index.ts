@@ -1,5 +1,6 @@
 import type { Env } from './env';
 import { createRouter } from './http/router';
+import { registerOpenApiRoute } from './openapi/route';
 import { reconcileOrphans } from './promo/reconcile';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAdminPlanRoutes } from './routes/adminPlans';
@@ -29,6 +30,7 @@ registerAdminPlanRoutes(router);
 registerAdminCatalogRoutes(router);
 registerAdminPromoRoutes(router);
 registerDevSessionRoute(router);
+registerOpenApiRoute(router);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),
