@@ -31,6 +31,7 @@ export function SignIn(props: { onToken: (token: string) => Promise<void>; probl
 
   return (
     <main class="signin" id="main">
+      <h1 class="signin__title">BharatBuild tokens</h1>
       <Panel id="signin" title="Sign in">
         {props.problem ? <ErrorText error={props.problem} prefix="Your session ended:" /> : null}
         <form onSubmit={(event) => void submit(event, async () => jwt.trim())}>

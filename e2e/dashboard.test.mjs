@@ -63,8 +63,10 @@ async function openPage(viewport = { width: 1280, height: 900 }) {
   return { page, context, consoleErrors };
 }
 
-async function signIn(page, userId) {
+async function signIn(page, userId, screenshotName) {
   await page.goto(`${service.baseUrl}/`);
+  await page.getByLabel('User id').waitFor();
+  if (screenshotName) await shot(page, screenshotName, false);
   await page.getByLabel('User id').fill(userId);
   await page.getByRole('button', { name: 'Sign in as this user' }).click();
   await page.getByTestId('user-id').filter({ hasText: userId }).waitFor();
@@ -103,7 +105,7 @@ test('serves the page and its bundle as static files, and leaves the API to the 
 test('signs in and shows the balance, plan and reset countdown', async () => {
   const { page, context, consoleErrors } = await openPage();
   const user = newUser('balance');
-  await signIn(page, user);
+  await signIn(page, user, '00-sign-in');
   await waitForText(page, 'remaining-tokens', '10,000');
   assert.equal(await text(page, 'plan-name'), 'Free Tier');
   assert.match(await text(page, 'requests-today'), /^0 of 100$/);
@@ -112,6 +114,32 @@ test('signs in and shows the balance, plan and reset countdown', async () => {
   await page.locator('[data-type="monthly_reset"]').first().waitFor();
   await shot(page, '01-signed-in');
   assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test('signs in with #token= in the address, and refuses a bad pasted token in words', async () => {
+  const user = newUser('hash');
+  const minted = await fetch(`${service.baseUrl}/api/v1/dev/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user_id: user }),
+  });
+  assert.equal(minted.status, 201);
+  const { token } = await minted.json();
+
+  const { page, context } = await openPage();
+  await page.goto(`${service.baseUrl}/#token=${token}`);
+  await page.getByTestId('user-id').filter({ hasText: user }).waitFor();
+  assert.doesNotMatch(page.url(), /token=/, 'the token stays out of the address bar');
+  // The session survives a reload of the tab (sessionStorage) ...
+  await page.reload();
+  await page.getByTestId('user-id').filter({ hasText: user }).waitFor();
+  // ... and ends with Sign out.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('BharatBuild access token').fill(`${token.slice(0, -4)}AAAA`);
+  await page.getByRole('button', { name: 'Sign in with token' }).click();
+  await page.locator('#signin [role="alert"]').getByText('The token is invalid.').waitFor();
+  await shot(page, '01-bad-token', false);
   await context.close();
 });
 
@@ -158,6 +186,8 @@ test('usage recorded through the service API shows in the numbers and charts', a
   const user = newUser('usage');
   await signIn(page, user);
   await waitForText(page, 'tokens-used', '0');
+  await waitForText(page, 'remaining-tokens', '10,000');
+  const layoutBefore = await balanceLayout(page);
   for (const [agent, model, input, output] of [
     ['srs', 'sonnet', 1200, 1300],
     ['code', 'haiku', 3000, 1000],
@@ -177,6 +207,8 @@ test('usage recorded through the service API shows in the numbers and charts', a
   await waitForText(page, 'tokens-used', '6,500');
   await waitForText(page, 'remaining-tokens', '3,500');
   assert.equal(await text(page, 'total-requests'), '2');
+  // The numbers changed; the balance card's layout did not.
+  assert.deepEqual(await balanceLayout(page), layoutBefore);
   assert.match(await text(page, 'requests-today'), /^2 of 100$/);
   assert.match(await text(page, 'io-split'), /Input 4,200.*Output 2,300/);
   assert.match(await text(page, 'cost-usd'), /^\$\d+\.\d+/);
@@ -258,6 +290,16 @@ test('the API reference page renders /openapi.json from this origin', async () =
   assert.deepEqual(consoleErrors, []);
   await context.close();
 });
+
+/** Where the balance card and its labels sit, rounded to whole pixels. */
+async function balanceLayout(page) {
+  return page.evaluate(() =>
+    ['#balance', '#balance .unit', '#balance .meter', '#balance .stats', '#balance .fine'].map((selector) => {
+      const r = document.querySelector(selector).getBoundingClientRect();
+      return [selector, Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)].join(' ');
+    }),
+  );
+}
 
 /** Presses Tab until the element with `id` has focus (at most 40 times). */
 async function tabTo(page, id) {
