@@ -181,6 +181,34 @@ test('runs a cost estimate', async (t) => {
   await context.close();
 });
 
+test('shows the projects panel and an estimate table once the service answers them (answers stubbed in the browser)', async () => {
+  const { page, context } = await openPage();
+  // Stand-ins for routes the service does not serve yet; every other request reaches the service.
+  await page.route('**/api/v1/projects', (route) =>
+    route.fulfill({ json: { projects: [{ id: 'p1', name: 'Library manager', status: 'running' }] } }),
+  );
+  await page.route('**/api/v1/tokens/estimate', (route) =>
+    route.fulfill({
+      json: {
+        agents: [
+          { agent: 'srs', expected_tokens: 6000, estimated_cost_usd_micros: 40000, estimated_cost_inr_paise: 334 },
+          { agent: 'code', expected_tokens: 9000, estimated_cost_usd_micros: 60000, estimated_cost_inr_paise: 501 },
+        ],
+        total: { expected_tokens: 15000, estimated_cost_usd_micros: 100000, estimated_cost_inr_paise: 835 },
+      },
+    }),
+  );
+  await signIn(page, newUser('stubbed'));
+  await page.locator('#projects').getByText('Library manager').waitFor();
+  await page.getByLabel('srs').check();
+  await page.getByRole('button', { name: 'Estimate' }).click();
+  const table = page.getByTestId('estimate-result');
+  await table.waitFor();
+  assert.match(await table.textContent(), /srs6,000\$0\.04.*code9,000.*Total15,000\$0\.10.*₹8\.35/s);
+  await page.locator('#estimate').screenshot({ path: `${shotsDir}03b-estimate-stubbed.png` });
+  await context.close();
+});
+
 test('usage recorded through the service API shows in the numbers and charts', async () => {
   const { page, context, consoleErrors } = await openPage();
   const user = newUser('usage');

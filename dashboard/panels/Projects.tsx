@@ -1,5 +1,7 @@
 // The user's projects, shown only when the service answers GET /projects (it is coming later):
 // a 404 or any error hides the panel instead of showing an empty box.
+import { useEffect, useState } from 'preact/hooks';
+import { ApiFailure } from '../api';
 import { useResource } from '../hooks';
 import { Panel } from '../ui';
 
@@ -11,8 +13,13 @@ interface ProjectLike {
 }
 
 export function ProjectsPanel(props: { version: number }) {
-  const projects = useResource<unknown>('/projects', props.version);
-  if (projects.error || projects.data === null) return null;
+  // Once the service said it has no such route, stop asking on every refresh.
+  const [absent, setAbsent] = useState(false);
+  const projects = useResource<unknown>(absent ? null : '/projects', props.version);
+  useEffect(() => {
+    if (projects.error instanceof ApiFailure && projects.error.status === 404) setAbsent(true);
+  }, [projects.error]);
+  if (absent || projects.error || projects.data === null) return null;
   const data = projects.data as { projects?: ProjectLike[] } | ProjectLike[];
   const list = Array.isArray(data) ? data : (data.projects ?? []);
   return (

@@ -1,6 +1,6 @@
 // The ledger, newest first, a page at a time (the API's X-Next-Cursor header), filtered by type
 // and agent. Each row names the grants that paid for it or received it.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import * as fmt from '../format';
 import { useResource } from '../hooks';
 import { KNOWN_AGENTS, TRANSACTION_TYPES, type Transaction } from '../types';
@@ -23,15 +23,13 @@ export function TransactionsPanel(props: { version: number }) {
   const page = useResource<Transaction[]>(`/tokens/transactions?${query.toString()}`, props.version);
   const nextCursor = page.headers?.get('X-Next-Cursor') ?? null;
 
-  // Grants are named after the row that created them, as far as this session has seen them.
+  // Grants are named after the row that credited them, as far as this session has seen them (the
+  // API names grants by id only). Recording them while rendering is idempotent.
   const grantNames = useRef(new Map<number, string>());
   for (const row of page.data ?? []) {
     if (row.tokens <= 0) continue;
     for (const g of row.grants) if (g.tokens > 0) grantNames.current.set(g.grant_id, grantSourceName(row));
   }
-
-  // A change of filter starts again at the first page.
-  useEffect(() => setCursors([undefined]), [type, agent]);
 
   return (
     <Panel id="transactions" title="Transaction history" busy={page.loading} wide>
@@ -39,12 +37,21 @@ export function TransactionsPanel(props: { version: number }) {
         class="filters"
         onSubmit={(event) => {
           event.preventDefault();
+          // A change of filter starts again at the first page.
           setAgent(agentDraft.trim().toLowerCase());
+          setCursors([undefined]);
         }}
       >
         <label>
           Type
-          <select value={type} onChange={(event) => setType(event.currentTarget.value)} name="type">
+          <select
+            value={type}
+            onChange={(event) => {
+              setType(event.currentTarget.value);
+              setCursors([undefined]);
+            }}
+            name="type"
+          >
             <option value="">All types</option>
             {TRANSACTION_TYPES.map((t) => (
               <option key={t} value={t}>
