@@ -61,10 +61,12 @@ function App() {
   return (
     <>
       <header class="topbar">
-        <h1>BharatBuild tokens</h1>
-        <a class="fine" href="/docs/">
-          API reference
-        </a>
+        <div class="topbar__brand">
+          <h1>BharatBuild tokens</h1>
+          <a class="fine" href="/docs/">
+            API reference
+          </a>
+        </div>
         <div class="topbar__who">
           <span class="fine">
             Signed in as <strong data-testid="user-id">{session.userId}</strong>
