@@ -33,8 +33,8 @@ let browser;
 
 before(async () => {
   mkdirSync(shotsDir, { recursive: true });
-  console.log(`screenshots: ${shotsDir}`);
-  service = await startService();
+  console.log(`screenshots: ${shotsDir} (and service.log, the output of npm start)`);
+  service = await startService(`${shotsDir}service.log`);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
 });
 

@@ -3,6 +3,7 @@
 // at a server that is already running instead.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +20,11 @@ async function freePort() {
   return port;
 }
 
-/** @returns {Promise<{ baseUrl: string, stop: () => Promise<void> }>} */
-export async function startService() {
+/**
+ * @param {string} logPath where the service's own output goes (wrangler, workerd, the Worker's logs)
+ * @returns {Promise<{ baseUrl: string, stop: () => Promise<void> }>}
+ */
+export async function startService(logPath) {
   if (process.env.E2E_BASE_URL) return { baseUrl: process.env.E2E_BASE_URL.replace(/\/$/, ''), stop: async () => {} };
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -32,9 +36,16 @@ export async function startService() {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PORT: String(port), WRANGLER_SEND_METRICS: 'false', CI: 'true' },
   });
-  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => log.push(String(chunk)));
+  const logFile = createWriteStream(logPath);
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk) => log.push(String(chunk)));
+    stream.pipe(logFile, { end: false });
+  }
   let exited = false;
-  child.on('exit', () => (exited = true));
+  child.on('exit', (code, signal) => {
+    exited = true;
+    logFile.end(`\n[e2e] npm start exited: code ${code}, signal ${signal}\n`);
+  });
 
   const stop = async () => {
     if (exited) return;
