@@ -1,7 +1,10 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig, type Plugin } from 'vitest/config';
-import { fakeStripeApi } from './test/fakes/stripeApi.ts';
-import { FAKE_STRIPE_HOST } from './test/fakes/stripeApiKnobs.ts';
+import { fakeStripeApi } from './test/support/fakes/stripeApi.ts';
+import { FAKE_STRIPE_HOST } from './test/support/fakes/stripeApiKnobs.ts';
+
+// The config runs in Node; the project's types are the Workers runtime's, which have no `process`.
+const nodeEnv = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
 
 // Secrets the tests sign with; never used outside the test runtime.
 export const TEST_SECRETS = {
@@ -25,26 +28,40 @@ const stripeSourceMaps: Plugin = {
   },
 };
 
+// Two projects: the pure core (ledger rules, account decisions) in plain Node, where property
+// tests run thousands of cases fast; everything else inside the real Workers runtime.
 export default defineConfig(async () => ({
-  plugins: [
-    stripeSourceMaps,
-    cloudflareTest({
-      main: './src/index.ts',
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          ...TEST_SECRETS,
-          STRIPE_API_BASE: `http://${FAKE_STRIPE_HOST}`,
-          TEST_MIGRATIONS: await readD1Migrations('./migrations'),
-          TEST_SEED: await readD1Migrations('./seed'),
-        },
-        // Every outbound fetch goes to the fake Stripe API: tests never reach the network.
-        outboundService: fakeStripeApi,
-      },
-    }),
-  ],
   test: {
-    include: ['test/**/*.test.ts'],
-    setupFiles: ['./test/setup.ts'],
+    projects: [
+      {
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        plugins: [
+          stripeSourceMaps,
+          cloudflareTest({
+            main: './src/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...TEST_SECRETS,
+                STRIPE_API_BASE: `http://${FAKE_STRIPE_HOST}`,
+                TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+                TEST_SEED: await readD1Migrations('./seed'),
+                // Runs of the random-sequence property test; FC_RUNS=200 npm test searches longer.
+                FC_RUNS: nodeEnv.FC_RUNS ?? '30',
+              },
+              // Every outbound fetch goes to the fake Stripe API: tests never reach the network.
+              outboundService: fakeStripeApi,
+            },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          setupFiles: ['./test/support/setup.ts'],
+        },
+      },
+    ],
   },
 }));

@@ -2,8 +2,8 @@
 // run many operations inside ONE call, so bench/run.mjs can time them from Node. (Inside workerd
 // the clock only advances on I/O, so the object cannot time its own synchronous work.)
 import { UserAccount } from '../src/account/UserAccount';
-import type { UsageRequest } from '../src/account/types';
-import { getCatalog } from '../src/catalog/catalog';
+import type { UsageRequest } from '../src/account/contract';
+import { idempotencyKeys } from '../src/account/keys';
 
 interface BenchEnv {
   DB: D1Database;
@@ -21,7 +21,7 @@ const FAR_FUTURE_MS = Date.UTC(2100, 0, 1);
 export class BenchAccount extends UserAccount {
   /** Open the account and add bonus grants until `liveGrants` grants are live (the monthly one counts). */
   async seedGrants(liveGrants: number, tokensEach: number): Promise<number> {
-    await this.balance(); // opens the account: its monthly grant is the first live one
+    await this.balance({ openIfNew: true }); // opens the account: its monthly grant is the first live one
     for (let i = this.liveGrantCount(); i < liveGrants; i++) {
       const outcome = await this.credit({
         source: 'bonus',
@@ -29,7 +29,7 @@ export class BenchAccount extends UserAccount {
         tokens: tokensEach,
         description: 'bench grant',
         expiresAt: FAR_FUTURE_MS + i * 86_400_000,
-        externalRef: `bench-grant-${i}`,
+        idempotencyKey: idempotencyKeys.adminGrant(`bench-grant-${i}`),
       });
       if (!outcome.ok) throw new Error('bench: grant refused');
     }
@@ -38,10 +38,10 @@ export class BenchAccount extends UserAccount {
 
   /** `count` deductions through the production RPC method, one transactionSync each, UUID keys like real clients'. */
   async deduct(count: number): Promise<number> {
-    const usage = await usageTemplate(this.env.DB);
+    const usage = usageTemplate();
     for (let i = 0; i < count; i++) {
-      const outcome = await this.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() });
-      if (!outcome.ok || outcome.replayed) throw new Error(`bench: deduction ${i} was not applied`);
+      const outcome = await this.recordUsage({ ...usage, idempotencyKey: idempotencyKeys.usage(crypto.randomUUID()) });
+      if (!outcome.ok || outcome.value.replayed) throw new Error(`bench: deduction ${i} was not applied`);
     }
     return count;
   }
@@ -83,7 +83,7 @@ export class BenchAccount extends UserAccount {
       return exec.call(sql, query, ...args);
     }) as typeof sql.exec;
     try {
-      const usage = await usageTemplate(this.env.DB);
+      const usage = usageTemplate();
       const calls: [string, () => Promise<unknown>][] = [
         ['balance', () => this.balance()],
         ['transactions', () => this.transactions({ limit: 20 })],
@@ -93,7 +93,10 @@ export class BenchAccount extends UserAccount {
         ['transactions?since', () => this.transactions({ limit: 20, since: Date.now() - 86_400_000 })],
         ['transactions?until', () => this.transactions({ limit: 20, until: 1 })],
         ['analytics', () => this.analytics()],
-        ['recordUsage', () => this.recordUsage({ ...usage, idempotencyKey: `plan-${crypto.randomUUID()}` })],
+        [
+          'recordUsage',
+          () => this.recordUsage({ ...usage, idempotencyKey: idempotencyKeys.usage(`plan-${crypto.randomUUID()}`) }),
+        ],
       ];
       for (const [name, run] of calls) {
         current = name;
@@ -120,19 +123,9 @@ export class BenchAccount extends UserAccount {
   }
 }
 
-/** The deduction every benchmark charges: 1,200 + 1,300 tokens of the `code` agent on sonnet. */
-async function usageTemplate(db: D1Database): Promise<Omit<UsageRequest, 'idempotencyKey'>> {
-  const catalog = await getCatalog(db);
-  const model = catalog.models.get('sonnet');
-  if (!model) throw new Error('bench: model sonnet missing from the catalog');
-  return {
-    agent: 'code',
-    model: model.id,
-    inputTokens: 1200,
-    outputTokens: 1300,
-    price: model,
-    usdInrPaise: catalog.usdInrPaise,
-  };
+/** The deduction every benchmark charges: 1,200 + 1,300 tokens of the `code` agent on sonnet (priced by the object). */
+function usageTemplate(): Omit<UsageRequest, 'idempotencyKey'> {
+  return { agent: 'code', model: 'sonnet', inputTokens: 1200, outputTokens: 1300 };
 }
 
 /** `call(i)` for every i below `count`, IN_FLIGHT_MAX at a time. */
@@ -166,9 +159,9 @@ export default {
         // Real deductions on a service object through its RPC, so the HTTP reads can be timed on a
         // long log (the object still applies them one by one).
         const account = env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(String(command.name)));
-        const usage = await usageTemplate(env.DB);
+        const usage = usageTemplate();
         await inFlight(Number(command.count), async () => {
-          if (!(await account.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() })).ok)
+          if (!(await account.recordUsage({ ...usage, idempotencyKey: idempotencyKeys.usage(crypto.randomUUID()) })).ok)
             throw new Error('bench: a fill deduction was refused');
         });
         return Response.json(command.count);
@@ -176,17 +169,19 @@ export default {
       case 'openAccounts':
         // Open `count` new service accounts at once, for the memory each live object costs.
         await inFlight(Number(command.count), (i) =>
-          env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(`${command.name}-${i}`)).balance(),
+          env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(`${command.name}-${i}`)).balance({ openIfNew: true }),
         );
         return Response.json(command.count);
       case 'rpc': {
         // `count` calls, one after another, each its own event in the object (so each deduction
         // commits on its own, as over HTTP): the RPC round trip, and the RPC plus one committed deduction.
         const stub = bench();
-        const usage = await usageTemplate(env.DB);
+        const usage = usageTemplate();
         for (let i = 0; i < Number(command.count); i++) {
           if (command.what === 'noop') await stub.noop();
-          else if (!(await stub.recordUsage({ ...usage, idempotencyKey: crypto.randomUUID() })).ok)
+          else if (
+            !(await stub.recordUsage({ ...usage, idempotencyKey: idempotencyKeys.usage(crypto.randomUUID()) })).ok
+          )
             throw new Error('bench: rpc deduction refused');
         }
         return Response.json(command.count);

@@ -28,6 +28,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   payment_provider_error: 502,
   payment_unavailable: 503,
+  catalog_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -60,6 +61,7 @@ const ERROR_TITLE: Record<ErrorCode, string> = {
   internal_error: 'Internal error',
   payment_provider_error: 'Payment provider error',
   payment_unavailable: 'Payments unavailable',
+  catalog_unavailable: 'Catalog unavailable',
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { Env } from './env';
+import { bearerOnly } from './http/auth';
 import { createRouter } from './http/router';
 import { registerOpenApiRoute } from './openapi/route';
 import { reconcileOrphans } from './promo/reconcile';
@@ -19,6 +20,9 @@ export { UserAccount } from './account/UserAccount';
 const router = createRouter();
 router.get('/health', () => ({ status: 'ok' }));
 router.get('/api/v1/health', () => ({ status: 'ok' }));
+// Whole prefixes are guarded before any of their routes runs: 401 unless the right secret is sent.
+router.all('/api/v1/admin/*', bearerOnly('ADMIN_TOKEN', 'admin'));
+router.all('/api/v1/service/*', bearerOnly('SERVICE_TOKEN', 'service'));
 registerMeRoute(router);
 registerTokenRoutes(router);
 registerPromoRoutes(router);

@@ -13,8 +13,17 @@ export const IDEMPOTENCY_KEY_CHARS_MAX = 255;
 export const USER_ID_CHARS_MAX = 128;
 export const TRANSACTIONS_PAGE_SIZE_MAX = 100;
 export const TRANSACTIONS_PAGE_SIZE_DEFAULT = 20;
+/**
+ * The earliest and latest instant the API accepts, in epoch ms: years 0000–9999 in UTC. Every
+ * accepted instant's toISOString() then has a four-digit year, so ISO strings sort in time order
+ * (D1 compares promo windows as strings; `+010000-…` would sort before every other year).
+ */
+export const INSTANT_MS_MIN = Date.parse('0000-01-01T00:00:00.000Z');
+export const INSTANT_MS_MAX = Date.parse('9999-12-31T23:59:59.999Z');
 /** How long the in-memory catalog (prices, plans, FX rate) is trusted before D1 is read again. */
 export const CATALOG_TTL_MS = 5_000;
+/** How long a user's object waits for the catalog where a decision needs it (a reset, a plan change). */
+export const CATALOG_READ_TIMEOUT_MS = 2_000;
 /** Highest model price accepted, micro-USD per million tokens ($1,000): keeps cost arithmetic exact. */
 export const MODEL_PRICE_USD_MICROS_PER_MTOK_MAX = 1_000_000_000;
 /** Highest USD→INR rate accepted, in paise per dollar (₹10,000). */
@@ -23,8 +32,16 @@ export const USD_INR_PAISE_MAX = 1_000_000;
 /** A promo code is 3–32 characters of A–Z, 0–9, _ and - (matched case-insensitively). */
 export const PROMO_CODE_CHARS_MIN = 3;
 export const PROMO_CODE_CHARS_MAX = 32;
-/** Failed redemptions (unknown or unusable code) one user, or one client IP, may make per window. */
+/** Failed redemptions (unknown or unusable code) one user may make per window, attempts in flight included. */
 export const PROMO_FAILED_ATTEMPTS_MAX = 10;
+/**
+ * Failed redemptions one client address may make per window, counting settled failures only. An
+ * office or a carrier-grade NAT puts many honest users behind one address, so this is far above the
+ * per-user limit: it only stops one client guessing through many accounts. Attempts in flight are not
+ * charged to the address, so users racing for a popular code never refuse each other; each of them
+ * is still held to PROMO_FAILED_ATTEMPTS_MAX, in flight included.
+ */
+export const PROMO_ADDRESS_FAILED_ATTEMPTS_MAX = 100;
 /** The guessing window opens with a caller's first attempt and lasts an hour. */
 export const PROMO_FAILED_ATTEMPTS_WINDOW_MS = 60 * 60 * 1000;
 /** A reservation older than this is presumed orphaned (its request died) and may be finished by another. */

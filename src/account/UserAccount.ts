@@ -1,189 +1,376 @@
 import { DurableObject } from 'cloudflare:workers';
-import { getCatalog, planFor, type Catalog } from '../catalog/catalog';
 import type { Env } from '../env';
-import { dayOf } from '../ledger/period';
+import { dayOf, periodEnd } from '../ledger/period';
 import { TRANSACTIONS_PAGE_SIZE_MAX } from '../limits';
-import { analyticsView, type AnalyticsView } from './analytics';
-import { auditAccount } from './audit';
-import { creditGrant } from './credit';
-import { catchUp, nextDeadline, openAccount } from './cycle';
-import { changePlan, planState } from './planChange';
-import { creditPromo, type PromoCreditOutcome, type PromoCreditRequest } from './promo';
-import { PromoAttemptStore } from './promoAttempts';
-import { UsageRollup } from './rollup';
-import { migrateAccountSchema } from './schema';
-import { AccountStore } from './store';
-import { applyStripeEvent } from './stripeEvents';
-import { StripeStore } from './stripeStore';
-import type { LiveSubscription, StripeCommand, StripeEventOutcome } from './stripeTypes';
+import { DEFAULT_PLAN_ID, planLookup } from './catalog/catalogLink';
+import { PriceBook } from './catalog/priceBook';
 import type {
+  AccountFailure,
+  AccountResult,
   AccountSnapshot,
+  Analytics,
+  Applied,
   AuditReport,
-  BalanceView,
-  CreditOutcome,
+  Balance,
+  Credited,
   CreditRequest,
-  PlanChangeOutcome,
+  LiveSubscription,
+  PlanChanged,
   PlanChangeRequest,
-  PlanState,
+  PromoCreditRequest,
+  ReadOptions,
+  StripeCommand,
+  StripeEventOutcome,
+  Transaction,
   TransactionPage,
   TransactionQuery,
-  UsageOutcome,
   UsageRequest,
-} from './types';
-import { recordUsage } from './usage';
-import { balanceView, transactionView } from './views';
+} from './contract';
+import { decideCredit } from './core/credit';
+import { catchUp, newAccountState, nextDeadline, openAccount } from './core/cycle';
+import { Draft } from './core/draft';
+import { fingerprintOf } from './core/fingerprint';
+import { decidePlanChange } from './core/planChange';
+import { decideUsage } from './core/usage';
+import { AccountStore } from './db/accountStore';
+import { IdempotencyStore, type IdempotentResult } from './db/idempotency';
+import { LedgerReads } from './db/ledgerReads';
+import { ensureSchema } from './db/schema';
+import { Sql } from './db/sql';
+import { redeemPromo } from './promo/redeemPromo';
+import { analyticsOf } from './read/analytics';
+import { auditAccount } from './read/audit';
+import { balanceOf, snapshotOf } from './read/balance';
+import { applyStripeEvent } from './stripe/applyEvent';
+import { StripeStore } from './stripe/stripeStore';
+
+type Ready = { ok: true; now: number } | { ok: false; failure: AccountFailure };
+
+const NO_ACCOUNT: AccountFailure = { code: 'not_found', message: 'No account for this user.' };
+const CATALOG_DOWN: AccountFailure = {
+  code: 'catalog_unavailable',
+  message: 'The catalog could not be read; nothing was changed. Try again shortly.',
+};
 
 /**
  * One user's money: grants, the append-only ledger, day counters, and the clock that turns the
- * month. The only writer of that user's balance; every mutation is one synchronous SQLite
- * transaction, so concurrent calls serialise and can never overspend.
+ * month. The only writer of that user's balance. Every mutation is one synchronous SQLite
+ * transaction (idempotency check, the core's decision, its changes, the idempotency record), so
+ * concurrent calls serialise and can never overspend. The object needs D1 only to open an account,
+ * at a reset, for a plan change and for a Stripe subscription: balance, history, audit and usage
+ * keep working without it.
  */
 export class UserAccount extends DurableObject<Env> {
   /** The object's only clock. Tests replace it to move time. */
   clock: () => number = () => Date.now();
   private readonly store: AccountStore;
-  private readonly rollup: UsageRollup;
-  private readonly promoAttempts: PromoAttemptStore;
+  private readonly log: LedgerReads;
+  private readonly idempotency: IdempotencyStore;
   private readonly stripe: StripeStore;
-  /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ before the account exists. */
+  private readonly prices: PriceBook;
+  /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ while there is no account. */
   private deadline: number | undefined;
   /** The alarm time last set, so the hot path never writes it again. */
   private alarmAt: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new AccountStore(ctx.storage.sql);
-    this.rollup = new UsageRollup(ctx.storage.sql);
-    this.promoAttempts = new PromoAttemptStore(ctx.storage.sql);
-    this.stripe = new StripeStore(ctx.storage.sql);
-    migrateAccountSchema(ctx.storage.sql, ctx.storage);
-  }
-
-  /** The seed's balance fields, derived from grants and the log. */
-  async balance(): Promise<{ balance: BalanceView; plan: PlanState; snapshot: AccountSnapshot }> {
-    const { now } = await this.ready();
-    return { balance: this.balanceAt(now), plan: planState(this.store), snapshot: this.snapshot(now) };
-  }
-
-  /**
-   * Charge input + output tokens for one agent run, in spend order, all or nothing, within the
-   * plan's per-request and per-day limits. Idempotent by `idempotencyKey`: a replay returns the
-   * first result; the same key with other usage is refused.
-   */
-  async recordUsage(req: UsageRequest): Promise<UsageOutcome> {
-    const { now, catalog } = await this.ready();
-    const plan = planFor(catalog, this.store.account()!.plan_id);
-    return this.ctx.storage.transactionSync(() =>
-      recordUsage(this.store, this.rollup, req, plan, now, () => this.snapshot(now)),
+    const sql = new Sql(ctx.storage.sql);
+    ensureSchema(sql, ctx.storage);
+    this.store = new AccountStore(sql);
+    this.log = new LedgerReads(sql);
+    this.idempotency = new IdempotencyStore(sql);
+    this.stripe = new StripeStore(sql);
+    this.prices = new PriceBook(
+      sql,
+      () => this.env.DB,
+      (promise) => ctx.waitUntil(promise),
     );
   }
 
-  /** Add a grant. Idempotent by `externalRef` (unique per account) when one is given. */
-  async credit(req: CreditRequest): Promise<CreditOutcome> {
-    const { now } = await this.ready();
-    const outcome = this.ctx.storage.transactionSync(() => creditGrant(this.store, req, now, () => this.snapshot(now)));
-    await this.deadlinesChanged();
-    return outcome;
+  // ── Reads ────────────────────────────────────────────────────────────────────────────────────
+
+  /** Remaining, allowance, premium and rollover tokens, request counts, and the plan's terms. */
+  async balance(opts: ReadOptions = {}): Promise<AccountResult<Balance>> {
+    return this.read(opts, (now) => balanceOf(this.store, this.log, now));
   }
 
-  /** Switch plans: upgrades at once, downgrades at the next reset (see planChange.ts). Idempotent by `externalRef`. */
-  async changePlan(req: PlanChangeRequest): Promise<PlanChangeOutcome> {
-    const { now, catalog } = await this.ready();
-    return this.ctx.storage.transactionSync(() => changePlan(this.store, catalog, req, now, () => this.snapshot(now)));
+  /** Ledger rows, newest first, at most TRANSACTIONS_PAGE_SIZE_MAX per page. */
+  async transactions(query: TransactionQuery): Promise<AccountResult<TransactionPage>> {
+    return this.read(query, () => {
+      const limit = Math.min(Math.max(1, query.limit), TRANSACTIONS_PAGE_SIZE_MAX);
+      const rows = this.log.page({ ...query, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      return { transactions: page, nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null };
+    });
+  }
+
+  /** Usage by agent and model, cost, the daily trend and the burn rate. */
+  async analytics(opts: ReadOptions = {}): Promise<AccountResult<Analytics>> {
+    return this.read(opts, (now) => analyticsOf(this.log, now));
+  }
+
+  /** Recompute the balance from grants and from the log; both must agree. */
+  async audit(): Promise<AccountResult<AuditReport>> {
+    return this.read({}, () => auditAccount(this.store, this.log));
+  }
+
+  /** Stripe subscriptions that have not ended, newest first (a second one would bill twice). */
+  async liveSubscriptions(): Promise<AccountResult<LiveSubscription[]>> {
+    return this.read({}, () =>
+      this.stripe.liveSubscriptions().map((s) => ({
+        subscriptionId: s.subscriptionId,
+        planId: s.planId,
+        status: s.status,
+        paidThrough: s.paidThrough,
+      })),
+    );
+  }
+
+  // ── Mutations ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Charge input + output tokens for one agent run, priced from the object's own copy of the model
+   * prices, in spend order, all or nothing, within the plan's per-request and per-day limits.
+   * Idempotent by `idempotencyKey`: a replay returns the first result; other usage under the same
+   * key is refused; a refusal is not recorded, so the key may be sent again once the cause is gone.
+   */
+  async recordUsage(req: UsageRequest): Promise<AccountResult<Applied<Transaction>>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const prices = await this.prices.pricesFor(req.model, now);
+    if (!prices) return this.failed(CATALOG_DOWN, now);
+    const price = prices.models[req.model];
+    if (!price) {
+      const known = Object.keys(prices.models).sort().join(', ');
+      return this.failed(
+        {
+          code: 'invalid_request',
+          message: `model: unknown model '${req.model}'; known: ${known}.`,
+          details: { issues: [{ field: 'model', message: 'unknown model' }] },
+        },
+        now,
+      );
+    }
+    const { idempotencyKey, ...command } = req;
+    let after: AccountSnapshot | undefined;
+    const result = this.ctx.storage.transactionSync(() =>
+      this.idempotency.once<Transaction>(
+        idempotencyKey,
+        fingerprintOf(command),
+        () => {
+          const draft = this.draft(now);
+          const decided = decideUsage(draft, { ...command, price, usdInrPaise: prices.usdInrPaise }, now);
+          if (!decided.ok) return decided;
+          const [row] = this.store.apply(draft.changes, now);
+          // The numbers just written, not read back: two queries less on the hot path.
+          after = {
+            remainingTokens: row!.tokensAfter,
+            tokensUsedToday: draft.today.tokens,
+            requestsToday: draft.today.requests,
+          };
+          return { ok: true, value: row!, seq: row!.seq };
+        },
+        (record) => ({ ok: true, replayed: true, value: this.log.transaction(record.seq!) }),
+      ),
+    );
+    return this.answer(result, now, after);
+  }
+
+  /** Add a grant (an operator's, for instance). Idempotent by `idempotencyKey` when one is given. */
+  async credit(req: CreditRequest): Promise<AccountResult<Applied<Credited>>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const { idempotencyKey, ...command } = req;
+    const result = this.ctx.storage.transactionSync(() =>
+      this.idempotency.once<Credited>(
+        idempotencyKey,
+        fingerprintOf(command),
+        () => {
+          const draft = this.draft(now);
+          const { grantId } = decideCredit(draft, command, now);
+          const [row] = this.store.apply(draft.changes, now);
+          return { ok: true, value: { grant: this.store.grant(grantId), transaction: row! }, seq: row!.seq };
+        },
+        (record) => {
+          const transaction = this.log.transaction(record.seq!);
+          return {
+            ok: true,
+            replayed: true,
+            value: { grant: this.store.grant(transaction.movements[0]!.grantId), transaction },
+          };
+        },
+      ),
+    );
+    await this.deadlinesChanged();
+    return this.answer(result, now);
+  }
+
+  /** Switch plans: upgrades at once, downgrades at the next reset (core/planChange.ts). */
+  async changePlan(req: PlanChangeRequest): Promise<AccountResult<Applied<PlanChanged>>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const plans = await planLookup(this.env.DB);
+    if (!plans.read) return this.failed(CATALOG_DOWN, now);
+    const { idempotencyKey, ...command } = req;
+    const result = this.ctx.storage.transactionSync(() =>
+      this.idempotency.once<PlanChanged>(
+        idempotencyKey,
+        fingerprintOf(command),
+        () => {
+          const draft = this.draft(now);
+          const decided = decidePlanChange(draft, plans.plan(req.planId), command, now);
+          if (!decided.ok) return decided;
+          const [row] = this.store.apply(draft.changes, now);
+          const value = this.planChanged(decided.value.effective, row ?? null);
+          return { ok: true, value, seq: row?.seq ?? null, outcome: decided.value.effective };
+        },
+        (record) => {
+          const row = record.seq === null ? null : this.log.transaction(record.seq);
+          const effective = (row?.detail?.effective ?? record.outcome) as PlanChanged['effective'];
+          return { ok: true, replayed: true, value: this.planChanged(effective, row) };
+        },
+      ),
+    );
+    return this.answer(result, now);
   }
 
   /**
    * Redeem a promo code on the terms the Worker reserved: refused when the user's plan is not
    * allowed or the code was already credited here; otherwise one grant (source `promo`). The
-   * decision is recorded under `attemptId`, so retrying an attempt returns its first answer.
+   * decision is final per `attemptId`, so retrying an attempt returns its first answer.
    */
-  async redeemPromo(req: PromoCreditRequest): Promise<PromoCreditOutcome> {
-    const { now } = await this.ready();
-    const outcome = this.ctx.storage.transactionSync(() =>
-      creditPromo(this.store, this.promoAttempts, req, now, () => this.snapshot(now)),
-    );
-    if (outcome.ok && !outcome.replayed) await this.deadlinesChanged();
-    return outcome;
+  async redeemPromo(req: PromoCreditRequest): Promise<AccountResult<Applied<Credited>>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const context = {
+      store: this.store,
+      reads: this.log,
+      idempotency: this.idempotency,
+      draft: () => this.draft(now),
+      now,
+    };
+    const result = this.ctx.storage.transactionSync(() => redeemPromo(context, req));
+    if (result.ok && !result.replayed) await this.deadlinesChanged();
+    return this.answer(result, now);
   }
 
   /**
-   * Apply one verified Stripe event exactly once (see stripeEvents.ts): a package credit, a refund,
-   * or a subscription's effect on the plan. A repeat of the same event id changes nothing.
+   * Apply one verified Stripe event exactly once (stripe/applyEvent.ts): a package credit, a refund,
+   * or a subscription's effect on the plan. A repeat of the same event id changes nothing. Throws
+   * when the catalog cannot be read for a subscription event, so Stripe delivers it again.
    */
-  async applyStripeEvent(cmd: StripeCommand): Promise<StripeEventOutcome & { snapshot: AccountSnapshot }> {
-    const { now, catalog } = await this.ready();
-    const snapshot = () => this.snapshot(now);
-    const outcome = this.ctx.storage.transactionSync(() =>
-      applyStripeEvent(this.store, this.stripe, catalog, cmd, now, snapshot),
-    );
-    await this.deadlinesChanged();
-    return { ...outcome, snapshot: snapshot() };
-  }
-
-  /** Stripe subscriptions that have not ended, newest first (a second one would bill twice). */
-  async liveSubscriptions(): Promise<LiveSubscription[]> {
-    await this.ready();
-    return this.stripe.liveSubscriptions().map(({ subscription_id, plan_id, status, paid_through }) => ({
-      subscription_id,
-      plan_id,
-      status,
-      paid_through,
-    }));
-  }
-
-  /** Ledger rows, newest first, at most TRANSACTIONS_PAGE_SIZE_MAX per page. */
-  async transactions(query: TransactionQuery): Promise<TransactionPage> {
-    const { now } = await this.ready();
-    const limit = Math.min(Math.max(1, query.limit), TRANSACTIONS_PAGE_SIZE_MAX);
-    const rows = this.store.transactionsPage({ ...query, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const hasMore = rows.length > limit;
-    return {
-      transactions: page.map(transactionView),
-      nextCursor: hasMore ? String(page[page.length - 1]!.seq) : null,
-      snapshot: this.snapshot(now),
+  async applyStripeEvent(cmd: StripeCommand): Promise<AccountResult<StripeEventOutcome>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const needsPlans = cmd.kind !== 'package_paid' && cmd.kind !== 'charge_refunded';
+    const plans = needsPlans ? await planLookup(this.env.DB) : { read: true, plan: () => undefined };
+    if (!plans.read) return this.failed(CATALOG_DOWN, now);
+    const context = {
+      store: this.store,
+      stripe: this.stripe,
+      idempotency: this.idempotency,
+      draft: () => this.draft(now),
+      plans: plans.plan,
+      now,
     };
-  }
-
-  /** Usage by agent and model, cost, the daily trend and days left at the current burn rate. */
-  async analytics(): Promise<{ analytics: AnalyticsView; snapshot: AccountSnapshot }> {
-    const { now } = await this.ready();
-    return { analytics: analyticsView(this.store, this.rollup, now), snapshot: this.snapshot(now) };
-  }
-
-  /** Recompute the balance from grants and from the log; both must agree. */
-  async audit(): Promise<AuditReport> {
-    const { now } = await this.ready();
-    return { ...auditAccount(this.store, this.rollup), snapshot: this.snapshot(now) };
+    const outcome = this.ctx.storage.transactionSync(() => applyStripeEvent(context, cmd));
+    await this.deadlinesChanged();
+    return { ok: true, value: outcome, snapshot: snapshotOf(this.log, now) };
   }
 
   /** Resets and expiries run here on time; a request that arrives first applies them itself (ready). */
   override async alarm(): Promise<void> {
     this.alarmAt = undefined;
-    await this.ready();
+    await this.ready(false);
     await this.armAlarm();
   }
 
+  // ── The shell ────────────────────────────────────────────────────────────────────────────────
+
+  private async read<T>(opts: ReadOptions, view: (now: number) => T): Promise<AccountResult<T>> {
+    const ready = await this.ready(opts.openIfNew === true);
+    if (!ready.ok) return this.failed(ready.failure);
+    return { ok: true, value: view(ready.now), snapshot: snapshotOf(this.log, ready.now) };
+  }
+
+  private draft(now: number): Draft {
+    return new Draft(this.store.state(dayOf(now)));
+  }
+
+  private planChanged(effective: PlanChanged['effective'], transaction: Transaction | null): PlanChanged {
+    const head = this.store.head()!;
+    return {
+      effective,
+      planId: head.terms.id,
+      pendingPlanId: head.pendingTerms?.id ?? null,
+      monthResetAt: periodEnd(head.period),
+      transaction,
+    };
+  }
+
+  private answer<T>(result: IdempotentResult<T>, now: number, after?: AccountSnapshot): AccountResult<Applied<T>> {
+    const snapshot = (result.ok && !result.replayed && after) || snapshotOf(this.log, now);
+    if (!result.ok) return { ok: false, failure: result.failure, snapshot };
+    return { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot };
+  }
+
+  private failed(
+    failure: AccountFailure,
+    now?: number,
+  ): { ok: false; failure: AccountFailure; snapshot: AccountSnapshot } {
+    const exists = now !== undefined && this.store.head() !== undefined;
+    const snapshot = exists ? snapshotOf(this.log, now) : { remainingTokens: 0, tokensUsedToday: 0, requestsToday: 0 };
+    return { ok: false, failure, snapshot };
+  }
+
   /**
-   * Load the catalog (outside any transaction), then bring the account up to `now`: open it if new,
-   * apply every expiry and reset that is due. Nobody ever sees last month's numbers.
+   * Bring the account up to `now` before anything reads it: open it if new (only when `open`),
+   * apply every expiry and reset that is due. Nobody ever sees last month's numbers. The catalog
+   * is read only when the account opens or a reset is due; at a reset it is optional (the
+   * account keeps its stored terms when D1 cannot answer).
    */
-  private async ready(): Promise<{ now: number; catalog: Catalog }> {
-    const catalog = await getCatalog(this.env.DB);
+  private async ready(open: boolean): Promise<Ready> {
     const now = this.clock();
-    if (now >= this.nextDeadline()) {
+    if (now < this.nextDeadline()) return { ok: true, now };
+    let head = this.store.head();
+    if (!head) {
+      if (!open) return { ok: false, failure: NO_ACCOUNT };
+      const plans = await planLookup(this.env.DB);
+      const start = plans.plan(DEFAULT_PLAN_ID);
+      if (!start) return { ok: false, failure: CATALOG_DOWN };
       this.ctx.storage.transactionSync(() => {
-        if (!this.store.account()) openAccount(this.store, catalog, now);
-        catchUp(this.store, catalog, now);
+        if (this.store.head()) return; // another request opened it while this one read the catalog
+        const draft = new Draft(newAccountState(start.terms, now, dayOf(now)));
+        openAccount(draft, now);
+        this.store.apply(draft.changes, now);
       });
-      await this.deadlinesChanged();
+      head = this.store.head()!;
     }
-    return { now, catalog };
+    const resetDue = now >= periodEnd(head.period);
+    const lookup = resetDue ? (await planLookup(this.env.DB)).plan : () => undefined;
+    this.ctx.storage.transactionSync(() => {
+      const draft = this.draft(now);
+      catchUp(draft, now, (id) => lookup(id)?.terms);
+      this.store.apply(draft.changes, now);
+      for (const warning of draft.warnings) console.warn(JSON.stringify({ level: 'warn', what: 'reset', warning }));
+    });
+    await this.deadlinesChanged();
+    return { ok: true, now };
   }
 
   private nextDeadline(): number {
-    if (this.deadline === undefined)
-      this.deadline = this.store.account() ? nextDeadline(this.store) : Number.NEGATIVE_INFINITY;
+    if (this.deadline === undefined) {
+      const head = this.store.head();
+      this.deadline = head
+        ? nextDeadline({ period: head.period, grants: this.store.liveGrants() })
+        : Number.NEGATIVE_INFINITY;
+    }
     return this.deadline;
   }
 
@@ -198,29 +385,5 @@ export class UserAccount extends DurableObject<Env> {
     if (at === this.alarmAt || !Number.isFinite(at)) return;
     await this.ctx.storage.setAlarm(at);
     this.alarmAt = at;
-  }
-
-  private balanceAt(now: number): BalanceView {
-    const account = this.store.account()!;
-    const totals = this.store.grantTotals();
-    const requests = this.store.requestTotals();
-    return balanceView({
-      account,
-      liveGrants: this.store.liveGrants(),
-      creditedTokens: totals.creditedTokens,
-      spentTokens: totals.spentTokens,
-      totalRequests: requests.totalRequests,
-      lastRequestAt: requests.lastRequestAt,
-      today: this.store.day(dayOf(now)),
-    });
-  }
-
-  private snapshot(now: number): AccountSnapshot {
-    const today = this.store.day(dayOf(now));
-    return {
-      remainingTokens: this.store.balanceTokens(),
-      tokensUsedToday: today?.tokens ?? 0,
-      requestsToday: today?.requests ?? 0,
-    };
   }
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { CATALOG_TTL_MS } from '../limits';
 import type { ModelPrice } from '../ledger/cost';
 
@@ -41,13 +42,6 @@ export interface Catalog {
 
 export const DEFAULT_PLAN_ID = 'free';
 
-/** The terms of `planId`, or the default plan's when that plan no longer exists. */
-export function planFor(catalog: Catalog, planId: string): Plan {
-  const plan = catalog.plans.get(planId) ?? catalog.plans.get(DEFAULT_PLAN_ID);
-  if (!plan) throw new Error(`catalog: default plan '${DEFAULT_PLAN_ID}' is missing`);
-  return plan;
-}
-
 let cached: { catalog: Promise<Catalog>; loadedAt: number } | undefined;
 
 /**
@@ -65,9 +59,17 @@ export function getCatalog(db: D1Database, now = Date.now()): Promise<Catalog> {
   return catalog;
 }
 
+let version = 0;
+
 /** Forget the cached catalog so the next request reads D1 (called after admin changes). */
 export function invalidateCatalog(): void {
   cached = undefined;
+  version++;
+}
+
+/** Bumped by every invalidation: a copy kept elsewhere in this isolate knows it is out of date. */
+export function catalogVersion(): number {
+  return version;
 }
 
 async function loadCatalog(db: D1Database): Promise<Catalog> {
@@ -81,50 +83,81 @@ async function loadCatalog(db: D1Database): Promise<Catalog> {
   if (!Number.isSafeInteger(rate) || rate <= 0)
     throw new Error('catalog: settings.usd_inr_paise is missing or invalid');
   return {
-    models: new Map(rowsOf(models).map((r) => [String(r.id), toModel(r)])),
-    plans: new Map(rowsOf(plans).map((r) => [String(r.id), toPlan(r)])),
-    packages: rowsOf(packages).map(toPackage),
+    models: new Map(rowsOf(modelRow, models, 'models').map((r) => [r.id, toModel(r)])),
+    plans: new Map(rowsOf(planRow, plans, 'plans').map((r) => [r.id, toPlan(r)])),
+    packages: rowsOf(packageRow, packages, 'packages').map(toPackage),
     usdInrPaise: rate,
   };
 }
 
-type Row = Record<string, unknown>;
+// D1 rows are parsed, not cast: a bad row is a loud error, never a NaN price.
+const modelRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  input_usd_micros_per_mtok: z.number().int(),
+  output_usd_micros_per_mtok: z.number().int(),
+});
+const planRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  tokens_per_month: z.number().int(),
+  rollover_cap_tokens: z.number().int(),
+  price_paise: z.number().int(),
+  max_tokens_per_request: z.number().int(),
+  max_requests_per_day: z.number().int(),
+  features: z.string(),
+  active: z.number(),
+});
+const packageRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  tokens: z.number().int(),
+  price_paise: z.number().int(),
+  validity_months: z.number().int(),
+  popular: z.number(),
+  features: z.string(),
+});
+const features = z.array(z.string());
 
-function rowsOf(result: D1Result | undefined): Row[] {
-  return (result?.results ?? []) as Row[];
+function rowsOf<T extends z.ZodType>(schema: T, result: D1Result | undefined, table: string): z.infer<T>[] {
+  return (result?.results ?? []).map((row) => {
+    const parsed = schema.safeParse(row);
+    if (!parsed.success) throw new Error(`catalog: a row of ${table} is malformed: ${parsed.error.message}`);
+    return parsed.data;
+  });
 }
 
-function toModel(r: Row): Model {
+function toModel(r: z.infer<typeof modelRow>): Model {
   return {
-    id: String(r.id),
-    name: String(r.name),
-    inputUsdMicrosPerMTok: Number(r.input_usd_micros_per_mtok),
-    outputUsdMicrosPerMTok: Number(r.output_usd_micros_per_mtok),
+    id: r.id,
+    name: r.name,
+    inputUsdMicrosPerMTok: r.input_usd_micros_per_mtok,
+    outputUsdMicrosPerMTok: r.output_usd_micros_per_mtok,
   };
 }
 
-function toPlan(r: Row): Plan {
+function toPlan(r: z.infer<typeof planRow>): Plan {
   return {
-    id: String(r.id),
-    name: String(r.name),
-    tokensPerMonth: Number(r.tokens_per_month),
-    rolloverCapTokens: Number(r.rollover_cap_tokens),
-    pricePaise: Number(r.price_paise),
-    maxTokensPerRequest: Number(r.max_tokens_per_request),
-    maxRequestsPerDay: Number(r.max_requests_per_day),
-    features: JSON.parse(String(r.features)) as string[],
+    id: r.id,
+    name: r.name,
+    tokensPerMonth: r.tokens_per_month,
+    rolloverCapTokens: r.rollover_cap_tokens,
+    pricePaise: r.price_paise,
+    maxTokensPerRequest: r.max_tokens_per_request,
+    maxRequestsPerDay: r.max_requests_per_day,
+    features: features.parse(JSON.parse(r.features)),
     active: r.active === 1,
   };
 }
 
-function toPackage(r: Row): TokenPackage {
+function toPackage(r: z.infer<typeof packageRow>): TokenPackage {
   return {
-    id: String(r.id),
-    name: String(r.name),
-    tokens: Number(r.tokens),
-    pricePaise: Number(r.price_paise),
-    validityMonths: Number(r.validity_months),
+    id: r.id,
+    name: r.name,
+    tokens: r.tokens,
+    pricePaise: r.price_paise,
+    validityMonths: r.validity_months,
     popular: r.popular === 1,
-    features: JSON.parse(String(r.features)) as string[],
+    features: features.parse(JSON.parse(r.features)),
   };
 }

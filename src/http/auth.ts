@@ -2,6 +2,7 @@
 // operators (ADMIN_TOKEN). Each check throws `unauthorized` and never says which secret exists.
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
+import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { USER_ID_CHARS_MAX } from '../limits';
 
@@ -9,7 +10,9 @@ export const userIdSchema = z
   .string()
   .min(1)
   .max(USER_ID_CHARS_MAX)
-  .regex(/^[A-Za-z0-9._:@|-]+$/, 'user id may hold letters, digits and . _ : @ | - only');
+  .regex(/^[A-Za-z0-9._:@|-]+$/, 'user id may hold letters, digits and . _ : @ | - only')
+  // A URL path normalises `.` and `..` away, so no service or admin route could ever reach such an account.
+  .refine((id) => id !== '.' && id !== '..', 'user id may not be . or ..');
 
 // The HMAC key is imported once per isolate per secret: given raw bytes, jose would import a
 // CryptoKey on every verification.
@@ -61,8 +64,19 @@ export async function authenticateUser(request: Request, secret: string | undefi
   }
 }
 
+/**
+ * Middleware for a whole prefix (`router.all('/api/v1/admin/*', bearerOnly('ADMIN_TOKEN', 'admin'))`):
+ * it answers 401 unless the bearer token equals that secret, and lets the route run otherwise.
+ */
+export function bearerOnly(secret: 'ADMIN_TOKEN' | 'SERVICE_TOKEN', role: string) {
+  return async (request: Request, env: Env): Promise<undefined> => {
+    await requireBearer(request, env[secret], role);
+    return undefined;
+  };
+}
+
 /** Passes when the bearer token equals `expected`, compared in constant time. */
-export async function requireBearer(request: Request, expected: string | undefined, role: string): Promise<void> {
+async function requireBearer(request: Request, expected: string | undefined, role: string): Promise<void> {
   const token = bearerToken(request);
   if (!expected || !(await constantTimeEqual(token, expected))) {
     throw new ApiError('unauthorized', `A valid ${role} token is required.`, {}, { 'WWW-Authenticate': 'Bearer' });

@@ -1,5 +1,5 @@
 import type { IRequest } from 'itty-router';
-import type { AccountSnapshot } from '../account/types';
+import type { AccountSnapshot } from '../account/contract';
 import type { Env } from '../env';
 
 /** The request as handlers see it: itty's params and query, plus what the pipeline records. */

@@ -1,7 +1,7 @@
 // Schemas shared by several routes, each beside its type.
 import { z } from 'zod';
 import { ApiError } from '../errors';
-import { AGENT_SLUG_CHARS_MAX, IDEMPOTENCY_KEY_CHARS_MAX } from '../limits';
+import { AGENT_SLUG_CHARS_MAX, IDEMPOTENCY_KEY_CHARS_MAX, INSTANT_MS_MAX, INSTANT_MS_MIN } from '../limits';
 
 export const agentSlugSchema = z
   .string()
@@ -11,7 +11,14 @@ export const agentSlugSchema = z
     `a slug: lower-case letters, digits, _ and -, at most ${AGENT_SLUG_CHARS_MAX} characters`,
   );
 
-export const isoDateTimeSchema = z.iso.datetime({ offset: true });
+/**
+ * An ISO 8601 date-time with `Z` or an offset, inside INSTANT_MS_MIN–INSTANT_MS_MAX once the offset
+ * is applied: `9999-12-31T23:59:59-23:59` is a well-formed string for an instant in year 10000.
+ */
+export const isoDateTimeSchema = z.iso.datetime({ offset: true, abort: true }).refine((value) => {
+  const ms = Date.parse(value);
+  return ms >= INSTANT_MS_MIN && ms <= INSTANT_MS_MAX;
+}, 'must fall within years 0000–9999 in UTC (0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z)');
 export type IsoDateTime = z.infer<typeof isoDateTimeSchema>;
 
 const idempotencyKeySchema = z

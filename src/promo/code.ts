@@ -14,8 +14,3 @@ export const promoCodeSchema = z
     `${PROMO_CODE_CHARS_MIN}–${PROMO_CODE_CHARS_MAX} letters, digits, _ or -, starting with a letter or digit`,
   )
   .transform((code) => code.toUpperCase());
-
-/** The grant's idempotency key inside the user's object: one credit per code per user, ever. */
-export function promoExternalRef(code: string): string {
-  return `promo:${code}`;
-}

@@ -22,7 +22,7 @@ export async function reconcileOrphans(env: Env, code: string | null, now: numbe
         if (!(await claimOrphan(env.DB, slot, now))) return;
         const outcome = await finishSlot(env, slot);
         report.finished++;
-        if (!outcome.ok && outcome.error === 'plan_not_allowed') report.released++;
+        if (!outcome.ok && outcome.failure.code === 'promo_code_plan_not_allowed') report.released++;
       } catch (error) {
         report.failed++;
         console.error(

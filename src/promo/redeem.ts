@@ -1,17 +1,18 @@
 // One redemption, end to end: take a slot in D1 (cap, window, once per user), let the user's
 // object decide and credit, then commit or give back the slot. See README "Promo codes".
-import type { PromoCreditOutcome } from '../account/promo';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
-import { finishSlot } from './finish';
+import { finishSlot, type PromoOutcome } from './finish';
 import { reconcileOrphans } from './reconcile';
 import { slotState, type PromoCodeRow, type Refusal, type SlotState } from './rules';
 import { claimOrphan, reserveSlot } from './slots';
 
-export type Redeemed = Extract<PromoCreditOutcome, { ok: true }>;
-
-/** Redeem `code` (normalised) for `userId`; throws the refusal as an ApiError. */
-export async function redeemPromoCode(env: Env, userId: string, code: string, now: number): Promise<Redeemed> {
+/**
+ * Redeem `code` (normalised) for `userId`: a refusal of the slot (unknown, expired, used up…) is
+ * thrown as an ApiError; the object's own answer (credit, already redeemed, plan not allowed) is
+ * returned as it is.
+ */
+export async function redeemPromoCode(env: Env, userId: string, code: string, now: number): Promise<PromoOutcome> {
   const attemptId = crypto.randomUUID();
   let found = await reserveSlot(env.DB, code, userId, attemptId, now);
   let state = slotState(found.code, found.slot, attemptId, now);
@@ -26,13 +27,7 @@ export async function redeemPromoCode(env: Env, userId: string, code: string, no
   }
 
   const slot = await slotToFinish(env, state, found.code);
-  const outcome = await finishSlot(env, slot);
-  if (outcome.ok) return outcome;
-  if (outcome.error === 'already_redeemed') throw refusal('promo_code_already_redeemed', found.code);
-  throw new ApiError('promo_code_plan_not_allowed', `This code is not available on your plan (${outcome.planId}).`, {
-    plan_id: outcome.planId,
-    allowed_plans: slot.allowed_plans === null ? null : JSON.parse(slot.allowed_plans),
-  });
+  return finishSlot(env, slot);
 }
 
 /** The slot this request drives: the one it took, or this user's orphaned one (claimed first). */

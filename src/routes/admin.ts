@@ -1,13 +1,18 @@
-// Operators: manual grants and the audit of one user's ledger.
+// Operators: manual grants, and one user's analytics and audit. Reads of a user with no account
+// answer 404 and open none.
 import { json, type RouterType } from 'itty-router';
 import { z } from 'zod';
+import { idempotencyKeys } from '../account/keys';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
-import { requireBearer, userIdParam } from '../http/auth';
+import { settle } from '../http/accountResult';
+import { userIdParam } from '../http/auth';
 import { jsonBody } from '../http/body';
 import { accountOf, type ApiRequest } from '../http/context';
 import { idempotencyKey, isoDateTimeSchema } from '../http/schemas';
 import { DESCRIPTION_CHARS_MAX, GRANT_TOKENS_MAX } from '../limits';
+import { presentAnalytics } from '../present/analytics';
+import { presentGrant, presentTransaction } from '../present/ledger';
 
 export const grantBodySchema = z
   .object({
@@ -20,7 +25,6 @@ export type GrantBody = z.infer<typeof grantBodySchema>;
 
 export function registerAdminRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/admin/users/:userId/grants', async (request, env) => {
-    await requireBearer(request, env.ADMIN_TOKEN, 'admin');
     const userId = userIdParam(request);
     const key = idempotencyKey(request, false);
     const body = await jsonBody(request, grantBodySchema);
@@ -30,42 +34,45 @@ export function registerAdminRoutes(router: RouterType<ApiRequest, [Env, Executi
         issues: [{ field: 'expires_at', message: 'must be in the future' }],
       });
     }
-
-    const outcome = await accountOf(env, userId).credit({
-      source: 'bonus',
-      transactionType: 'bonus',
-      tokens: body.tokens,
-      description: body.reason,
-      expiresAt,
-      externalRef: key === undefined ? null : `admin:${key}`,
-    });
-    request.snapshot = outcome.snapshot;
-    if (!outcome.ok)
-      throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different grant.');
+    const { replayed, result } = await settle(
+      request,
+      env,
+      accountOf(env, userId).credit({
+        source: 'bonus',
+        transactionType: 'bonus',
+        tokens: body.tokens,
+        description: body.reason,
+        expiresAt,
+        idempotencyKey: key === undefined ? null : idempotencyKeys.adminGrant(key),
+      }),
+    );
     return json(
       {
-        grant: outcome.grant,
-        transaction: outcome.transaction,
-        remaining_tokens: outcome.snapshot.remainingTokens,
-        replayed: outcome.replayed,
+        grant: presentGrant(result.grant),
+        transaction: presentTransaction(result.transaction),
+        remaining_tokens: request.snapshot!.remainingTokens,
+        replayed,
       },
       { status: 201 },
     );
   });
 
   router.get('/api/v1/admin/users/:userId/analytics', async (request, env) => {
-    await requireBearer(request, env.ADMIN_TOKEN, 'admin');
     const userId = userIdParam(request);
-    const { analytics, snapshot } = await accountOf(env, userId).analytics();
-    request.snapshot = snapshot;
-    return { user_id: userId, ...analytics };
+    return { user_id: userId, ...presentAnalytics(await settle(request, env, accountOf(env, userId).analytics())) };
   });
 
   router.get('/api/v1/admin/users/:userId/audit', async (request, env) => {
-    await requireBearer(request, env.ADMIN_TOKEN, 'admin');
     const userId = userIdParam(request);
-    const { snapshot, ...report } = await accountOf(env, userId).audit();
-    request.snapshot = snapshot;
-    return { user_id: userId, ...report };
+    const report = await settle(request, env, accountOf(env, userId).audit());
+    return {
+      user_id: userId,
+      ok: report.ok,
+      balance_from_grants: report.balanceFromGrants,
+      balance_from_log: report.balanceFromLog,
+      transactions: report.transactions,
+      grants: report.grants,
+      problems: report.problems,
+    };
   });
 }

@@ -3,6 +3,7 @@ import type { RouterType } from 'itty-router';
 import { z } from 'zod';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
+import { settle } from '../http/accountResult';
 import { authenticateUser } from '../http/auth';
 import { jsonBody } from '../http/body';
 import { clientAddressKey } from '../http/clientIp';
@@ -11,6 +12,7 @@ import { promoCodeSchema } from '../promo/code';
 import { admitGuess } from '../promo/guard';
 import { redeemPromoCode } from '../promo/redeem';
 import { countsAsGuess } from '../promo/rules';
+import { iso } from '../present/ledger';
 
 export const redeemBodySchema = z.object({ promo_code: promoCodeSchema }).strict();
 export type RedeemBody = z.infer<typeof redeemBodySchema>;
@@ -29,16 +31,15 @@ export function registerPromoRoutes(router: RouterType<ApiRequest, [Env, Executi
 
     let failedGuess = false;
     try {
-      const redeemed = await redeemPromoCode(env, userId, code, now);
-      request.snapshot = redeemed.snapshot;
+      const { replayed, result } = await settle(request, env, redeemPromoCode(env, userId, code, now));
       return {
         message: 'Promo code redeemed successfully!',
-        bonus_tokens: redeemed.grant.amount,
-        new_balance: redeemed.snapshot.remainingTokens,
+        bonus_tokens: result.grant.amount,
+        new_balance: request.snapshot!.remainingTokens,
         promo_code: code,
-        expires_at: redeemed.grant.expires_at,
-        transaction_id: redeemed.transaction.id,
-        replayed: redeemed.replayed,
+        expires_at: result.grant.expiresAt === null ? null : iso(result.grant.expiresAt),
+        transaction_id: result.transaction.seq,
+        replayed,
       };
     } catch (error) {
       failedGuess = error instanceof ApiError && countsAsGuess(error.code);

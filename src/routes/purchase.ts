@@ -72,13 +72,15 @@ export function registerPurchaseRoutes(router: RouterType<ApiRequest, [Env, Exec
 }
 
 async function refuseSecondSubscription(env: Env, userId: string): Promise<void> {
-  const [live] = await accountOf(env, userId).liveSubscriptions();
+  const subscriptions = await accountOf(env, userId).liveSubscriptions();
+  // No account yet means no subscription yet.
+  const live = subscriptions.ok ? subscriptions.value[0] : undefined;
   if (!live) return;
   throw new ApiError(
     'conflict',
-    `You already have a subscription to '${live.plan_id}' (${live.status}); cancel it before subscribing again, so you are not billed twice.`,
+    `You already have a subscription to '${live.planId}' (${live.status}); cancel it before subscribing again, so you are not billed twice.`,
     {
-      subscription: { plan_id: live.plan_id, status: live.status },
+      subscription: { plan_id: live.planId, status: live.status },
     },
   );
 }

@@ -4,6 +4,7 @@
 import { json, type RouterType } from 'itty-router';
 import { getCatalog } from '../catalog/catalog';
 import type { Env } from '../env';
+import { settle } from '../http/accountResult';
 import { accountOf, type ApiRequest } from '../http/context';
 import { routeStripeEvent } from '../stripe/events';
 import { verifiedEvent } from '../stripe/verify';
@@ -27,8 +28,7 @@ export function registerStripeWebhookRoutes(router: RouterType<ApiRequest, [Env,
         );
         return { received: true, ignored: routed.ignored };
       }
-      const { snapshot, ...outcome } = await accountOf(env, routed.userId).applyStripeEvent(routed.command);
-      request.snapshot = snapshot;
+      const outcome = await settle(request, env, accountOf(env, routed.userId).applyStripeEvent(routed.command));
       if (outcome.result === 'plan_unavailable') {
         console.warn(
           JSON.stringify({

@@ -3,7 +3,7 @@
 // of an unexpected shape is ignored (200) rather than failing (500) and being retried for days.
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { StripeCommand, StripeEventRef } from '../account/stripeTypes';
+import type { StripeCommand, StripeEventRef } from '../account/contract';
 import type { Catalog } from '../catalog/catalog';
 import { userIdSchema } from '../http/auth';
 import { GRANT_TOKENS_MAX, PACKAGE_VALIDITY_MONTHS_MAX, STRIPE_ID_CHARS_MAX } from '../limits';
@@ -121,7 +121,6 @@ function fromCheckoutSession(event: StripeEventRef, object: unknown, catalog: Ca
       command: {
         kind: 'subscription_started',
         event,
-        sessionId: session.id,
         subscriptionId: session.subscription,
         planId,
       },
@@ -167,10 +166,8 @@ function fromInvoice(event: StripeEventRef, object: unknown, catalog: Catalog): 
     command: {
       kind: 'invoice_paid',
       event,
-      invoiceId: invoice.id,
       subscriptionId: details.subscription,
       planId: knownPlan(catalog, details.metadata.plan_id),
-      billingReason: invoice.billing_reason ?? null,
       periodStart: start * 1000,
       periodEnd: end * 1000,
     },

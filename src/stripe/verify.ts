@@ -1,5 +1,6 @@
 // The only way into the webhook: a Stripe-Signature over the exact raw bytes, made with our
-// endpoint's secret, no older than the tolerance. Nothing is parsed before it passes.
+// endpoint's secret, no older than the tolerance. Nothing is parsed before it passes; a verified
+// body that is not a JSON object is then refused for what it is, not as a bad signature.
 import type Stripe from 'stripe';
 import { ApiError } from '../errors';
 import { readText } from '../http/body';
@@ -15,14 +16,10 @@ export async function verifiedEvent(request: Request, secret: string | undefined
   const signature = request.headers.get('Stripe-Signature');
   if (!signature) throw new ApiError('invalid_signature', 'The Stripe-Signature header is missing.');
   const body = await readText(request, STRIPE_WEBHOOK_BODY_BYTES_MAX);
+  const verifier = stripeWebhooks.signature;
+  if (!verifier) throw new Error('assertion failed: the stripe package has no webhook signature helper');
   try {
-    return await stripeWebhooks.constructEventAsync(
-      body,
-      signature,
-      secret,
-      STRIPE_SIGNATURE_TOLERANCE_SECONDS,
-      stripeCrypto,
-    );
+    await verifier.verifyHeaderAsync(body, signature, secret, STRIPE_SIGNATURE_TOLERANCE_SECONDS, stripeCrypto);
   } catch {
     // Wrong secret, altered body, or a timestamp outside the tolerance: all look the same to the sender.
     throw new ApiError(
@@ -30,4 +27,14 @@ export async function verifiedEvent(request: Request, secret: string | undefined
       'The Stripe-Signature does not match this body, or its timestamp is too old.',
     );
   }
+  let event: unknown;
+  try {
+    event = JSON.parse(body);
+  } catch {
+    throw new ApiError('malformed_json', 'The event body is not JSON.');
+  }
+  // routeStripeEvent checks the event's fields; it needs an object to read them from.
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    throw new ApiError('invalid_request', 'The event body is not a JSON object.');
+  return event as Stripe.Event;
 }

@@ -1,0 +1,345 @@
+// The one contract between the Worker and a user's object: every RPC's request and result, as
+// plain cloneable data. Results are `AccountResult<T>`: a domain value or a failure whose code is
+// one of the API's error codes, with the account's numbers for the X-Tokens-* headers either way.
+// src/http/accountResult.ts turns a result into HTTP; nothing else translates failures.
+import type { ErrorCode } from '../errors';
+import type { GrantSource } from '../ledger/grant';
+import type { IdempotencyKey } from './keys';
+
+/** The numbers every response about a user reports in its X-Tokens-* headers. */
+export interface AccountSnapshot {
+  remainingTokens: number;
+  tokensUsedToday: number;
+  requestsToday: number;
+}
+
+/** The failures an object may answer with: a subset of the API's error codes. */
+export type AccountFailureCode = Extract<
+  ErrorCode,
+  | 'not_found'
+  | 'invalid_request'
+  | 'insufficient_tokens'
+  | 'limit_exceeded'
+  | 'rate_limited'
+  | 'idempotency_key_reused'
+  | 'promo_code_already_redeemed'
+  | 'promo_code_plan_not_allowed'
+  | 'catalog_unavailable'
+>;
+
+/** What a failure's details may hold: flat values, lists of ids, or the fields at fault. */
+export type JsonValue = string | number | boolean | null | string[] | { field: string; message: string }[];
+
+export interface AccountFailure {
+  code: AccountFailureCode;
+  /** For people; names the limit or the field. */
+  message: string;
+  /** Facts the client can act on (snake_case, rendered into the error body as they are). */
+  details?: Record<string, JsonValue>;
+  /** Set when waiting helps (the daily request cap). */
+  retryAfterSeconds?: number;
+}
+
+export type AccountResult<T> =
+  { ok: true; value: T; snapshot: AccountSnapshot } | { ok: false; failure: AccountFailure; snapshot: AccountSnapshot };
+
+/** The terms an account runs on, copied from the plan's catalog row when it was last read. */
+export interface PlanTerms {
+  id: string;
+  name: string;
+  tokensPerMonth: number;
+  rolloverCapTokens: number;
+  maxTokensPerRequest: number;
+  maxRequestsPerDay: number;
+}
+
+export type TransactionType =
+  'usage' | 'purchase' | 'bonus' | 'promo' | 'monthly_reset' | 'rollover' | 'expiry' | 'refund' | 'plan_change';
+
+export const TRANSACTION_TYPES: readonly TransactionType[] = [
+  'usage',
+  'purchase',
+  'bonus',
+  'promo',
+  'monthly_reset',
+  'rollover',
+  'expiry',
+  'refund',
+  'plan_change',
+];
+
+/** Flat facts a non-usage ledger row records about itself (a plan change's plans, a rollover's cap…). */
+export type TransactionDetail = Record<string, string | number | boolean | null>;
+
+/** Tokens one ledger row moved on one grant: negative when spent or taken, positive when credited. */
+export interface Movement {
+  grantId: number;
+  tokens: number;
+}
+
+/** One ledger row. Times are epoch ms; money is integers (µUSD, paise). */
+export interface Transaction {
+  seq: number;
+  type: TransactionType;
+  tokens: number;
+  tokensBefore: number;
+  tokensAfter: number;
+  at: number;
+  agent: string | null;
+  model: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsdMicros: number | null;
+  costInrPaise: number | null;
+  description: string | null;
+  movements: Movement[];
+  detail: TransactionDetail | null;
+}
+
+export interface GrantInfo {
+  id: number;
+  source: GrantSource;
+  amount: number;
+  remaining: number;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+/** Everything `GET /tokens/balance` and `GET /tokens/plan` show, derived from grants and counters. */
+export interface Balance {
+  creditedTokens: number;
+  spentTokens: number;
+  remainingTokens: number;
+  monthlyAllowance: number;
+  monthlyRemaining: number;
+  premiumTokens: number;
+  premiumRemaining: number;
+  rolloverTokens: number;
+  monthResetAt: number;
+  totalRequests: number;
+  requestsToday: number;
+  tokensUsedToday: number;
+  lastRequestAt: number | null;
+  plan: PlanTerms;
+  pendingPlan: PlanTerms | null;
+}
+
+// ── Mutations ──────────────────────────────────────────────────────────────────────────────────
+
+/** Charge one agent run. The object prices it from its own copy of the model prices. */
+export interface UsageRequest {
+  agent: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  description?: string;
+  idempotencyKey: IdempotencyKey;
+}
+
+export interface Applied<T> {
+  replayed: boolean;
+  result: T;
+}
+
+export interface CreditRequest {
+  source: GrantSource;
+  transactionType: TransactionType;
+  tokens: number;
+  description: string;
+  /** Epoch ms; null for a grant that never expires. */
+  expiresAt: number | null;
+  idempotencyKey: IdempotencyKey | null;
+}
+
+export interface Credited {
+  grant: GrantInfo;
+  transaction: Transaction;
+}
+
+export interface PlanChangeRequest {
+  planId: string;
+  /**
+   * 'now' switches at once and, when the new allowance is larger, grants the difference for the
+   * current period; 'next_reset' schedules the switch for the reset; 'auto' is 'now' for an upgrade
+   * (a larger monthly allowance) and 'next_reset' for a downgrade or cancellation.
+   */
+  when: 'auto' | 'now' | 'next_reset';
+  reason: string;
+  idempotencyKey: IdempotencyKey | null;
+}
+
+export interface PlanChanged {
+  effective: 'now' | 'next_reset' | 'unchanged';
+  planId: string;
+  pendingPlanId: string | null;
+  monthResetAt: number;
+  transaction: Transaction | null;
+}
+
+/** The terms the Worker reserved a promo slot under; the object only applies them. */
+export interface PromoCreditRequest {
+  /** Normalised (upper-case) code. */
+  code: string;
+  /** The slot reservation's id: retrying an attempt returns its first decision. */
+  attemptId: string;
+  tokens: number;
+  /** Days the granted tokens stay valid from the moment of crediting; null = never expire. */
+  grantValidityDays: number | null;
+  /** Plan ids allowed to redeem; null = every plan. */
+  allowedPlans: string[] | null;
+}
+
+// ── Reads ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Read options: a user's own call opens their account; an operator's or the service's does not. */
+export interface ReadOptions {
+  openIfNew?: boolean;
+}
+
+export interface TransactionQuery extends ReadOptions {
+  limit: number;
+  /** Only rows with seq below this (the previous page's last id). */
+  beforeSeq?: number;
+  type?: TransactionType;
+  agent?: string;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, exclusive. */
+  until?: number;
+}
+
+export interface TransactionPage {
+  transactions: Transaction[];
+  nextCursor: string | null;
+}
+
+export interface UsageTotals {
+  requests: number;
+  tokens: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsdMicros: number;
+  costInrPaise: number;
+}
+
+export interface Analytics {
+  totals: UsageTotals;
+  creditedTokens: number;
+  transactionCount: number;
+  byAgent: Record<string, UsageTotals>;
+  byModel: Record<string, UsageTotals>;
+  /** Oldest first, one entry per UTC day of the trend window, today last. */
+  daily: { day: string; requests: number; tokens: number }[];
+  burnRateTokensPerDay: number;
+  remainingTokens: number;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  balanceFromGrants: number;
+  balanceFromLog: number;
+  transactions: number;
+  grants: number;
+  problems: string[];
+}
+
+// ── Stripe ─────────────────────────────────────────────────────────────────────────────────────
+// What the Worker hands the object after verifying an event: only the facts the object needs,
+// already validated. Times are epoch ms; money is INR paise.
+
+/** The event itself: its id is the idempotency key, its `created` orders subscription events. */
+export interface StripeEventRef {
+  id: string;
+  type: string;
+  createdAt: number;
+}
+
+/** A paid Checkout Session for a token package: the terms travel in the session's metadata. */
+export interface PackagePaid {
+  kind: 'package_paid';
+  event: StripeEventRef;
+  sessionId: string;
+  paymentIntentId: string | null;
+  packageId: string;
+  packageName: string;
+  tokens: number;
+  validityMonths: number;
+  amountPaise: number;
+}
+
+/** A charge was refunded, wholly or in part; `amountRefundedPaise` is the running total. */
+export interface ChargeRefunded {
+  kind: 'charge_refunded';
+  event: StripeEventRef;
+  chargeId: string;
+  paymentIntentId: string;
+  amountPaise: number;
+  amountRefundedPaise: number;
+}
+
+/** A paid Checkout Session in subscription mode: the plan starts now. */
+export interface SubscriptionStarted {
+  kind: 'subscription_started';
+  event: StripeEventRef;
+  subscriptionId: string;
+  planId: string;
+}
+
+/** An invoice of a subscription was paid for [periodStart, periodEnd). */
+export interface InvoicePaid {
+  kind: 'invoice_paid';
+  event: StripeEventRef;
+  subscriptionId: string;
+  /** From the invoice's snapshot of the subscription metadata; null on invoices without it. */
+  planId: string | null;
+  periodStart: number;
+  periodEnd: number;
+}
+
+/** The subscription object as of the event (created, updated, or deleted). */
+export interface SubscriptionChanged {
+  kind: 'subscription_changed';
+  event: StripeEventRef;
+  subscriptionId: string;
+  planId: string;
+  /** Stripe's status: active, trialing, past_due, unpaid, paused, incomplete, incomplete_expired, canceled. */
+  status: string;
+  /** customer.subscription.deleted: the subscription is over for good. */
+  deleted: boolean;
+}
+
+export type StripeCommand = PackagePaid | ChargeRefunded | SubscriptionStarted | InvoicePaid | SubscriptionChanged;
+
+export type StripeEventResult =
+  | 'duplicate_event'
+  | 'credited'
+  | 'already_credited'
+  | 'refunded'
+  | 'refund_recorded'
+  | 'plan_started'
+  | 'plan_renewed'
+  | 'plan_changed'
+  | 'plan_ending'
+  | 'recorded'
+  | 'stale_event'
+  | 'subscription_ended'
+  /** The subscription's plan was retired from the catalog: nothing changed; an operator must act. */
+  | 'plan_unavailable';
+
+export interface StripeEventOutcome {
+  result: StripeEventResult;
+  /** Tokens credited (positive) or taken back by a refund (negative), when the event moved any. */
+  tokens?: number;
+  /** The account's plan after the event, when the event concerned a subscription. */
+  planId?: string;
+  pendingPlanId?: string | null;
+}
+
+/** A subscription that has not ended, as the purchase endpoint sees it. */
+export interface LiveSubscription {
+  subscriptionId: string;
+  planId: string;
+  status: string;
+  /** Epoch ms; null until an invoice for it was recorded. */
+  paidThrough: number | null;
+}

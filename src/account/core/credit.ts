@@ -1,0 +1,24 @@
+// Crediting one grant: the grant and its ledger row.
+import type { CreditRequest } from '../contract';
+import type { Draft, NewEntry } from './draft';
+
+export function decideCredit(
+  draft: Draft,
+  req: Omit<CreditRequest, 'idempotencyKey'>,
+  now: number,
+): { grantId: number; entry: NewEntry } {
+  const grantId = draft.insertGrant({
+    source: req.source,
+    amount: req.tokens,
+    expiresAt: req.expiresAt,
+    createdAt: now,
+    period: null,
+  });
+  const entry = draft.append({
+    type: req.transactionType,
+    at: now,
+    description: req.description,
+    allocations: [[grantId, req.tokens]],
+  });
+  return { grantId, entry };
+}

@@ -1,0 +1,181 @@
+// The pure core's working copy of an account. A decision reads the state through it and records
+// what it does (grant inserts and moves, ledger rows, counters) as a list of changes; the store
+// applies that list inside the one transactionSync. No SQL and no clock here: state and `now` in,
+// changes out, so every rule can be tested on plain data.
+import type { PlanTerms, TransactionDetail, TransactionType } from '../contract';
+import type { Allocation, Grant, GrantSource } from '../../ledger/grant';
+
+/** A grant that has not been closed, as the core sees it. */
+export interface LiveGrant extends Grant {
+  /** Tokens usage took from it over its life. */
+  spent: number;
+  /** The monthly period a monthly or rollover grant belongs to. */
+  period: string | null;
+}
+
+/** What the core needs to know about an account before a decision. */
+export interface AccountState {
+  period: string;
+  terms: PlanTerms;
+  pendingTerms: PlanTerms | null;
+  /** Live grants, oldest first. */
+  grants: LiveGrant[];
+  /** The counters of the UTC day of `now`. */
+  today: { day: string; requests: number; tokens: number };
+  /** The id the next grant will get (ids are assigned here, so changes can refer to them). */
+  nextGrantId: number;
+}
+
+export interface NewGrant {
+  id: number;
+  source: GrantSource;
+  amount: number;
+  expiresAt: number | null;
+  createdAt: number;
+  period: string | null;
+}
+
+/** A ledger row to append; its running balance was computed when it was drafted. */
+export interface NewEntry {
+  type: TransactionType;
+  at: number;
+  tokens: number;
+  tokensBefore: number;
+  tokensAfter: number;
+  allocations: Allocation[];
+  description: string | null;
+  detail: TransactionDetail | null;
+  agent?: string;
+  model?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  costUsdMicros?: number;
+  costInrPaise?: number;
+}
+
+export interface UsageCount {
+  day: string;
+  at: number;
+  agent: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsdMicros: number;
+  costInrPaise: number;
+}
+
+export type Change =
+  | { kind: 'grant_insert'; grant: NewGrant }
+  | { kind: 'grant_move'; grantId: number; delta: number; spent: number }
+  | { kind: 'grant_close'; grantId: number; at: number }
+  | { kind: 'append'; entry: NewEntry }
+  | { kind: 'account'; period: string; terms: PlanTerms; pendingTerms: PlanTerms | null }
+  | { kind: 'usage_count'; usage: UsageCount };
+
+export class Draft {
+  readonly changes: Change[] = [];
+  /** Things an operator should know (a plan row missing at a reset…); the shell logs them. */
+  readonly warnings: string[] = [];
+  period: string;
+  terms: PlanTerms;
+  pendingTerms: PlanTerms | null;
+  readonly today: { day: string; requests: number; tokens: number };
+  private readonly live = new Map<number, LiveGrant>();
+  private nextGrantId: number;
+  private balance = 0;
+
+  constructor(state: AccountState) {
+    this.period = state.period;
+    this.terms = state.terms;
+    this.pendingTerms = state.pendingTerms;
+    this.today = { ...state.today };
+    this.nextGrantId = state.nextGrantId;
+    for (const grant of state.grants) {
+      this.live.set(grant.id, { ...grant });
+      this.balance += grant.remaining;
+    }
+  }
+
+  /** Σ remaining over live grants: the balance, as the drafted changes leave it. */
+  balanceTokens(): number {
+    return this.balance;
+  }
+
+  /** Live grants, oldest first. */
+  liveGrants(): LiveGrant[] {
+    return [...this.live.values()].sort((a, b) => a.id - b.id);
+  }
+
+  grant(id: number): LiveGrant | undefined {
+    return this.live.get(id);
+  }
+
+  insertGrant(g: Omit<NewGrant, 'id'>): number {
+    const id = this.nextGrantId++;
+    this.live.set(id, { ...g, id, remaining: g.amount, spent: 0 });
+    this.balance += g.amount;
+    this.changes.push({ kind: 'grant_insert', grant: { ...g, id } });
+    return id;
+  }
+
+  /** Move tokens on a live grant: negative takes, positive gives; `spend` marks usage. */
+  move(grantId: number, delta: number, spend = false): void {
+    const grant = this.live.get(grantId);
+    if (!grant) throw new Error(`draft: grant ${grantId} is not live`);
+    if (grant.remaining + delta < 0 || grant.remaining + delta > grant.amount) {
+      throw new Error(`draft: grant ${grantId} would hold ${grant.remaining + delta} of ${grant.amount}`);
+    }
+    const spent = spend ? -delta : 0;
+    grant.remaining += delta;
+    grant.spent += spent;
+    this.balance += delta;
+    this.changes.push({ kind: 'grant_move', grantId, delta, spent });
+  }
+
+  /** A closed grant is out of the balance for good; it must be empty. */
+  close(grantId: number, at: number): void {
+    const grant = this.live.get(grantId);
+    if (!grant) throw new Error(`draft: grant ${grantId} is not live`);
+    if (grant.remaining !== 0) throw new Error(`draft: grant ${grantId} closed with ${grant.remaining} left`);
+    this.live.delete(grantId);
+    this.changes.push({ kind: 'grant_close', grantId, at });
+  }
+
+  /**
+   * Append a ledger row for movements already applied: its tokens are the sum of its allocations
+   * and its running balance follows from the grants, so no decision can get them wrong.
+   */
+  append(
+    entry: Omit<NewEntry, 'tokens' | 'tokensBefore' | 'tokensAfter' | 'detail' | 'description'> & {
+      description?: string | null;
+      detail?: TransactionDetail | null;
+    },
+  ): NewEntry {
+    const tokens = entry.allocations.reduce((sum, [, delta]) => sum + delta, 0);
+    const full: NewEntry = {
+      ...entry,
+      description: entry.description ?? null,
+      detail: entry.detail ?? null,
+      tokens,
+      tokensBefore: this.balance - tokens,
+      tokensAfter: this.balance,
+    };
+    this.changes.push({ kind: 'append', entry: full });
+    return full;
+  }
+
+  setAccount(patch: { period?: string; terms?: PlanTerms; pendingTerms?: PlanTerms | null }): void {
+    if (patch.period !== undefined) this.period = patch.period;
+    if (patch.terms !== undefined) this.terms = patch.terms;
+    if (patch.pendingTerms !== undefined) this.pendingTerms = patch.pendingTerms;
+    this.changes.push({ kind: 'account', period: this.period, terms: this.terms, pendingTerms: this.pendingTerms });
+  }
+
+  countUsage(usage: UsageCount): void {
+    if (usage.day === this.today.day) {
+      this.today.requests += 1;
+      this.today.tokens += usage.inputTokens + usage.outputTokens;
+    }
+    this.changes.push({ kind: 'usage_count', usage });
+  }
+}

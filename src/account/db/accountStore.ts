@@ -1,0 +1,253 @@
+// Loading an account's state for the core and applying the core's changes. Synchronous, so a
+// caller loads, decides and applies inside one transactionSync with nothing in between.
+import type { Allocation, GrantSource } from '../../ledger/grant';
+import type { PlanTerms, Transaction, TransactionDetail, TransactionType } from '../contract';
+import type { AccountState, Change, LiveGrant, NewEntry } from '../core/draft';
+import type { Sql } from './sql';
+
+export interface AccountHead {
+  period: string;
+  terms: PlanTerms;
+  pendingTerms: PlanTerms | null;
+  createdAt: number;
+}
+
+interface GrantRow {
+  id: number;
+  source: GrantSource;
+  amount: number;
+  remaining: number;
+  spent: number;
+  expires_at: number | null;
+  created_at: number;
+  closed_at: number | null;
+  period: string | null;
+  [column: string]: SqlStorageValue;
+}
+
+export interface TransactionRow {
+  seq: number;
+  type: TransactionType;
+  tokens: number;
+  tokens_before: number;
+  tokens_after: number;
+  at: number;
+  agent: string | null;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd_micros: number | null;
+  cost_inr_paise: number | null;
+  description: string | null;
+  allocations: string;
+  detail: string | null;
+  [column: string]: SqlStorageValue;
+}
+
+export class AccountStore {
+  constructor(private readonly sql: Sql) {}
+
+  head(): AccountHead | undefined {
+    const row = this.sql.first<{ period: string; terms: string; pending_terms: string | null; created_at: number }>(
+      'account head',
+      'SELECT period, terms, pending_terms, created_at FROM account',
+    );
+    if (!row) return undefined;
+    return {
+      period: row.period,
+      terms: JSON.parse(row.terms) as PlanTerms,
+      pendingTerms: row.pending_terms === null ? null : (JSON.parse(row.pending_terms) as PlanTerms),
+      createdAt: row.created_at,
+    };
+  }
+
+  /** Everything a decision may look at; `day` picks the day counters. */
+  state(day: string): AccountState {
+    const head = this.head();
+    if (!head) throw new Error('account: state of an account that does not exist');
+    const today = this.sql.first<{ requests: number; tokens: number }>(
+      'day counters',
+      'SELECT requests, tokens FROM daily_usage WHERE day = ?',
+      day,
+    );
+    return {
+      period: head.period,
+      terms: head.terms,
+      pendingTerms: head.pendingTerms,
+      grants: this.liveGrants(),
+      today: { day, requests: today?.requests ?? 0, tokens: today?.tokens ?? 0 },
+      nextGrantId: this.sql.one<{ next: number }>(
+        'next grant id',
+        'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM grants',
+      ).next,
+    };
+  }
+
+  liveGrants(): LiveGrant[] {
+    return this.sql
+      .rows<GrantRow>('live grants', 'SELECT * FROM grants WHERE closed_at IS NULL ORDER BY id')
+      .map(toLiveGrant);
+  }
+
+  grant(id: number): LiveGrant {
+    return toLiveGrant(this.sql.one<GrantRow>('grant by id', 'SELECT * FROM grants WHERE id = ?', id));
+  }
+
+  allGrants(): (LiveGrant & { closedAt: number | null })[] {
+    return this.sql
+      .rows<GrantRow>('all grants', 'SELECT * FROM grants ORDER BY id')
+      .map((row) => ({ ...toLiveGrant(row), closedAt: row.closed_at }));
+  }
+
+  /** Apply the core's changes in order; returns the ledger rows appended, with their seq. */
+  apply(changes: readonly Change[], createdAt: number): Transaction[] {
+    const appended: Transaction[] = [];
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'grant_insert': {
+          const g = change.grant;
+          this.sql.run(
+            'grant insert',
+            'INSERT INTO grants (id, source, amount, remaining, expires_at, created_at, period) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            g.id,
+            g.source,
+            g.amount,
+            g.amount,
+            g.expiresAt,
+            g.createdAt,
+            g.period,
+          );
+          break;
+        }
+        case 'grant_move':
+          this.sql.run(
+            'grant move',
+            'UPDATE grants SET remaining = remaining + ?, spent = spent + ? WHERE id = ?',
+            change.delta,
+            change.spent,
+            change.grantId,
+          );
+          break;
+        case 'grant_close':
+          this.sql.run('grant close', 'UPDATE grants SET closed_at = ? WHERE id = ?', change.at, change.grantId);
+          break;
+        case 'append':
+          appended.push(this.append(change.entry));
+          break;
+        case 'account':
+          this.sql.run(
+            'account upsert',
+            `INSERT INTO account (id, terms, pending_terms, period, created_at) VALUES (1, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET terms = excluded.terms, pending_terms = excluded.pending_terms, period = excluded.period`,
+            JSON.stringify(change.terms),
+            change.pendingTerms === null ? null : JSON.stringify(change.pendingTerms),
+            change.period,
+            createdAt,
+          );
+          break;
+        case 'usage_count': {
+          const u = change.usage;
+          const tokens = u.inputTokens + u.outputTokens;
+          this.sql.run(
+            'day count',
+            `INSERT INTO daily_usage (day, requests, tokens, last_at) VALUES (?, 1, ?, ?)
+             ON CONFLICT (day) DO UPDATE SET requests = requests + 1, tokens = tokens + excluded.tokens, last_at = excluded.last_at`,
+            u.day,
+            tokens,
+            u.at,
+          );
+          this.sql.run(
+            'rollup add',
+            `INSERT INTO usage_rollup VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
+             ON CONFLICT (day, agent, model) DO UPDATE SET requests = requests + 1, tokens = tokens + excluded.tokens,
+               input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+               cost_usd_micros = cost_usd_micros + excluded.cost_usd_micros, cost_inr_paise = cost_inr_paise + excluded.cost_inr_paise`,
+            u.day,
+            u.agent,
+            u.model,
+            tokens,
+            u.inputTokens,
+            u.outputTokens,
+            u.costUsdMicros,
+            u.costInrPaise,
+          );
+          break;
+        }
+      }
+    }
+    return appended;
+  }
+
+  private append(e: NewEntry): Transaction {
+    const { seq } = this.sql.one<{ seq: number }>(
+      'ledger append',
+      `INSERT INTO transactions (type, tokens, tokens_before, tokens_after, at, agent, model, input_tokens, output_tokens,
+         cost_usd_micros, cost_inr_paise, description, allocations, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+      e.type,
+      e.tokens,
+      e.tokensBefore,
+      e.tokensAfter,
+      e.at,
+      e.agent ?? null,
+      e.model ?? null,
+      e.inputTokens ?? null,
+      e.outputTokens ?? null,
+      e.costUsdMicros ?? null,
+      e.costInrPaise ?? null,
+      e.description,
+      JSON.stringify(e.allocations),
+      e.detail === null ? null : JSON.stringify(e.detail),
+    );
+    return {
+      seq,
+      type: e.type,
+      tokens: e.tokens,
+      tokensBefore: e.tokensBefore,
+      tokensAfter: e.tokensAfter,
+      at: e.at,
+      agent: e.agent ?? null,
+      model: e.model ?? null,
+      inputTokens: e.inputTokens ?? null,
+      outputTokens: e.outputTokens ?? null,
+      costUsdMicros: e.costUsdMicros ?? null,
+      costInrPaise: e.costInrPaise ?? null,
+      description: e.description,
+      movements: e.allocations.map(([grantId, tokens]) => ({ grantId, tokens })),
+      detail: e.detail,
+    };
+  }
+}
+
+function toLiveGrant(row: GrantRow): LiveGrant {
+  return {
+    id: row.id,
+    source: row.source,
+    amount: row.amount,
+    remaining: row.remaining,
+    spent: row.spent,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    period: row.period,
+  };
+}
+
+export function toTransaction(row: TransactionRow): Transaction {
+  return {
+    seq: row.seq,
+    type: row.type,
+    tokens: row.tokens,
+    tokensBefore: row.tokens_before,
+    tokensAfter: row.tokens_after,
+    at: row.at,
+    agent: row.agent,
+    model: row.model,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsdMicros: row.cost_usd_micros,
+    costInrPaise: row.cost_inr_paise,
+    description: row.description,
+    movements: (JSON.parse(row.allocations) as Allocation[]).map(([grantId, tokens]) => ({ grantId, tokens })),
+    detail: row.detail === null ? null : (JSON.parse(row.detail) as TransactionDetail),
+  };
+}

@@ -1,0 +1,112 @@
+// Read-only queries over the log, the grants and the counters, for the reads and the audit.
+import type { Transaction, TransactionQuery, UsageTotals } from '../contract';
+import { toTransaction, type TransactionRow } from './accountStore';
+import type { Sql } from './sql';
+
+const TOTALS = `COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(tokens), 0) AS tokens,
+  COALESCE(SUM(input_tokens), 0) AS inputTokens, COALESCE(SUM(output_tokens), 0) AS outputTokens,
+  COALESCE(SUM(cost_usd_micros), 0) AS costUsdMicros, COALESCE(SUM(cost_inr_paise), 0) AS costInrPaise`;
+
+type TotalsRow = UsageTotals & Record<string, SqlStorageValue>;
+
+export class LedgerReads {
+  constructor(private readonly sql: Sql) {}
+
+  transaction(seq: number): Transaction {
+    return toTransaction(
+      this.sql.one<TransactionRow>('transaction by seq', 'SELECT * FROM transactions WHERE seq = ?', seq),
+    );
+  }
+
+  /** Newest first; the filters ride the (type, seq) and (agent, seq) indexes. */
+  page(q: TransactionQuery): Transaction[] {
+    const where: string[] = [];
+    const args: SqlStorageValue[] = [];
+    const filter = (clause: string, value: SqlStorageValue | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      args.push(value);
+    };
+    filter('seq < ?', q.beforeSeq);
+    filter('type = ?', q.type);
+    filter('agent = ?', q.agent);
+    filter('at >= ?', q.since);
+    filter('at < ?', q.until);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return this.sql
+      .rows<TransactionRow>(
+        'transactions page',
+        `SELECT * FROM transactions ${clause} ORDER BY seq DESC LIMIT ?`,
+        ...args,
+        q.limit,
+      )
+      .map(toTransaction);
+  }
+
+  /** Every row, oldest first, for the audit. */
+  all(): Transaction[] {
+    return this.sql
+      .rows<TransactionRow>('all transactions', 'SELECT * FROM transactions ORDER BY seq')
+      .map(toTransaction);
+  }
+
+  /** Rows in the log: the sequence is append-only and never reused, so the last one counts them. */
+  count(): number {
+    return (
+      this.sql.first<{ seq: number }>('last seq', 'SELECT seq FROM transactions ORDER BY seq DESC LIMIT 1')?.seq ?? 0
+    );
+  }
+
+  /** Lifetime sums over every grant: credited (rollover excluded: it moves tokens, it adds none) and spent. */
+  grantTotals(): { creditedTokens: number; spentTokens: number } {
+    return this.sql.one<{ creditedTokens: number; spentTokens: number }>(
+      'grant totals',
+      `SELECT COALESCE(SUM(CASE WHEN source = 'rollover' THEN 0 ELSE amount END), 0) AS creditedTokens,
+              COALESCE(SUM(spent), 0) AS spentTokens FROM grants`,
+    );
+  }
+
+  balanceTokens(): number {
+    return this.sql.one<{ total: number }>(
+      'balance',
+      'SELECT COALESCE(SUM(remaining), 0) AS total FROM grants WHERE closed_at IS NULL',
+    ).total;
+  }
+
+  day(day: string): { requests: number; tokens: number } {
+    return (
+      this.sql.first<{ requests: number; tokens: number }>(
+        'day counters',
+        'SELECT requests, tokens FROM daily_usage WHERE day = ?',
+        day,
+      ) ?? { requests: 0, tokens: 0 }
+    );
+  }
+
+  /** Lifetime requests and tokens, and the last request's time, from the per-day counters. */
+  dayTotals(): { requests: number; tokens: number; lastAt: number | null } {
+    return this.sql.one<{ requests: number; tokens: number; lastAt: number | null }>(
+      'day totals',
+      'SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(tokens), 0) AS tokens, MAX(last_at) AS lastAt FROM daily_usage',
+    );
+  }
+
+  /** Usage totals over days in [fromDay, toDay] (inclusive, 'YYYY-MM-DD'). */
+  usageTotals(fromDay: string, toDay: string): UsageTotals {
+    return this.sql.one<TotalsRow>(
+      'rollup totals',
+      `SELECT ${TOTALS} FROM usage_rollup WHERE day BETWEEN ? AND ?`,
+      fromDay,
+      toDay,
+    );
+  }
+
+  usageBy(column: 'agent' | 'model' | 'day', fromDay: string, toDay: string): (UsageTotals & { key: string })[] {
+    return this.sql.rows<TotalsRow & { key: string }>(
+      `rollup by ${column}`,
+      `SELECT ${column} AS key, ${TOTALS} FROM usage_rollup WHERE day BETWEEN ? AND ? GROUP BY ${column} ORDER BY ${column}`,
+      fromDay,
+      toDay,
+    );
+  }
+}

@@ -1,0 +1,28 @@
+// Every idempotency key a user's object stores, built here and nowhere else. Each kind has its own
+// prefix, so a client's usage key can never collide with a credit's, a Stripe event's or a reset's.
+// The key is unique per account (the object is the user), so no user id is part of it.
+
+declare const brand: unique symbol;
+/** A key built by one of the builders below; a bare string is not accepted where one is expected. */
+export type IdempotencyKey = string & { readonly [brand]: 'IdempotencyKey' };
+
+const key = (prefix: string, value: string) => `${prefix}:${value}` as IdempotencyKey;
+
+export const idempotencyKeys = {
+  /** A usage record, under the platform's Idempotency-Key. */
+  usage: (clientKey: string) => key('u', clientKey),
+  /** An operator's manual grant, under the admin's Idempotency-Key. */
+  adminGrant: (clientKey: string) => key('admin-grant', clientKey),
+  /** An operator's plan change, under the admin's Idempotency-Key. */
+  adminPlan: (clientKey: string) => key('admin-plan', clientKey),
+  /** A promo code's credit: once per code per user, ever. */
+  promoCode: (code: string) => key('promo', code),
+  /** One redemption attempt (a D1 slot): its decision, credit or refusal, is final. */
+  promoAttempt: (attemptId: string) => key('promo-attempt', attemptId),
+  /** A Stripe event: applied once whatever it did. */
+  stripeEvent: (eventId: string) => key('stripe-event', eventId),
+  /** A paid Checkout Session: credited once, whichever of its events arrives first. */
+  stripeCheckout: (sessionId: string) => key('stripe-checkout', sessionId),
+  /** The monthly reset that opens `period` ('YYYY-MM'). */
+  reset: (period: string) => key('reset', period),
+};

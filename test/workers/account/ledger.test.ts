@@ -1,0 +1,106 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { accountStub, newUserId } from '../../support/helpers';
+import { drive } from '../../support/drive';
+
+describe('UserAccount over RPC', () => {
+  it('credits a grant once per external reference', async () => {
+    const stub = accountStub(newUserId());
+    const account = drive(stub);
+    const credit = {
+      source: 'purchase',
+      transactionType: 'purchase',
+      tokens: 50000,
+      description: 'Starter Pack purchase',
+      expiresAt: null,
+      idempotencyKey: 'grant-1',
+    } as const;
+    const first = await account.credit(credit);
+    const second = await account.credit(credit);
+    expect(first.ok && second.ok).toBe(true);
+    if (!first.ok || !second.ok) return;
+    expect(second.replayed).toBe(true);
+    expect(second.grant.id).toBe(first.grant.id);
+    expect((await account.balance()).balance.remaining_tokens).toBe(60000);
+    const other = await account.credit({ ...credit, tokens: 1 });
+    expect(other).toMatchObject({ ok: false, error: 'idempotency_key_reused' });
+  });
+
+  it('records which grants paid for a usage', async () => {
+    const stub = accountStub(newUserId());
+    const account = drive(stub);
+    await account.credit({
+      source: 'bonus',
+      transactionType: 'bonus',
+      tokens: 500,
+      description: 'b',
+      expiresAt: null,
+      idempotencyKey: null,
+    });
+    await account.recordUsage({
+      agent: 'code',
+      model: 'haiku',
+      inputTokens: 6000,
+      outputTokens: 0,
+      idempotencyKey: 'k1',
+    });
+    const outcome = await account.recordUsage({
+      agent: 'code',
+      model: 'haiku',
+      inputTokens: 4000,
+      outputTokens: 200,
+      idempotencyKey: 'k2',
+    });
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.transaction.grants).toEqual([
+      { grant_id: 1, tokens: -4000 },
+      { grant_id: 2, tokens: -200 },
+    ]);
+    // 4,000 × $1 + 200 × $5 per million = 5,000 µUSD; × ₹83.00 = 41.5 → 42 paise.
+    expect(outcome.transaction.estimated_cost_usd_micros).toBe(5000);
+    expect(outcome.transaction.estimated_cost_inr_paise).toBe(42);
+  });
+
+  it('keeps the ledger in its own SQLite tables, append-only with a monotonic sequence', async () => {
+    const stub = accountStub(newUserId());
+    const account = drive(stub);
+    for (let i = 0; i < 5; i++)
+      await account.recordUsage({
+        agent: 'uml',
+        model: 'haiku',
+        inputTokens: i,
+        outputTokens: 1,
+        idempotencyKey: `k${i}`,
+      });
+    const seqs = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql
+        .exec<{ seq: number }>('SELECT seq FROM transactions ORDER BY seq')
+        .toArray()
+        .map((r) => r.seq),
+    );
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('the audit catches a ledger that no longer explains the grants', async () => {
+    const stub = accountStub(newUserId());
+    const account = drive(stub);
+    await account.recordUsage({
+      agent: 'uml',
+      model: 'haiku',
+      inputTokens: 100,
+      outputTokens: 0,
+      idempotencyKey: 'k',
+    });
+    expect((await stub.audit()).ok && (await stub.audit())).toMatchObject({ value: { ok: true } });
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec('UPDATE grants SET remaining = remaining + 7 WHERE id = 1');
+    });
+    const result = await stub.audit();
+    if (!result.ok) throw new Error(result.failure.message);
+    const audit = result.value;
+    expect(audit.ok).toBe(false);
+    expect(audit.balanceFromGrants - audit.balanceFromLog).toBe(7);
+    expect(audit.problems.join('\n')).toContain('grant 1');
+  });
+});
