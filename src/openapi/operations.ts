@@ -1,7 +1,7 @@
 // Every route the Worker serves, as the OpenAPI document describes it: who may call it, what it
 // does, and the zod schemas its handler validates with (the same objects, imported from the
 // routes, so the document cannot drift from what is enforced). A route registered in src/index.ts
-// but missing here fails test/openapi.test.ts.
+// but missing here fails test/workers/openapi/document.test.ts.
 import type { z } from 'zod';
 import {
   catalogIdSchema,

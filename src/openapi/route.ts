@@ -1,5 +1,5 @@
 // GET /openapi.json. The router handed to the registration is kept so the tests can compare the
-// routes it serves with the document (test/openapi.test.ts).
+// routes it serves with the document (test/workers/openapi/document.test.ts).
 import type { RouterType } from 'itty-router';
 import type { Env } from '../env';
 import type { ApiRequest } from '../http/context';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openApiPath } from '../src/openapi/document';
-import { servedRoutes } from '../src/openapi/route';
-import { call } from './helpers';
+import { openApiPath } from '../../../src/openapi/document';
+import { servedRoutes } from '../../../src/openapi/route';
+import { call } from '../../support/helpers';
 
 async function documentServed(): Promise<any> {
   const response = await call('/openapi.json');

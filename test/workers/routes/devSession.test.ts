@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { asUser, call, newUserId } from './helpers';
+import { asUser, call, newUserId } from '../../support/helpers';
 
 // The route reads DEV_SIGN_IN from the Worker's env; the tests' `env` is that same object. Every
 // test starts with it unset (a local .dev.vars may set it: the pool reads that file) and sets it
