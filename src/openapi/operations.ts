@@ -2,7 +2,7 @@
 // does, and the zod schemas its handler validates with (the same objects, imported from the
 // routes, so the document cannot drift from what is enforced). A route registered in src/index.ts
 // but missing here fails test/workers/openapi/document.test.ts.
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   catalogIdSchema,
   exchangeRateSchema,
@@ -24,6 +24,7 @@ import { promoListQuerySchema } from '../routes/adminPromo';
 import { devSessionBodySchema } from '../routes/devSession';
 import { redeemBodySchema } from '../routes/promo';
 import { purchaseBodySchema } from '../routes/purchase';
+import { commitBodySchema, reserveBodySchema } from '../routes/reservations';
 import { usageBodySchema } from '../routes/service';
 import { STRIPE_WEBHOOK_PATHS } from '../routes/stripeWebhook';
 import { transactionsQuerySchema } from '../routes/tokens';
@@ -53,6 +54,9 @@ export interface Operation {
 }
 
 const userIdParam = { userId: userIdSchema };
+// The route parses the hold id from the path itself (a positive integer); it exports no schema.
+const holdParams = { userId: userIdSchema, id: z.int().min(1) };
+const RESERVATIONS = '/api/v1/service/users/:userId/reservations';
 
 const CATALOG_ENTITIES = [
   { plural: 'models', noun: 'model', id: modelIdSchema, create: modelCreateSchema, patch: modelPatchSchema },
@@ -226,6 +230,50 @@ export const OPERATIONS: readonly Operation[] = [
     idempotencyKey: 'required',
     success: { status: 200, description: 'The usage row: tokens charged, balance before and after, cost' },
     errors: [402, 409, 422, 429],
+  },
+  {
+    method: 'post',
+    path: RESERVATIONS,
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'Hold an agent run’s estimated tokens before calling a model',
+    params: userIdParam,
+    body: reserveBodySchema,
+    idempotencyKey: 'required',
+    success: { status: 201, description: '{ reservation, replayed } (200 when replayed)' },
+    errors: [402, 409, 422, 429],
+  },
+  {
+    method: 'get',
+    path: RESERVATIONS,
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'A user’s open holds',
+    params: userIdParam,
+    success: { status: 200, description: '{ reservations: [...] }' },
+  },
+  {
+    method: 'post',
+    path: `${RESERVATIONS}/:id/commit`,
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'Charge the actual usage of a held run and release the rest (never refused; uncovered recorded)',
+    params: holdParams,
+    body: commitBodySchema,
+    idempotencyKey: 'required',
+    success: { status: 200, description: 'The usage row, uncovered_tokens and the settled reservation' },
+    errors: [404, 409],
+  },
+  {
+    method: 'post',
+    path: `${RESERVATIONS}/:id/release`,
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'Give a hold’s tokens back without charging',
+    params: holdParams,
+    idempotencyKey: 'required',
+    success: { status: 200, description: '{ reservation, replayed }' },
+    errors: [404, 409],
   },
   {
     method: 'post',
