@@ -1,11 +1,13 @@
 import type { Env } from './env';
 import { bearerOnly } from './http/auth';
 import { createRouter } from './http/router';
+import { registerOpenApiRoute } from './openapi/route';
 import { reconcileOrphans } from './promo/reconcile';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAdminPlanRoutes } from './routes/adminPlans';
 import { registerAdminCatalogRoutes } from './routes/adminCatalog';
 import { registerAdminPromoRoutes } from './routes/adminPromo';
+import { registerDevSessionRoute } from './routes/devSession';
 import { registerMeRoute } from './routes/me';
 import { registerPromoRoutes } from './routes/promo';
 import { registerPurchaseRoutes } from './routes/purchase';
@@ -35,6 +37,8 @@ registerAdminRoutes(router);
 registerAdminPlanRoutes(router);
 registerAdminCatalogRoutes(router);
 registerAdminPromoRoutes(router);
+registerDevSessionRoute(router);
+registerOpenApiRoute(router);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),
