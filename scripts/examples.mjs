@@ -4,6 +4,9 @@
 //
 //   npm run examples            rewrite docs/api.md
 //   npm run examples -- --check exit 1 if docs/api.md differs from a fresh replay (nothing written)
+//   npm run examples -- --check --base http://127.0.0.1:8787
+//                               replay against a service you started yourself, freshly
+//                               (`npm run reset && npm start`), as a reader would
 //
 // The service runs on a free port of 127.0.0.1 with its own temporary state and the development
 // secrets of .dev.vars.example (Stripe unset), whatever your .dev.vars holds. Values that change
@@ -22,6 +25,7 @@ const WRAP_COLUMNS = 110;
 const SHOWN_HEADERS =
   /^(allow|link|retry-after|x-next-cursor|x-tokens-remaining|x-tokens-used-today|x-requests-today|x-process-time):/i;
 const check = process.argv.includes('--check');
+const baseArg = process.argv.includes('--base') ? process.argv[process.argv.indexOf('--base') + 1] : null;
 
 function freePort() {
   return new Promise((resolve) => {
@@ -152,16 +156,17 @@ function asComments(output) {
   return out.map((l) => `# ${l}`);
 }
 
-const state = mkdtempSync(join(tmpdir(), 'bharatbuild-examples-'));
-const port = await freePort();
-const dev = await startService(state, port);
+const state = baseArg ? null : mkdtempSync(join(tmpdir(), 'bharatbuild-examples-'));
+const port = baseArg ? new URL(baseArg).port : await freePort();
+const dev = baseArg ? null : await startService(state, port);
 let exitCode = 0;
 try {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     BASE: `http://127.0.0.1:${port}/api/v1`,
-    JWT_SECRET: devVar('JWT_SECRET'),
+    // With --base, tokens are minted the way a reader does: from .dev.vars (npm run token).
+    ...(baseArg ? {} : { JWT_SECRET: devVar('JWT_SECRET') }),
     SERVICE: devVar('SERVICE_TOKEN'),
     ADMIN: devVar('ADMIN_TOKEN'),
   };
@@ -194,8 +199,10 @@ try {
     console.log(`${DOC}: ${commands.length} examples replayed; answers written.`);
   }
 } finally {
-  process.kill(-dev.pid, 'SIGTERM');
-  await new Promise((r) => dev.once('exit', r));
-  rmSync(state, { recursive: true, force: true });
+  if (dev) {
+    process.kill(-dev.pid, 'SIGTERM');
+    await new Promise((r) => dev.once('exit', r));
+    rmSync(state, { recursive: true, force: true });
+  }
 }
 process.exit(exitCode);
