@@ -1,12 +1,15 @@
 // `npm start`: everything a fresh clone needs to run the service on this machine, offline and
 // without questions: local secrets, the D1 schema and catalog, then `wrangler dev` on
 // 127.0.0.1:$PORT (default 8787). `npm run reset` forgets the local data.
+// `npm run dev` (--skip-setup) is only the last step, for restarts once the setup is done.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { wranglerBin, wranglerEnv } from './wrangler-env.mjs';
 
 const port = process.env.PORT ?? '8787';
+const skipSetup = process.argv.includes('--skip-setup');
+const wranglerArgs = process.argv.slice(2).filter((a) => a !== '--skip-setup');
 
 /** Run a wrangler command quietly; print its output only when it fails. */
 function quietly(args, extraEnv = {}) {
@@ -19,30 +22,32 @@ function quietly(args, extraEnv = {}) {
   return result.stdout;
 }
 
-if (!existsSync('.dev.vars')) {
-  copyFileSync('.dev.vars.example', '.dev.vars');
-  console.log('Created .dev.vars from .dev.vars.example (development secrets; Stripe left unset).');
+function setUp() {
+  if (!existsSync('.dev.vars')) {
+    copyFileSync('.dev.vars.example', '.dev.vars');
+    console.log('Created .dev.vars from .dev.vars.example (development secrets; Stripe left unset).');
+  }
+  // In a terminal, `d1 migrations apply` asks "continue? (Y/n)"; CI=true makes it answer yes itself.
+  const migrated = quietly(['d1', 'migrations', 'apply', 'DB', '--local'], { CI: 'true' });
+  const applied = migrated.match(/\d+ migration/)?.[0] ?? null;
+  // Development-only rows (the sample promo codes); production never loads seed/ (docs/deploy.md).
+  const seeds = readdirSync('seed')
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+  for (const file of seeds) quietly(['d1', 'execute', 'DB', '--local', '--file', `seed/${file}`]);
+  console.log(
+    `Local D1: ${applied ? `${applied}(s) applied` : 'schema up to date'}; development rows loaded (${seeds.join(', ')}).`,
+  );
 }
 
-// In a terminal, `d1 migrations apply` asks "continue? (Y/n)"; CI=true makes it answer yes itself.
-const migrated = quietly(['d1', 'migrations', 'apply', 'DB', '--local'], { CI: 'true' });
-const applied = migrated.match(/\d+ migration/)?.[0] ?? null;
-// Development-only rows (the sample promo codes); production never loads seed/ (docs/deploy.md).
-const seeds = readdirSync('seed')
-  .filter((f) => f.endsWith('.sql'))
-  .sort();
-for (const file of seeds) quietly(['d1', 'execute', 'DB', '--local', '--file', `seed/${file}`]);
-console.log(
-  `Local D1: ${applied ? `${applied}(s) applied` : 'schema up to date'}; development rows loaded (${seeds.join(', ')}).`,
-);
+if (!skipSetup) setUp();
 
 // --test-scheduled: the cron handler can be fired by hand (GET /__scheduled), and wrangler does not
 // warn that crons do not run by themselves locally.
-const dev = spawn(
-  wranglerBin,
-  ['dev', '--ip', '127.0.0.1', '--port', port, '--test-scheduled', ...process.argv.slice(2)],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: wranglerEnv },
-);
+const dev = spawn(wranglerBin, ['dev', '--ip', '127.0.0.1', '--port', port, '--test-scheduled', ...wranglerArgs], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: wranglerEnv,
+});
 
 // What wrangler prints that a reader of this terminal does not need: the bindings table (the same
 // every time), where secrets came from, and a types hint that compares against .dev.vars secrets
