@@ -47,6 +47,9 @@ if (!skipSetup) setUp();
 const dev = spawn(wranglerBin, ['dev', '--ip', '127.0.0.1', '--port', port, '--test-scheduled', ...wranglerArgs], {
   stdio: ['ignore', 'pipe', 'pipe'],
   env: wranglerEnv,
+  // Its own process group, signalled as a whole below: npm's wrangler wrapper passes only SIGTERM on,
+  // which `wrangler dev` does not always stop for; SIGINT to the group always stops it.
+  detached: true,
 });
 
 // What wrangler prints that a reader of this terminal does not need: the bindings table (the same
@@ -92,5 +95,14 @@ for (const [stream, out] of [
   });
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
+function stop() {
+  try {
+    process.kill(-dev.pid, 'SIGINT');
+  } catch {
+    // already gone
+  }
+  // Whatever happens to wrangler, do not outlive it by more than a few seconds.
+  setTimeout(() => process.exit(1), 5000).unref();
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stop);
 dev.on('exit', (code) => process.exit(code ?? 0));
