@@ -66,6 +66,8 @@ if (!showLogs) {
 export default defineConfig(async () => ({
   test: {
     onConsoleLog: (log: string) => (showLogs || !isServiceLog(log) ? undefined : false),
+    // Dots while running, then the summary (and every failure in full); `--reporter=default` lists files.
+    reporters: ['dot'],
     projects: [
       {
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
