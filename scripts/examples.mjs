@@ -111,7 +111,8 @@ function normalise(text, port) {
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, (iso) => (nearNow(iso) ? '…' : iso))
     .replace(/"\d{4}-\d{2}-\d{2}"/g, (day) => (nearNow(day.slice(1, -1)) ? '"…"' : day))
     .replace(/\b\d{4}-\d{2}\b(?!-\d)/g, (month) => (nearNow(`${month}-01`) ? '…' : month))
-    .replace(/(x-process-time:\s*)[\d.]+/i, '$1…');
+    .replace(/(x-process-time:\s*)[\d.]+/i, '$1…')
+    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, 'eyJ…');
 }
 
 /** JSON text cut after each comma that is not inside a string. */

@@ -23,6 +23,8 @@ interface OptionalSettings {
   CHECKOUT_SUCCESS_URL?: string;
   /** Where Checkout sends the buyer who goes back without paying. */
   CHECKOUT_CANCEL_URL?: string;
+  /** "enabled" turns on the development sign-in route (POST /api/v1/dev/session); never in production. */
+  DEV_SIGN_IN?: string;
 }
 
 declare global {
