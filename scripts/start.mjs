@@ -53,7 +53,7 @@ const dev = spawn(wranglerBin, ['dev', '--ip', '127.0.0.1', '--port', port, '--t
 });
 
 // What wrangler prints that a reader of this terminal does not need: the bindings table (the same
-// every time), where secrets came from, and a types hint that compares against .dev.vars secrets
+// every time), where secrets came from, the dashboard build's chatter (its size line stays), and a types hint that compares against .dev.vars secrets
 // (the checked-in types leave secrets out on purpose: src/env.ts).
 let inBindingsTable = false;
 function noise(line) {
@@ -64,6 +64,8 @@ function noise(line) {
   }
   return (
     line.startsWith('Using secrets defined in') ||
+    /^\[custom build\] (Running:|\s*$)/.test(line) ||
+    line.includes('changed, restarting build') ||
     line.includes('Your types might be out of date') ||
     line.includes('Starting local server') ||
     line.trim() === ''
