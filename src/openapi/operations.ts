@@ -26,6 +26,7 @@ import { redeemBodySchema } from '../routes/promo';
 import { purchaseBodySchema } from '../routes/purchase';
 import { commitBodySchema, reserveBodySchema } from '../routes/reservations';
 import { usageBodySchema } from '../routes/service';
+import { usageBatchBodySchema } from '../routes/usageBatch';
 import { STRIPE_WEBHOOK_PATHS } from '../routes/stripeWebhook';
 import { transactionsQuerySchema } from '../routes/tokens';
 
@@ -230,6 +231,20 @@ export const OPERATIONS: readonly Operation[] = [
     idempotencyKey: 'required',
     success: { status: 200, description: 'The usage row: tokens charged, balance before and after, cost' },
     errors: [402, 409, 422, 429],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/service/usage/batch',
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'Record usage for many users at once: one result per record, in order (200 even when all are refused)',
+    body: usageBatchBodySchema,
+    success: {
+      status: 200,
+      description:
+        '{ results: [{ index, user_id, status: ok|replayed|refused|error, … }], ok, replayed, refused, error }',
+    },
+    errors: [413],
   },
   {
     method: 'post',

@@ -19,6 +19,10 @@ import { usageBodySchema } from './service';
 
 const envelopeSchema = z.object({ records: z.array(z.unknown()).min(1) }).strict();
 const recordSchema = usageBodySchema.extend({ user_id: userIdSchema, idempotency_key: idempotencyKeySchema }).strict();
+/** The batch as documented: the route checks the envelope first, then each record on its own. */
+export const usageBatchBodySchema = z
+  .object({ records: z.array(recordSchema).min(1).max(USAGE_BATCH_RECORDS_MAX) })
+  .strict();
 
 type RecordResult = Record<string, unknown> & { index: number; status: 'ok' | 'replayed' | 'refused' | 'error' };
 
