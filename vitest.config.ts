@@ -97,6 +97,8 @@ export default defineConfig(async () => ({
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
           setupFiles: ['./test/support/setup.ts'],
+          // Races of hundreds of requests take seconds on a loaded 2-core machine; a hang still fails.
+          testTimeout: 30_000,
         },
       },
     ],
