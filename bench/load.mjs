@@ -2,11 +2,12 @@
 import autocannon from 'autocannon';
 
 /** Requests in flight: enough to keep both cores busy, few enough that latency means something. */
-export const CONNECTIONS = 50;
+export const CONNECTIONS = 32;
 
 /**
  * Drive `path` for `duration` seconds (or `amount` requests). `setupRequest(request)` may rewrite
- * each request before it is sent (a unique Idempotency-Key, another user's path).
+ * each request before it is sent (a unique Idempotency-Key, another user's path); `onResponse(status,
+ * body)` sees each answer.
  */
 export async function load({
   url,
@@ -15,6 +16,7 @@ export async function load({
   headers = {},
   body,
   setupRequest,
+  onResponse,
   duration,
   amount,
   connections = CONNECTIONS,
@@ -26,7 +28,9 @@ export async function load({
     ...(amount === undefined ? { duration } : { amount }),
     timeout: 30,
     // autocannon calls setupRequest whenever the key is present, so leave it out when unset.
-    requests: [{ method, path, headers, body, ...(setupRequest && { setupRequest }) }],
+    requests: [
+      { method, path, headers, body, ...(setupRequest && { setupRequest }), ...(onResponse && { onResponse }) },
+    ],
   });
   run.on('reqError', (error) => {
     const kind = error?.code ?? error?.message ?? String(error);

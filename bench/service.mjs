@@ -97,6 +97,9 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
       {
         name: 'bench',
         modules: true,
+        // The object-floor route (bench/worker.ts) is reached over HTTP like the service's routes.
+        routes: ['127.0.0.1/bench/*'],
+        bindings: { SERVICE_TOKEN: secrets.SERVICE_TOKEN },
         scriptPath: benchScript,
         compatibilityDate: workerOptions.compatibilityDate,
         compatibilityFlags: workerOptions.compatibilityFlags,
