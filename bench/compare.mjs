@@ -53,13 +53,14 @@ export async function compare({ sides, serviceToken, config, log }) {
   };
   const hotPath = () => USAGE_PATH(HOT_USER);
   const spreadPath = (n) => USAGE_PATH(spreadUser(n % users));
+  const floorSpec = () => single(() => FLOOR_PATH(HOT_USER));
+  // `also`: extra runs inside the same rounds, on one side's server (the object floor rides with the hot user).
   const scenarios = [
-    { id: 'hot', label: 'POST usage, one hot user', spec: () => single(hotPath) },
     {
-      id: 'floor',
-      label: 'object floor: same path, auth, one no-op RPC into the object',
-      only: ['service'],
-      spec: () => single(() => FLOOR_PATH(HOT_USER)),
+      id: 'hot',
+      label: 'POST usage, one hot user',
+      spec: () => single(hotPath),
+      also: { floor: { side: 'service', spec: floorSpec } },
     },
     {
       id: 'replay',
@@ -97,34 +98,31 @@ export async function compare({ sides, serviceToken, config, log }) {
   const notes = [];
   const results = [];
   for (const scenario of scenarios) {
-    const present = names.filter((n) => !scenario.only || scenario.only.includes(n));
-    const active = [];
-    for (const side of present) {
+    const runners = [];
+    for (const side of names) {
       const skip = scenario.probe ? await scenario.probe(sides[side].url) : undefined;
       if (skip) {
         notes.push(`${scenario.label}: ${side} skipped — ${skip}`);
         log(`${scenario.label}: ${side} skipped — ${skip}`);
-      } else active.push(side);
+      } else runners.push({ name: side, side, spec: scenario.spec });
     }
+    for (const [name, extra] of Object.entries(scenario.also ?? {}))
+      if (sides[extra.side]) runners.push({ name, ...extra });
     const entry = { id: scenario.id, label: scenario.label, runs: [], sides: {} };
     results.push(entry);
-    if (active.length === 0) continue;
+    if (runners.length === 0) continue;
     const amount = scenario.amount ?? config.requestsPerRound;
     if (scenario.warmup !== false) {
       log(`${scenario.label}: warm-up …`);
-      for (const side of active)
-        await load({
-          url: sides[side].url,
-          ...scenario.spec(),
-          amount: scenario.warmupAmount ?? config.warmupRequests,
-        });
+      for (const { side, spec } of runners)
+        await load({ url: sides[side].url, ...spec(), amount: scenario.warmupAmount ?? config.warmupRequests });
     }
     const rounds = scenario.rounds ?? config.rounds;
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? active : [...active].reverse();
-      for (const side of order) {
-        log(`${scenario.label}: round ${round + 1}/${rounds}, ${side} …`);
-        const spec = scenario.spec();
+      const order = round % 2 === 0 ? runners : [...runners].reverse();
+      for (const { name, side, spec: specOf } of order) {
+        log(`${scenario.label}: round ${round + 1}/${rounds}, ${name} …`);
+        const spec = specOf();
         const cpu = sideCpuMonitor(pidsOf);
         const figures = await load({ url: sides[side].url, ...spec, amount });
         const used = cpu.stop();
@@ -133,7 +131,7 @@ export async function compare({ sides, serviceToken, config, log }) {
         const others = Object.entries(used.serverCpuSeconds).filter(([n]) => n !== side);
         entry.runs.push({
           round: round + 1,
-          side,
+          side: name,
           ...figures,
           records,
           serverCpuSeconds: round3(serverCpu),
@@ -145,11 +143,11 @@ export async function compare({ sides, serviceToken, config, log }) {
         });
         if (figures.non2xx || figures.errors)
           log(
-            `  ${figures.non2xx} non-2xx, ${figures.errors} connection errors ${JSON.stringify(figures.statusCodes)}`,
+            `  ${figures.non2xx} non-2xx, ${figures.errors} connection errors ${JSON.stringify(figures.statusCodes)} ${JSON.stringify(figures.errorKinds)}`,
           );
       }
     }
-    for (const side of active) entry.sides[side] = summarise(entry.runs.filter((r) => r.side === side));
+    for (const { name } of runners) entry.sides[name] = summarise(entry.runs.filter((r) => r.side === name));
   }
   return { scenarios: results, notes };
 }

@@ -38,13 +38,12 @@ export function evaluate(results) {
     };
   }
   const hot = scenario('hot');
-  const floor = scenario('floor');
   const spread = scenario('spread');
   const batch = scenario('batch');
   hot.vsFloor = {
-    throughput: ratio(hot.sides.service?.requestsPerSecond, floor.sides.service?.requestsPerSecond),
-    p99: ratio(hot.sides.service?.p99Ms, floor.sides.service?.p99Ms),
-    cpuPerRequest: ratio(hot.sides.service?.cpuUsPerRequest, floor.sides.service?.cpuUsPerRequest),
+    throughput: ratio(hot.sides.service?.requestsPerSecond, hot.sides.floor?.requestsPerSecond),
+    p99: ratio(hot.sides.service?.p99Ms, hot.sides.floor?.p99Ms),
+    cpuPerRequest: ratio(hot.sides.service?.cpuUsPerRequest, hot.sides.floor?.cpuUsPerRequest),
   };
   const atLeast = (value, min) => (value === null ? null : value >= min);
   const atMost = (value, max) => (value === null ? null : value <= max);
@@ -148,12 +147,29 @@ export function printReport(results) {
         'peer µs/req',
         '÷',
       ],
-      results.comparison.scenarios.map((s) => {
+      results.comparison.scenarios.flatMap((s) => {
         const a = s.sides.service ?? {};
         const b = s.sides.peer ?? {};
         const perRecord = s.id === 'batch';
         const cpu = (f) => (perRecord ? f.cpuUsPerRecord : f.cpuUsPerRequest);
-        return [
+        const floor = s.sides.floor;
+        const floorRow = floor
+          ? [
+              [
+                '  object floor: same path and auth, one no-op RPC into an object',
+                floor.requestsPerSecond,
+                '',
+                '',
+                floor.p99Ms,
+                '',
+                '',
+                floor.cpuUsPerRequest,
+                '',
+                '',
+              ],
+            ]
+          : [];
+        const row = [
           perRecord ? `${s.label} (req/s = records/s, CPU per record)` : s.label,
           dash(perRecord ? a.recordsPerSecond : a.requestsPerSecond),
           dash(perRecord ? b.recordsPerSecond : b.requestsPerSecond),
@@ -165,6 +181,7 @@ export function printReport(results) {
           dash(cpu(b)),
           dash(perRecord ? s.vsPeer.cpuPerRecord : s.vsPeer.cpuPerRequest),
         ];
+        return [row, ...floorRow];
       }),
     ),
   );

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const tmp = join(root, 'bench/.tmp');
-/** D1 and Durable Object files: in the worktree, removed at stop (Miniflare's own temp dir is removed asynchronously). */
+/** Bundles, D1 and Durable Object files: in the worktree, all removed at stop (Miniflare's own temp dir is removed asynchronously). */
 const state = join(tmp, 'state');
 const wranglerBin = join(root, 'node_modules/.bin/wrangler');
 // Miniflare's own scratch directory goes under TMPDIR and is removed only asynchronously after
@@ -113,7 +113,8 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
   });
   const stop = async () => {
     await mf.dispose();
-    rmSync(state, { recursive: true, force: true });
+    // The bundles too: nothing of a run stays in the tree (and eslint would read the bundled .js).
+    rmSync(tmp, { recursive: true, force: true });
   };
   try {
     const url = await mf.ready;
