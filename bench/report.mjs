@@ -101,10 +101,11 @@ export function evaluate(results) {
   );
   for (const what of Object.keys(o.reads)) {
     const r = ratio(o.reads[what].longLogUs, o.reads[what].shortLogUs);
+    // A noisy machine can make an empty call outlast a short read: then there is no ratio to judge.
     check(
       `in-object ${what} read, ${rows}-row log ≤ ${T.longLogReadVsShortMax} × short log`,
       r,
-      r <= T.longLogReadVsShortMax,
+      atMost(r, T.longLogReadVsShortMax),
     );
   }
   results.checks = checks;
@@ -146,6 +147,7 @@ export function printReport(results) {
         'CPU µs/req',
         'peer µs/req',
         '÷',
+        'other load (cores)',
       ],
       results.comparison.scenarios.flatMap((s) => {
         const a = s.sides.service ?? {};
@@ -166,6 +168,7 @@ export function printReport(results) {
                 floor.cpuUsPerRequest,
                 '',
                 '',
+                floor.otherCores,
               ],
             ]
           : [];
@@ -180,6 +183,9 @@ export function printReport(results) {
           dash(cpu(a)),
           dash(cpu(b)),
           dash(perRecord ? s.vsPeer.cpuPerRecord : s.vsPeer.cpuPerRequest),
+          Object.values(s.sides)
+            .map((f) => f.otherCores)
+            .join(' / '),
         ];
         return [row, ...floorRow];
       }),
@@ -194,13 +200,14 @@ export function printReport(results) {
   out.push('');
   out.push(
     table(
-      ['service only, for context', 'req/s', 'p50 ms', 'p99 ms', 'workerd CPU µs/req'],
+      ['service only, for context', 'req/s', 'p50 ms', 'p99 ms', 'workerd CPU µs/req', 'other load (cores)'],
       results.context.map((s) => [
         s.label,
         s.requestsPerSecond,
         s.latencyMs.p50,
         s.latencyMs.p99,
         s.runtimeCpuUsPerRequest,
+        s.cpu.otherCores,
       ]),
     ),
   );
@@ -210,7 +217,7 @@ export function printReport(results) {
   out.push('');
   out.push(
     table(
-      ['inside the object (µs per operation)', 'p50', 'p99', 'batches'],
+      [`inside the object (µs per operation; other load ${o.otherCores ?? '?'} cores)`, 'p50', 'p99', 'batches'],
       [
         [
           `deduction, first ${(results.config.logRows / 10).toLocaleString('en')} rows`,

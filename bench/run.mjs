@@ -167,7 +167,9 @@ async function runAll(peerNote) {
   memory.afterSpreadBytes = service.rssBytes();
   await waitForEviction(idleFiles);
 
+  const inObjectCpu = cpuMonitor(service.pids);
   const { inObject, storage, queryPlans } = await inObjectFigures();
+  inObject.otherCores = inObjectCpu.stop().otherCores;
 
   // Service-only context: the cheapest authenticated route, and reads on a short and a long log.
   const reader = 'bench-reader';
