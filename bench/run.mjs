@@ -5,7 +5,7 @@
 // targets and writes bench/results/<name>.json.
 // Options: --name <file stem> (default "last"), --quick (short runs, small data, for trying
 // changes), --users <n> (the spread scenario's users; see SPREAD_USERS_LOCAL_MAX), --rounds <n>,
-// --strict (exit 1 when a target is missed).
+// --strict (exit 1 when a target is missed), --no-peer (the service alone).
 // Everything it starts is stopped before it exits, also on Ctrl-C; it never leaves 127.0.0.1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,6 +32,7 @@ const { values: options } = parseArgs({
     users: { type: 'string' },
     rounds: { type: 'string' },
     strict: { type: 'boolean', default: false },
+    'no-peer': { type: 'boolean', default: false },
   },
 });
 const quick = options.quick;
@@ -79,7 +80,13 @@ const stop = () =>
   (stopping ??= Promise.allSettled([service.stop(), peer?.stop()]).then((outcomes) => {
     for (const o of outcomes) if (o.status === 'rejected') console.error(o.reason);
   }));
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => stop().finally(() => process.exit(130)));
+// On Ctrl-C, Miniflare's own signal hook ends workerd and exits at once, before any asynchronous
+// cleanup could finish; so the last cleanup is synchronous, on `exit`, whoever calls it.
+process.once('exit', () => {
+  peer?.stopNow();
+  service.removeFilesNow();
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 
 let missed = 0;
 try {
@@ -102,6 +109,7 @@ if (options.strict && missed) {
 
 /** Start the peer; without PostgreSQL, say how to install it and run the service's side alone. */
 async function startPeerIfInstalled() {
+  if (options['no-peer']) return 'the peer was not run (--no-peer)';
   if (!postgresBinDir()) {
     console.error(`\n${POSTGRES_INSTALL_HINT}\nThe comparison runs the service alone.\n`);
     return 'PostgreSQL is not installed: the peer was not run';

@@ -150,6 +150,10 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
         return total;
       },
       stop,
+      /** Synchronous, for the process's `exit` event: delete the bundles and the state (Miniflare's own exit hook ends workerd). */
+      removeFilesNow() {
+        rmSync(tmp, { recursive: true, force: true });
+      },
     };
   } catch (error) {
     await stop();

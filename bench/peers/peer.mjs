@@ -7,10 +7,15 @@ import { POSTGRES_INSTALL_HINT, postgresBinDir, startPostgres } from './postgres
 
 export { POSTGRES_INSTALL_HINT, postgresBinDir };
 
-/** Resolves to `{ url, postgresVersion, poolMax, rootPids, stop() }`; throws when PostgreSQL is missing. */
+/** Resolves to `{ url, postgresVersion, poolMax, rootPids, stop(), stopNow() }`; throws when PostgreSQL is missing. */
 export async function startPeer({ serviceToken, startTokens, poolMax = 32 }) {
   const postgres = startPostgres();
   let server;
+  // Synchronous, for the process's `exit` event (Ctrl-C): end the server, stop and delete the cluster.
+  const stopNow = () => {
+    if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    postgres.stop();
+  };
   const stop = async () => {
     if (server && server.exitCode === null && server.signalCode === null) {
       server.kill('SIGTERM');
@@ -46,6 +51,7 @@ export async function startPeer({ serviceToken, startTokens, poolMax = 32 }) {
       /** The processes whose CPU (with their children's) is the peer's: the Node server and the postmaster. */
       rootPids: [server.pid, postgres.postmasterPid],
       stop,
+      stopNow,
     };
   } catch (error) {
     await stop();

@@ -9,6 +9,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 
 const DEBIAN_ROOT = '/usr/lib/postgresql';
+// The system's temporary directory as it was when this module loaded: bench/service.mjs later points
+// TMPDIR into the service's own state directory, which it deletes before the peer has stopped.
+const SYSTEM_TMPDIR = os.tmpdir();
 export const POSTGRES_INSTALL_HINT =
   'PostgreSQL was not found under /usr/lib/postgresql/*/bin. On Debian or Ubuntu: `apt-get install -y postgresql` (as root).';
 
@@ -45,7 +48,7 @@ export function startPostgres({ port = 54_000 + Math.floor(Math.random() * 1_000
   const bin = postgresBinDir();
   if (!bin) throw new Error(POSTGRES_INSTALL_HINT);
   const user = postgresUser();
-  const dir = mkdtempSync(join(os.tmpdir(), 'bench-pg-'));
+  const dir = mkdtempSync(join(SYSTEM_TMPDIR, 'bench-pg-'));
   if (user.uid !== undefined) chownSync(dir, user.uid, user.gid);
   const data = join(dir, 'data');
   const run = (tool, args) => {
