@@ -196,7 +196,9 @@ async function probeBatch(url, headers, users, batch) {
   const expected = batch.users * batch.recordsPerUser;
   if (!Array.isArray(results) || results.length !== expected)
     throw new Error(`batch probe at ${url}: expected ${expected} results, got ${text.slice(0, 300)}`);
-  const refused = results.filter((r) => r.error || r.ok === false || (r.status ?? 200) >= 400);
+  const refused = results.filter(
+    (r) => r.error || r.ok === false || r.status === 'refused' || r.status === 'error' || r.status >= 400,
+  );
   if (refused.length)
     throw new Error(`batch probe at ${url}: ${refused.length} records refused: ${JSON.stringify(refused[0])}`);
   return undefined;

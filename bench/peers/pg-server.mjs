@@ -205,7 +205,11 @@ async function usage(request, pathUserId) {
   return [status, answer, outcome.row ? { 'X-Tokens-Remaining': String(outcome.row.tokens_after) } : {}];
 }
 
-/** Records grouped by user, one transaction per user (concurrently, bounded by the pool); results in input order. */
+/**
+ * Records grouped by user, one transaction per user (concurrently, bounded by the pool); one result
+ * per record in input order, shaped as the service's batch answer: `{index, user_id, status: 'ok' |
+ * 'replayed' | 'refused', …}` and the counts.
+ */
 async function usageBatch(request) {
   requireService(request);
   const { records } = await readJson(request, batchBody);
@@ -222,20 +226,15 @@ async function usageBatch(request) {
       const outcomes = await ledger.recordUsageGroup(user, group);
       group.forEach(({ index, usage }, i) => {
         const [status, body] = render(outcomes[i], usage);
-        results[index] = { user_id: user, idempotency_key: records[index].idempotency_key, status, ...body };
+        const { replayed, error: _title, ...fields } = body;
+        const outcome = status >= 400 ? 'refused' : replayed ? 'replayed' : 'ok';
+        results[index] = { index, user_id: user, status: outcome, ...fields };
       });
     }),
   );
-  const count = (test) => results.filter(test).length;
-  return [
-    200,
-    {
-      results,
-      applied: count((r) => r.status === 200 && !r.replayed),
-      replayed: count((r) => r.replayed === true),
-      refused: count((r) => r.status >= 400),
-    },
-  ];
+  const counts = { ok: 0, replayed: 0, refused: 0, error: 0 };
+  for (const r of results) counts[r.status]++;
+  return [200, { results, ...counts }];
 }
 
 const USAGE_PATH = /^\/api\/v1\/service\/users\/([^/]+)\/usage$/;
