@@ -3,6 +3,7 @@ import { bearerOnly } from './http/auth';
 import { createRouter } from './http/router';
 import { reconcileOrphans } from './promo/reconcile';
 import { registerAdminRoutes } from './routes/admin';
+import { registerAdminAnalyticsRoutes } from './routes/adminAnalytics';
 import { registerAdminPlanRoutes } from './routes/adminPlans';
 import { registerAdminCatalogRoutes } from './routes/adminCatalog';
 import { registerAdminPromoRoutes } from './routes/adminPromo';
@@ -31,6 +32,7 @@ registerAdminRoutes(router);
 registerAdminPlanRoutes(router);
 registerAdminCatalogRoutes(router);
 registerAdminPromoRoutes(router);
+registerAdminAnalyticsRoutes(router);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),

@@ -35,8 +35,10 @@ import { decideUsage } from './core/usage';
 import { AccountStore } from './db/accountStore';
 import { IdempotencyStore, type IdempotentResult } from './db/idempotency';
 import { LedgerReads } from './db/ledgerReads';
+import { Retention } from './db/retention';
 import { ensureSchema } from './db/schema';
 import { Sql } from './db/sql';
+import { OutboxFlusher } from './outbox/flusher';
 import { redeemPromo } from './promo/redeemPromo';
 import { analyticsOf } from './read/analytics';
 import { auditAccount } from './read/audit';
@@ -68,6 +70,8 @@ export class UserAccount extends DurableObject<Env> {
   private readonly idempotency: IdempotencyStore;
   private readonly stripe: StripeStore;
   private readonly prices: PriceBook;
+  private readonly flusher: OutboxFlusher;
+  private readonly retention: Retention;
   /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ while there is no account. */
   private deadline: number | undefined;
   /** The alarm time last set, so the hot path never writes it again. */
@@ -81,6 +85,8 @@ export class UserAccount extends DurableObject<Env> {
     this.log = new LedgerReads(sql);
     this.idempotency = new IdempotencyStore(sql);
     this.stripe = new StripeStore(sql);
+    this.flusher = new OutboxFlusher(this.store.outbox);
+    this.retention = new Retention(sql);
     this.prices = new PriceBook(
       sql,
       () => this.env.DB,
@@ -175,6 +181,7 @@ export class UserAccount extends DurableObject<Env> {
         (record) => ({ ok: true, replayed: true, value: this.log.transaction(record.seq!) }),
       ),
     );
+    await this.armAlarm(); // the outbox row just written wants a flush
     return this.answer(result, now, after);
   }
 
@@ -235,6 +242,7 @@ export class UserAccount extends DurableObject<Env> {
         },
       ),
     );
+    await this.armAlarm();
     return this.answer(result, now);
   }
 
@@ -284,10 +292,17 @@ export class UserAccount extends DurableObject<Env> {
     return { ok: true, value: outcome, snapshot: snapshotOf(this.log, now) };
   }
 
-  /** Resets and expiries run here on time; a request that arrives first applies them itself (ready). */
+  /**
+   * Resets and expiries run here on time (a request that arrives first applies them itself, ready);
+   * then the outbox flush to D1 when it is due, and the retention pass (db/retention.ts).
+   */
   override async alarm(): Promise<void> {
     this.alarmAt = undefined;
-    await this.ready(false);
+    const ready = await this.ready(false);
+    if (ready.ok) {
+      await this.flusher.flush(this.env.DB, this.ownUserId(), ready.now);
+      this.retention.maybeRun(ready.now);
+    }
     await this.armAlarm();
   }
 
@@ -349,6 +364,7 @@ export class UserAccount extends DurableObject<Env> {
         const draft = new Draft(newAccountState(start.terms, now, dayOf(now)));
         openAccount(draft, now);
         this.store.apply(draft.changes, now);
+        this.ownUserId();
       });
       head = this.store.head()!;
     }
@@ -379,9 +395,20 @@ export class UserAccount extends DurableObject<Env> {
     await this.armAlarm();
   }
 
-  // One alarm for every deadline: kept at the earliest (next reset or grant expiry).
+  /**
+   * The user id this object flushes under: stored on the account row, taken from the name the
+   * Worker addressed the object by (idFromName(userId)) the first time it is known.
+   */
+  private ownUserId(): string | null {
+    const stored = this.store.userId();
+    if (stored !== null || this.ctx.id.name === undefined) return stored;
+    this.store.setUserId(this.ctx.id.name);
+    return this.store.userId();
+  }
+
+  // One alarm for every deadline: kept at the earliest (next reset, grant expiry or outbox flush).
   private async armAlarm(): Promise<void> {
-    const at = this.nextDeadline();
+    const at = Math.min(this.nextDeadline(), this.flusher.dueAt() ?? Number.POSITIVE_INFINITY);
     if (at === this.alarmAt || !Number.isFinite(at)) return;
     await this.ctx.storage.setAlarm(at);
     this.alarmAt = at;

@@ -51,6 +51,8 @@ export interface NewEntry {
   outputTokens?: number;
   costUsdMicros?: number;
   costInrPaise?: number;
+  /** The plan in force when the row was drafted (set by append; analytics group by it). */
+  planId?: string;
 }
 
 export interface UsageCount {
@@ -154,6 +156,7 @@ export class Draft {
     const tokens = entry.allocations.reduce((sum, [, delta]) => sum + delta, 0);
     const full: NewEntry = {
       ...entry,
+      planId: this.terms.id,
       description: entry.description ?? null,
       detail: entry.detail ?? null,
       tokens,

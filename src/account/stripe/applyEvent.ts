@@ -91,6 +91,8 @@ function creditPackage(c: StripeContext, cmd: PackagePaid): StripeEventOutcome {
           tokens: cmd.tokens,
           description: `${cmd.packageName} purchase`,
           expiresAt: addCalendarMonths(c.now, cmd.validityMonths),
+          // What platform analytics count as revenue (outbox/outboxRows.ts).
+          detail: { package_id: cmd.packageId, amount_paise: cmd.amountPaise, checkout_session: cmd.sessionId },
         },
         c.now,
       );
