@@ -23,10 +23,15 @@ const DAY_MS = 86_400_000;
 const RECENT_LAG_WINDOW_MS = 60 * 60_000;
 
 /** A real calendar day, 'YYYY-MM-DD', in years 0000–9999. */
+function isDay(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const at = Date.parse(`${value}T00:00:00Z`);
+  return Number.isFinite(at) && dayOf(at) === value;
+}
 const daySchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD')
-  .refine((day) => dayOf(Date.parse(`${day}T00:00:00Z`) || 0) === day, 'not a calendar day');
+  .refine(isDay, 'not a calendar day');
 
 /** from/to (inclusive); `to` defaults to today, `from` to ANALYTICS_RANGE_DAYS_DEFAULT days ending at `to`. */
 const rangeShape = { from: daySchema.optional(), to: daySchema.optional() };
@@ -38,8 +43,10 @@ function rangeOf(q: { from?: string; to?: string }): DayRange {
 }
 
 // The range's own rules, on the range as defaulted, each naming the field at fault.
-function checkRange(q: { from?: string; to?: string }, ctx: z.RefinementCtx): void {
-  const { from, to } = rangeOf(q);
+function checkRange(q: { from?: unknown; to?: unknown }, ctx: z.RefinementCtx): void {
+  // zod runs this even when a field failed: only well-formed days are compared.
+  if ((q.from !== undefined && !isDay(q.from)) || (q.to !== undefined && !isDay(q.to))) return;
+  const { from, to } = rangeOf(q as { from?: string; to?: string });
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
   if (days < 1) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
   else if (days > ANALYTICS_RANGE_DAYS_MAX)
