@@ -94,11 +94,16 @@ export const STRIPE_ID_CHARS_MAX = 255;
 export const OUTBOX_FLUSH_DELAY_MS = 30_000;
 /**
  * Outbox rows per D1 batch. Rows are summed per aggregate key before sending, so a batch is a few
- * statements in practice; even 200 rows each with its own keys stay far below D1's statements per batch.
+ * statements in practice; at worst (every row its own keys, a purchase or promo each) 4 per row + 1.
  */
-export const OUTBOX_FLUSH_BATCH_ROWS_MAX = 200;
+export const OUTBOX_FLUSH_BATCH_ROWS_MAX = 100;
 /** Batches one alarm sends before yielding (a backlog after an outage drains over several alarms). */
 export const OUTBOX_FLUSH_BATCHES_PER_ALARM_MAX = 5;
+/**
+ * D1 statements one alarm may send, well inside the 1,000 queries a Worker invocation may make
+ * (paid plan): the alarm stops starting batches once it has sent this many.
+ */
+export const OUTBOX_FLUSH_STATEMENTS_PER_ALARM_MAX = 500;
 /** After a failed flush the alarm retries after this, doubling per failure up to the max. */
 export const OUTBOX_FLUSH_RETRY_BASE_MS = 30_000;
 export const OUTBOX_FLUSH_RETRY_MAX_MS = 15 * 60_000;

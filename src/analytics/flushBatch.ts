@@ -97,12 +97,17 @@ export function flushStatements(rows: readonly OutboxRow[], report: FlushReport)
 
 /**
  * Send one batch; answers the seq D1 holds for the user afterwards (the batch's last seq when it
- * counted, or what an earlier flush already counted). Throws when D1 fails: nothing was counted.
+ * counted, or what an earlier flush already counted) and the statements sent. Throws when D1 fails:
+ * nothing was counted.
  */
-export async function sendFlush(db: D1Database, rows: readonly OutboxRow[], report: FlushReport): Promise<number> {
+export async function sendFlush(
+  db: D1Database,
+  rows: readonly OutboxRow[],
+  report: FlushReport,
+): Promise<{ counted: number; statements: number }> {
   const statements = flushStatements(rows, report).map(([sql, args]) => db.prepare(sql).bind(...args));
   const results = await db.batch<{ last_seq: number }>(statements);
   const counted = results[results.length - 1]?.results[0]?.last_seq;
   if (typeof counted !== 'number') throw new Error('flush: D1 did not answer the cursor');
-  return counted;
+  return { counted, statements: statements.length };
 }

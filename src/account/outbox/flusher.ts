@@ -9,6 +9,7 @@ import {
   OUTBOX_FLUSH_DELAY_MS,
   OUTBOX_FLUSH_RETRY_BASE_MS,
   OUTBOX_FLUSH_RETRY_MAX_MS,
+  OUTBOX_FLUSH_STATEMENTS_PER_ALARM_MAX,
 } from '../../limits';
 import type { OutboxStore } from './outboxStore';
 
@@ -47,7 +48,8 @@ export class OutboxFlusher {
       return { flushed: 0, failed: true };
     }
     let flushed = 0;
-    for (let i = 0; i < OUTBOX_FLUSH_BATCHES_PER_ALARM_MAX; i++) {
+    let statements = 0;
+    for (let i = 0; i < OUTBOX_FLUSH_BATCHES_PER_ALARM_MAX && statements < OUTBOX_FLUSH_STATEMENTS_PER_ALARM_MAX; i++) {
       const rows = this.outbox.batch(OUTBOX_FLUSH_BATCH_ROWS_MAX + 1);
       if (rows.length === 0) break;
       const sent = rows.slice(0, OUTBOX_FLUSH_BATCH_ROWS_MAX);
@@ -55,12 +57,14 @@ export class OutboxFlusher {
       const lastSeq = sent[sent.length - 1]!.seq;
       let counted: number;
       try {
-        counted = await sendFlush(db, sent, {
+        const answer = await sendFlush(db, sent, {
           userId,
           now,
           oldestPendingAt: left?.createdAt ?? null,
           pendingRows: left ? this.outbox.pendingCount() - sent.length : 0,
         });
+        counted = answer.counted;
+        statements += answer.statements;
       } catch (error) {
         this.failed(now);
         console.warn(JSON.stringify({ level: 'warn', what: 'outbox', failures: this.failures, error: String(error) }));

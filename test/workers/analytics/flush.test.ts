@@ -172,9 +172,9 @@ describe('outbox flush to D1', () => {
     const report = { userId: u.id, now: T('2032-03-03T03:00:30Z'), oldestPendingAt: null, pendingRows: 0 };
 
     // D1 counts the first two rows, and the object never hears back (its outbox keeps them).
-    expect(await sendFlush(env.DB, rows.slice(0, 2), report)).toBe(rows[1]!.seq);
+    expect((await sendFlush(env.DB, rows.slice(0, 2), report)).counted).toBe(rows[1]!.seq);
     // The same batch again: nothing more is counted, D1 answers the cursor it holds.
-    expect(await sendFlush(env.DB, rows.slice(0, 2), report)).toBe(rows[1]!.seq);
+    expect((await sendFlush(env.DB, rows.slice(0, 2), report)).counted).toBe(rows[1]!.seq);
     // The alarm now sends all four: D1 already has the first two, so it counts none of this batch,
     // the object deletes what D1 confirmed, and sends the rest in the next batch.
     expect(await outboxCount(u.stub)).toBe(4);
@@ -243,6 +243,31 @@ describe('outbox flush to D1', () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await outboxCount(stub)).toBe(0);
     await expectAggregatesMatchLogs('2034-01-01', '2034-12-31', [{ id: u.id, stub }]);
+  });
+
+  it('drains a backlog larger than one batch, reporting what it left behind between batches', async () => {
+    const u = await userAt('2035-06-06T06:00:00Z');
+    for (let i = 0; i < 150; i++) {
+      await ok(
+        u.stub.credit({
+          source: 'bonus',
+          transactionType: 'bonus',
+          tokens: i + 1,
+          description: 'many',
+          expiresAt: null,
+          idempotencyKey: null,
+        }),
+      );
+    }
+    expect(await outboxCount(u.stub)).toBe(151);
+    await drainOutbox(u.stub);
+    await expectAggregatesMatchLogs('2035-01-01', '2035-12-31', [u]);
+    const cursor = await env.DB.prepare(
+      'SELECT rows_counted, oldest_pending_at, pending_rows FROM analytics_user_flush WHERE user_id = ?',
+    )
+      .bind(u.id)
+      .first();
+    expect(cursor).toEqual({ rows_counted: 151, oldest_pending_at: null, pending_rows: 0 });
   });
 
   it('stores the user id the Worker addressed the object by, on the account row', async () => {
