@@ -57,16 +57,18 @@ CREATE TABLE analytics_user_ledger_daily (
   PRIMARY KEY (user_id, day, kind, source)
 ) WITHOUT ROWID;
 
--- Purchases and refunds by day × package, with the money paid in paise.
+-- Money received by day × product: package purchases (and their refunds) and plan subscription
+-- invoices, in paise. product_type is 'package' or 'plan'.
 CREATE TABLE analytics_revenue_daily (
   day              TEXT NOT NULL,
+  product_type     TEXT NOT NULL,
   product_id       TEXT NOT NULL,
   purchases        INTEGER NOT NULL,
   purchased_tokens INTEGER NOT NULL,
   amount_paise     INTEGER NOT NULL,
   refunds          INTEGER NOT NULL,
   refunded_tokens  INTEGER NOT NULL,
-  PRIMARY KEY (day, product_id)
+  PRIMARY KEY (day, product_type, product_id)
 ) WITHOUT ROWID;
 
 -- Promo redemptions credited, by day × code.

@@ -5,6 +5,7 @@
 // or none of it does; a batch D1 has already counted (a retry after D1 committed but the object did
 // not hear back, or a second run) changes no total, and the cursor statement answers the seq D1
 // holds, which is what the object may delete through.
+import { SUBSCRIPTION_PAYMENT } from '../account/outbox/outboxRows';
 import type { OutboxRow } from '../account/outbox/outboxStore';
 
 export interface FlushReport {
@@ -38,7 +39,7 @@ const SQL = {
   userLedger: upsert('analytics_user_ledger_daily', ['user_id', 'day', 'kind', 'source'], ['entries', 'tokens']),
   revenue: upsert(
     'analytics_revenue_daily',
-    ['day', 'product_id'],
+    ['day', 'product_type', 'product_id'],
     ['purchases', 'purchased_tokens', 'amount_paise', 'refunds', 'refunded_tokens'],
   ),
   promo: upsert('analytics_promo_daily', ['day', 'code'], ['redemptions', 'tokens']),
@@ -79,11 +80,15 @@ export function flushStatements(rows: readonly OutboxRow[], report: FlushReport)
       sum(groups, SQL.userUsage, [user, r.day], totals);
       continue;
     }
+    if (r.kind === SUBSCRIPTION_PAYMENT) {
+      sum(groups, SQL.revenue, [r.day, 'plan', r.productId ?? ''], [1, 0, r.amountPaise ?? 0, 0, 0]);
+      continue;
+    }
     sum(groups, SQL.ledger, [r.day, r.kind, r.source], [1, r.tokens]);
     sum(groups, SQL.userLedger, [user, r.day, r.kind, r.source], [1, r.tokens]);
     if (r.kind === 'purchase')
-      sum(groups, SQL.revenue, [r.day, r.productId ?? ''], [1, r.tokens, r.amountPaise ?? 0, 0, 0]);
-    if (r.kind === 'refund') sum(groups, SQL.revenue, [r.day, r.productId ?? ''], [0, 0, 0, 1, -r.tokens]);
+      sum(groups, SQL.revenue, [r.day, 'package', r.productId ?? ''], [1, r.tokens, r.amountPaise ?? 0, 0, 0]);
+    if (r.kind === 'refund') sum(groups, SQL.revenue, [r.day, 'package', r.productId ?? ''], [0, 0, 0, 1, -r.tokens]);
     if (r.promoCode !== null) sum(groups, SQL.promo, [r.day, r.promoCode], [1, r.tokens]);
   }
   const statements = [...groups.values()].map(([sql, args]): Bound => [sql, [...args, user, firstSeq]]);

@@ -109,7 +109,8 @@ export async function revenue(db: D1Database, range: DayRange) {
   const [byPackage, byDay, promo] = await db.batch([
     db
       .prepare(
-        `SELECT product_id, ${REVENUE} FROM analytics_revenue_daily WHERE day BETWEEN ? AND ? GROUP BY product_id ORDER BY product_id LIMIT ?`,
+        `SELECT product_type, product_id, ${REVENUE} FROM analytics_revenue_daily WHERE day BETWEEN ? AND ?
+         GROUP BY product_type, product_id ORDER BY product_type, product_id LIMIT ?`,
       )
       .bind(range.from, range.to, ANALYTICS_SERIES_ROWS_MAX),
     db
@@ -132,7 +133,7 @@ export async function revenue(db: D1Database, range: DayRange) {
     refunded_tokens: number;
   };
   return {
-    byPackage: byPackage!.results as (Revenue & { product_id: string })[],
+    byProduct: byPackage!.results as (Revenue & { product_type: 'package' | 'plan'; product_id: string })[],
     byDay: byDay!.results as (Revenue & { day: string })[],
     promo: promo!.results as { code: string; redemptions: number; tokens: number }[],
   };

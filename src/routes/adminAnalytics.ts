@@ -108,7 +108,7 @@ export function registerAdminAnalyticsRoutes(router: Router): void {
     const range = rangeOf(parseWith(rangeQuerySchema, request.query, 'query'));
     const r = await revenue(env.DB, range);
     const total = (key: 'purchases' | 'purchased_tokens' | 'amount_paise' | 'refunds' | 'refunded_tokens') =>
-      r.byPackage.reduce((sum, p) => sum + p[key], 0);
+      r.byProduct.reduce((sum, p) => sum + p[key], 0);
     return {
       ...range,
       totals: {
@@ -118,7 +118,7 @@ export function registerAdminAnalyticsRoutes(router: Router): void {
         refunds: total('refunds'),
         refunded_tokens: total('refunded_tokens'),
       },
-      by_package: r.byPackage,
+      by_product: r.byProduct,
       by_day: r.byDay,
       promo_redemptions: r.promo,
       flush: await lag(env),

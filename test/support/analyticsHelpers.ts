@@ -147,7 +147,7 @@ export async function aggregatesInD1(from: string, to: string, userIds: string[]
     revenue: keyed(
       await q(
         `SELECT day, product_id, purchases, purchased_tokens, amount_paise, refunds, refunded_tokens
-         FROM analytics_revenue_daily WHERE day BETWEEN ? AND ?`,
+         FROM analytics_revenue_daily WHERE day BETWEEN ? AND ? AND product_type = 'package'`,
         from,
         to,
       ),

@@ -72,7 +72,16 @@ export type Change =
   | { kind: 'grant_close'; grantId: number; at: number }
   | { kind: 'append'; entry: NewEntry }
   | { kind: 'account'; period: string; terms: PlanTerms; pendingTerms: PlanTerms | null }
-  | { kind: 'usage_count'; usage: UsageCount };
+  | { kind: 'usage_count'; usage: UsageCount }
+  | { kind: 'payment'; payment: Payment };
+
+/** Money received that moves no tokens (a subscription invoice): recorded for platform revenue only. */
+export interface Payment {
+  at: number;
+  /** What was paid for: a plan id. */
+  planId: string;
+  amountPaise: number;
+}
 
 export class Draft {
   readonly changes: Change[] = [];
@@ -172,6 +181,10 @@ export class Draft {
     if (patch.terms !== undefined) this.terms = patch.terms;
     if (patch.pendingTerms !== undefined) this.pendingTerms = patch.pendingTerms;
     this.changes.push({ kind: 'account', period: this.period, terms: this.terms, pendingTerms: this.pendingTerms });
+  }
+
+  recordPayment(payment: Payment): void {
+    this.changes.push({ kind: 'payment', payment });
   }
 
   countUsage(usage: UsageCount): void {

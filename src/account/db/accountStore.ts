@@ -164,6 +164,9 @@ export class AccountStore {
             createdAt,
           );
           break;
+        case 'payment':
+          // Nothing of the account's own changes: the payment is a fact for analytics (the outbox).
+          break;
         case 'usage_count': {
           const u = change.usage;
           const tokens = u.inputTokens + u.outputTokens;

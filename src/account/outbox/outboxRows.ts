@@ -7,11 +7,17 @@ import type { GrantSource } from '../../ledger/grant';
 import type { Transaction } from '../contract';
 import type { Change, NewGrant } from '../core/draft';
 
+/** The kind of a fact that is a payment, not a ledger row. */
+export const SUBSCRIPTION_PAYMENT = 'subscription_payment';
+
 /** One analytics fact, as the outbox stores it and the flush sends it. Money is integers. */
 export interface OutboxFact {
   /** UTC day of the fact ('YYYY-MM-DD'): the day of its ledger row's time. */
   day: string;
-  /** The ledger row's type (usage, purchase, bonus, monthly_reset, rollover, expiry, refund, plan_change). */
+  /**
+   * The ledger row's type (usage, purchase, bonus, monthly_reset, rollover, expiry, refund,
+   * plan_change), or SUBSCRIPTION_PAYMENT for an invoice paid.
+   */
   kind: string;
   /** The ledger row it came from, when there is one. */
   txSeq: number | null;
@@ -53,6 +59,9 @@ export function outboxFactsOf(changes: readonly Change[], appended: readonly Tra
       }
       // Grant moves and closes, the account row and the day counters are told by the ledger rows
       // that accompany them: they add no fact of their own.
+      case 'payment':
+        facts.push(paymentFact(change.payment));
+        break;
       case 'grant_move':
       case 'grant_close':
       case 'account':
@@ -109,6 +118,27 @@ function factOfRow(row: Transaction, planId: string, inserted: Map<number, NewGr
     default:
       return { ...base, source: creditedSource(row, inserted), promoCode: text('promo_code') };
   }
+}
+
+/** A subscription invoice paid: revenue under its plan, with no tokens and no ledger row. */
+function paymentFact(p: { at: number; planId: string; amountPaise: number }): OutboxFact {
+  return {
+    day: dayOf(p.at),
+    kind: SUBSCRIPTION_PAYMENT,
+    txSeq: null,
+    planId: p.planId,
+    source: '',
+    agent: null,
+    model: null,
+    tokens: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsdMicros: 0,
+    costInrPaise: 0,
+    amountPaise: p.amountPaise,
+    productId: p.planId,
+    promoCode: null,
+  };
 }
 
 /** The source of the grant a row credited: the first grant it moved tokens into that the same decision created. */

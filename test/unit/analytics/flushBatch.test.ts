@@ -56,7 +56,9 @@ describe('flush statements', () => {
       { userId: 'u2', now: 5_000, oldestPendingAt: 4_000, pendingRows: 9 },
     );
     const revenue = statements.filter(([sql]) => sql.includes('analytics_revenue_daily'));
-    expect(revenue.map(([, args]) => args)).toEqual([['2030-01-01', 'starter', 1, 50_000, 9_900, 1, 25_000, 'u2', 1]]);
+    expect(revenue.map(([, args]) => args)).toEqual([
+      ['2030-01-01', 'package', 'starter', 1, 50_000, 9_900, 1, 25_000, 'u2', 1],
+    ]);
     const promo = statements.filter(([sql]) => sql.includes('analytics_promo_daily'));
     expect(promo.map(([, args]) => args)).toEqual([['2030-01-01', 'WELCOME2024', 1, 10_000, 'u2', 1]]);
     expect(statements.at(-1)![1]).toEqual(['u2', 3, 3, 5_000, 4_000, 9, 5_000 - 1_001, 1]);

@@ -108,7 +108,9 @@ describe('GET /api/v1/admin/analytics', () => {
       refunds: 0,
       refunded_tokens: 0,
     });
-    expect(revenue.by_package).toEqual([expect.objectContaining({ product_id: 'pro', amount_paise: 34_900 })]);
+    expect(revenue.by_product).toEqual([
+      expect.objectContaining({ product_type: 'package', product_id: 'pro', amount_paise: 34_900 }),
+    ]);
     const lag = await (await asAdmin('/api/v1/admin/analytics/flush')).json<any>();
     expect(lag).toMatchObject({ users_with_pending_rows: 0, pending_rows_reported: 0 });
     expect(lag.users_reporting).toBeGreaterThanOrEqual(2);

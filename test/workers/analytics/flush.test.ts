@@ -79,6 +79,20 @@ describe('outbox flush to D1', () => {
       }),
     );
 
+    // A subscription invoice: the plan starts, and its money is revenue under the plan.
+    const invoice: StripeCommand = {
+      kind: 'invoice_paid',
+      event: event(`evt_${a.id}_inv`, 'invoice.paid', T('2031-05-10T08:00:00Z')),
+      subscriptionId: `sub_${a.id}`,
+      planId: 'pro_monthly',
+      periodStart: T('2031-05-10T08:00:00Z'),
+      periodEnd: T('2031-06-10T08:00:00Z'),
+      amountPaise: 99_900,
+    };
+    expect(await a.stub.applyStripeEvent(invoice)).toMatchObject({ ok: true, value: { result: 'plan_renewed' } });
+    // The same event again changes nothing and counts nothing.
+    expect(await a.stub.applyStripeEvent(invoice)).toMatchObject({ ok: true, value: { result: 'duplicate_event' } });
+
     const b = await userAt('2031-05-11T09:00:00Z');
     const paid: StripeCommand = {
       kind: 'package_paid',
@@ -149,8 +163,14 @@ describe('outbox flush to D1', () => {
       { kind: 'bonus', source: 'bonus', tokens: 5_000 },
       { kind: 'bonus', source: 'promo', tokens: 10_000 },
       { kind: 'monthly_reset', source: 'monthly', tokens: 40_000 },
-      { kind: 'plan_change', source: 'monthly', tokens: 40_000 },
+      { kind: 'plan_change', source: 'monthly', tokens: 40_000 + 240_000 }, // basic for b, pro_monthly for a
       { kind: 'purchase', source: 'purchase', tokens: 50_000 },
+    ]);
+    const plans = await env.DB.prepare(
+      "SELECT day, product_id, purchases, amount_paise FROM analytics_revenue_daily WHERE product_type = 'plan' AND day LIKE '2031-%'",
+    ).all();
+    expect(plans.results).toEqual([
+      { day: '2031-05-10', product_id: 'pro_monthly', purchases: 1, amount_paise: 99_900 },
     ]);
     const cursors = await env.DB.prepare(
       `SELECT user_id, rows_counted, oldest_pending_at, pending_rows FROM analytics_user_flush WHERE user_id IN (?, ?, ?) ORDER BY user_id`,
