@@ -1,16 +1,20 @@
 import type { Env } from './env';
 import { bearerOnly } from './http/auth';
 import { createRouter } from './http/router';
+import { registerOpenApiRoute } from './openapi/route';
 import { reconcileOrphans } from './promo/reconcile';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAdminAnalyticsRoutes } from './routes/adminAnalytics';
 import { registerAdminPlanRoutes } from './routes/adminPlans';
 import { registerAdminCatalogRoutes } from './routes/adminCatalog';
 import { registerAdminPromoRoutes } from './routes/adminPromo';
+import { registerDevSessionRoute } from './routes/devSession';
 import { registerMeRoute } from './routes/me';
 import { registerPromoRoutes } from './routes/promo';
 import { registerPurchaseRoutes } from './routes/purchase';
+import { registerReservationRoutes } from './routes/reservations';
 import { registerServiceRoutes } from './routes/service';
+import { registerUsageBatchRoute } from './routes/usageBatch';
 import { registerStripeWebhookRoutes } from './routes/stripeWebhook';
 import { registerTokenRoutes } from './routes/tokens';
 
@@ -28,11 +32,15 @@ registerPromoRoutes(router);
 registerPurchaseRoutes(router);
 registerStripeWebhookRoutes(router);
 registerServiceRoutes(router);
+registerReservationRoutes(router);
+registerUsageBatchRoute(router);
 registerAdminRoutes(router);
 registerAdminPlanRoutes(router);
 registerAdminCatalogRoutes(router);
 registerAdminPromoRoutes(router);
 registerAdminAnalyticsRoutes(router);
+registerDevSessionRoute(router);
+registerOpenApiRoute(router);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),

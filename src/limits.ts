@@ -4,6 +4,10 @@
 export const BODY_BYTES_MAX = 16 * 1024;
 /** Largest input or output token count one usage record may carry. */
 export const USAGE_TOKENS_PER_FIELD_MAX = 2_000_000;
+/** How long a reservation lasts unsettled by default, and at most (a model call is minutes, not hours). */
+export const HOLD_TTL_DEFAULT_SECONDS = 600;
+export const HOLD_TTL_MAX_SECONDS = 3_600;
+export const HOLD_TTL_MIN_SECONDS = 10;
 /** Largest single credit (manual grant, promo, package). */
 export const GRANT_TOKENS_MAX = 1_000_000_000;
 export const AGENT_SLUG_CHARS_MAX = 64;
@@ -74,6 +78,9 @@ export const PLAN_REQUESTS_PER_DAY_MAX = 1_000_000;
 export const ADMIN_LIST_PAGE_SIZE_MAX = 100;
 export const ADMIN_LIST_PAGE_SIZE_DEFAULT = 50;
 
+/** Most usage records one batch may carry, and the largest batch body read (500 records of ~300 bytes). */
+export const USAGE_BATCH_RECORDS_MAX = 500;
+export const USAGE_BATCH_BODY_BYTES_MAX = 256 * 1024;
 /** Largest Stripe webhook body read; Stripe's events are far smaller, but larger than API bodies. */
 export const STRIPE_WEBHOOK_BODY_BYTES_MAX = 256 * 1024;
 /** How old a Stripe-Signature timestamp may be before the event is refused as a replay. */

@@ -27,7 +27,7 @@ export interface OutboxFact {
   source: GrantSource | '';
   agent: string | null;
   model: string | null;
-  /** The ledger row's signed tokens for credits, expiries and refunds; input + output for usage. */
+  /** The ledger row's signed tokens for credits, expiries and refunds; the tokens charged for usage. */
   tokens: number;
   inputTokens: number;
   outputTokens: number;
@@ -57,15 +57,19 @@ export function outboxFactsOf(changes: readonly Change[], appended: readonly Tra
         facts.push(factOfRow(row, change.entry.planId ?? '', inserted));
         break;
       }
-      // Grant moves and closes, the account row and the day counters are told by the ledger rows
-      // that accompany them: they add no fact of their own.
       case 'payment':
         facts.push(paymentFact(change.payment));
         break;
+      // Grant moves and closes, the account row and the day counters are told by the ledger rows
+      // that accompany them; a reservation moves no tokens and no money (its commit appends the
+      // usage row that counts): they add no fact of their own.
       case 'grant_move':
       case 'grant_close':
       case 'account':
       case 'usage_count':
+      case 'hold_open':
+      case 'hold_settle':
+      case 'requests':
         break;
       default:
         assertNever(change);
@@ -101,7 +105,9 @@ function factOfRow(row: Transaction, planId: string, inserted: Map<number, NewGr
         ...base,
         agent: row.agent,
         model: row.model,
-        tokens: (row.inputTokens ?? 0) + (row.outputTokens ?? 0),
+        // Tokens charged, as the ledger and the object's own rollup count them: input + output,
+        // less what a hold's commit could not cover (input and output stay what the model used).
+        tokens: -row.tokens,
         inputTokens: row.inputTokens ?? 0,
         outputTokens: row.outputTokens ?? 0,
         costUsdMicros: row.costUsdMicros ?? 0,

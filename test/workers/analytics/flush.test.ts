@@ -45,7 +45,9 @@ function event(id: string, type: string, at: number) {
 /** The outbox rows the object holds, oldest first. */
 async function outboxRows(stub: AccountStub): Promise<OutboxRow[]> {
   return runInDurableObject(stub, (instance) =>
-    (instance as unknown as { store: { outbox: { batch(n: number): OutboxRow[] } } }).store.outbox.batch(1000),
+    (
+      instance as unknown as { shell: { store: { outbox: { batch(n: number): OutboxRow[] } } } }
+    ).shell.store.outbox.batch(1000),
   );
 }
 
@@ -293,7 +295,7 @@ describe('outbox flush to D1', () => {
   it('stores the user id the Worker addressed the object by, on the account row', async () => {
     const u = await userAt('2035-01-01T00:00:00Z');
     const stored = await runInDurableObject(u.stub, (instance) =>
-      (instance as UserAccount as unknown as { store: { userId(): string | null } }).store.userId(),
+      (instance as UserAccount as unknown as { shell: { store: { userId(): string | null } } }).shell.store.userId(),
     );
     expect(stored).toBe(u.id);
   });
