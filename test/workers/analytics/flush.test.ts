@@ -292,6 +292,29 @@ describe('outbox flush to D1', () => {
     expect(cursor).toEqual({ rows_counted: 151, oldest_pending_at: null, pending_rows: 0 });
   });
 
+  it('counts a reservation once, when its commit appends the usage row; a released one not at all', async () => {
+    const u = await userAt('2036-08-08T08:00:00Z');
+    const held = await u.stub.reserve({
+      agent: 'code',
+      model: 'sonnet',
+      estimatedTokens: 3_000,
+      idempotencyKey: idempotencyKeys.usage('hold-1'),
+    });
+    if (!held.ok) throw new Error(held.failure.message);
+    await ok(u.stub.commitHold({ holdId: held.value.result.id, inputTokens: 1_000, outputTokens: 1_200 }));
+    const released = await u.stub.reserve({
+      agent: 'uml',
+      model: 'haiku',
+      estimatedTokens: 500,
+      idempotencyKey: idempotencyKeys.usage('hold-2'),
+    });
+    if (!released.ok) throw new Error(released.failure.message);
+    await ok(u.stub.releaseHold(released.value.result.id));
+    await drainOutbox(u.stub);
+    const expected = await expectAggregatesMatchLogs('2036-01-01', '2036-12-31', [u]);
+    expect(Object.keys(expected.usage)).toEqual(['2036-08-08|code|sonnet']);
+  });
+
   it('stores the user id the Worker addressed the object by, on the account row', async () => {
     const u = await userAt('2035-01-01T00:00:00Z');
     const stored = await runInDurableObject(u.stub, (instance) =>
