@@ -78,7 +78,11 @@ export class OutboxStore {
 
   /** The oldest `limit` rows, in seq order. */
   batch(limit: number): OutboxRow[] {
-    return this.sql.rows<StoredRow>('outbox batch', 'SELECT * FROM outbox ORDER BY seq LIMIT ?', limit).map(toRow);
+    const rows = this.sql.rows<StoredRow>('outbox batch', 'SELECT * FROM outbox ORDER BY seq LIMIT ?', limit);
+    // An empty outbox after a rolled-back write: forget the time of the row that never was, or the
+    // alarm would keep waking for it.
+    if (rows.length === 0) this.oldest = null;
+    return rows.map(toRow);
   }
 
   pendingCount(): number {

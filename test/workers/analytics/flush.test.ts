@@ -323,3 +323,47 @@ describe('outbox flush to D1', () => {
     expect(stored).toBe(u.id);
   });
 });
+
+describe('outbox bookkeeping', () => {
+  it('does not keep waking for a row whose transaction rolled back', async () => {
+    const u = await userAt('2039-09-09T09:00:00Z');
+    await drainOutbox(u.stub);
+    // A decision that writes its outbox row and then fails: the transaction rolls back.
+    await runInDurableObject(u.stub, (instance, state) => {
+      const store = (instance as unknown as { shell: { store: { apply(c: unknown[], at: number): unknown } } }).shell
+        .store;
+      expect(() =>
+        state.storage.transactionSync(() => {
+          store.apply(
+            [
+              {
+                kind: 'grant_insert',
+                grant: { id: 999, source: 'bonus', amount: 1, expiresAt: null, createdAt: 0, period: null },
+              },
+              {
+                kind: 'append',
+                entry: {
+                  type: 'bonus',
+                  at: T('2039-09-09T09:00:00Z'),
+                  tokens: 1,
+                  tokensBefore: 0,
+                  tokensAfter: 1,
+                  allocations: [[999, 1]],
+                  description: null,
+                  detail: null,
+                },
+              },
+            ],
+            T('2039-09-09T09:00:00Z'),
+          );
+          throw new Error('rolled back');
+        }),
+      ).toThrow('rolled back');
+    });
+    expect(await outboxCount(u.stub)).toBe(0);
+    // The object still believes a row waits (its cached time); the next alarm looks for it.
+    expect(await runDurableObjectAlarm(u.stub)).toBe(true);
+    // The flush found nothing, forgot the phantom, and the alarm went back to the month's reset.
+    expect(await runInDurableObject(u.stub, (_i, state) => state.storage.getAlarm())).toBe(T('2039-10-01T00:00:00Z'));
+  });
+});
