@@ -4,6 +4,7 @@ import { createRouter } from './http/router';
 import { registerOpenApiRoute } from './openapi/route';
 import { reconcileOrphans } from './promo/reconcile';
 import { registerAdminRoutes } from './routes/admin';
+import { registerAdminAnalyticsRoutes } from './routes/adminAnalytics';
 import { registerAdminPlanRoutes } from './routes/adminPlans';
 import { registerAdminCatalogRoutes } from './routes/adminCatalog';
 import { registerAdminPromoRoutes } from './routes/adminPromo';
@@ -37,6 +38,7 @@ registerAdminRoutes(router);
 registerAdminPlanRoutes(router);
 registerAdminCatalogRoutes(router);
 registerAdminPromoRoutes(router);
+registerAdminAnalyticsRoutes(router);
 registerDevSessionRoute(router);
 registerOpenApiRoute(router);
 

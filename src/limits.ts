@@ -97,3 +97,44 @@ export const STRIPE_API_TIMEOUT_MS = 10_000;
 export const STRIPE_API_RETRIES_MAX = 1;
 /** Longest Stripe object id accepted from an event (Stripe's are far shorter). */
 export const STRIPE_ID_CHARS_MAX = 255;
+
+// ── Platform analytics (docs/analytics.md) ─────────────────────────────────────────────────────
+/**
+ * How long an outbox row waits before the object's alarm flushes it to D1. 30 s keeps platform
+ * figures under a minute behind while letting a burst of requests (an agent pipeline runs seven
+ * agents back to back) leave in one batch: at most two D1 batches a minute per active user.
+ */
+export const OUTBOX_FLUSH_DELAY_MS = 30_000;
+/**
+ * Outbox rows per D1 batch. Rows are summed per aggregate key before sending, so a batch is a few
+ * statements in practice; at worst (every row its own keys, a purchase or promo each) 4 per row + 1.
+ */
+export const OUTBOX_FLUSH_BATCH_ROWS_MAX = 100;
+/** Batches one alarm sends before yielding (a backlog after an outage drains over several alarms). */
+export const OUTBOX_FLUSH_BATCHES_PER_ALARM_MAX = 5;
+/**
+ * D1 statements one alarm may send, well inside the 1,000 queries a Worker invocation may make
+ * (paid plan): the alarm stops starting batches once it has sent this many.
+ */
+export const OUTBOX_FLUSH_STATEMENTS_PER_ALARM_MAX = 500;
+/** After a failed flush the alarm retries after this, doubling per failure up to the max. */
+export const OUTBOX_FLUSH_RETRY_BASE_MS = 30_000;
+export const OUTBOX_FLUSH_RETRY_MAX_MS = 15 * 60_000;
+/**
+ * Usage idempotency keys ('u:…') are kept this long after their ledger row, then dropped: a
+ * platform retry of a usage record older than a week is not a retry. Keys that guard credits
+ * (Stripe events and checkouts, promo codes and attempts, resets, admin grants and plan changes)
+ * are never dropped.
+ */
+export const USAGE_KEY_REPLAY_WINDOW_MS = 7 * 24 * 60 * 60_000;
+/** The retention pass runs on an alarm at most this often. */
+export const RETENTION_PASS_INTERVAL_MS = 24 * 60 * 60_000;
+/** Days one analytics query may span (from and to inclusive). */
+export const ANALYTICS_RANGE_DAYS_MAX = 366;
+/** Days an analytics query spans when `from` is not given (to and the 29 days before it). */
+export const ANALYTICS_RANGE_DAYS_DEFAULT = 30;
+/** Rows of the top-users list. */
+export const ANALYTICS_USERS_LIMIT_MAX = 100;
+export const ANALYTICS_USERS_LIMIT_DEFAULT = 20;
+/** Series rows one analytics answer may carry (days × keys are bounded by the range and the catalog). */
+export const ANALYTICS_SERIES_ROWS_MAX = 5_000;

@@ -345,6 +345,8 @@ export interface InvoicePaid {
   planId: string | null;
   periodStart: number;
   periodEnd: number;
+  /** What the invoice charged, in paise (platform revenue); absent or null when not known. */
+  amountPaise?: number | null;
 }
 
 /** The subscription object as of the event (created, updated, or deleted). */

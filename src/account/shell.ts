@@ -23,8 +23,10 @@ import type { HoldStatus } from './core/holds';
 import { AccountStore } from './db/accountStore';
 import { IdempotencyStore, type IdempotentResult } from './db/idempotency';
 import { LedgerReads } from './db/ledgerReads';
+import { Retention } from './db/retention';
 import { ensureSchema } from './db/schema';
 import { Sql } from './db/sql';
+import { OutboxFlusher } from './outbox/flusher';
 import { snapshotOf } from './read/balance';
 import { StripeStore } from './stripe/stripeStore';
 
@@ -42,6 +44,8 @@ export class AccountShell {
   readonly idempotency: IdempotencyStore;
   readonly stripe: StripeStore;
   readonly prices: PriceBook;
+  private readonly flusher: OutboxFlusher;
+  private readonly retention: Retention;
   /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ while there is no account. */
   private deadline: number | undefined;
   /** The alarm time last set, so the hot path never writes it again. */
@@ -59,6 +63,8 @@ export class AccountShell {
     this.log = new LedgerReads(sql);
     this.idempotency = new IdempotencyStore(sql);
     this.stripe = new StripeStore(sql);
+    this.flusher = new OutboxFlusher(this.store.outbox);
+    this.retention = new Retention(sql);
     this.prices = new PriceBook(
       sql,
       () => this.env.DB,
@@ -71,11 +77,29 @@ export class AccountShell {
     return this.ctx.storage.transactionSync(fn);
   }
 
-  /** The alarm fired: apply what is due and set the next one. */
+  /**
+   * The alarm fired: apply what is due (expiries, resets), then the outbox flush to D1 when rows
+   * wait, and the retention pass (db/retention.ts); set the next one.
+   */
   async onAlarm(): Promise<void> {
     this.alarmAt = undefined;
-    await this.ready(false);
+    const ready = await this.ready(false);
+    if (ready.ok) {
+      await this.flusher.flush(this.env.DB, this.ownUserId(), ready.now);
+      this.retention.maybeRun(ready.now);
+    }
     await this.armAlarm();
+  }
+
+  /**
+   * The user id this object flushes under: stored on the account row, taken from the name the
+   * Worker addressed the object by (idFromName(userId)) the first time it is known.
+   */
+  private ownUserId(): string | null {
+    const stored = this.store.userId();
+    if (stored !== null || this.ctx.id.name === undefined) return stored;
+    this.store.setUserId(this.ctx.id.name);
+    return this.store.userId();
   }
 
   async read<T>(opts: ReadOptions, view: (now: number) => T): Promise<AccountResult<T>> {
@@ -165,6 +189,7 @@ export class AccountShell {
         const draft = new Draft(newAccountState(start.terms, now, dayOf(now)));
         openAccount(draft, now);
         this.store.apply(draft.changes, now);
+        this.ownUserId();
       });
       head = this.store.head()!;
     }
@@ -195,9 +220,9 @@ export class AccountShell {
     await this.armAlarm();
   }
 
-  // One alarm for every deadline: kept at the earliest (next reset or grant expiry).
+  // One alarm for every deadline: kept at the earliest (next reset, grant or hold expiry, outbox flush).
   async armAlarm(): Promise<void> {
-    const at = this.nextDeadline();
+    const at = Math.min(this.nextDeadline(), this.flusher.dueAt() ?? Number.POSITIVE_INFINITY);
     if (at === this.alarmAt || !Number.isFinite(at)) return;
     await this.ctx.storage.setAlarm(at);
     this.alarmAt = at;

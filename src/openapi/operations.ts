@@ -18,6 +18,7 @@ import { userIdSchema } from '../http/auth';
 import { promoCodeSchema } from '../promo/code';
 import { promoCreateSchema, promoPatchSchema } from '../promo/terms';
 import { grantBodySchema } from '../routes/admin';
+import { platformQuerySchema, rangeQuerySchema, usersQuerySchema } from '../routes/adminAnalytics';
 import { adminListQuerySchema } from '../routes/adminCatalog';
 import { planChangeBodySchema } from '../routes/adminPlans';
 import { promoListQuerySchema } from '../routes/adminPromo';
@@ -319,6 +320,48 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Recompute a balance from the grants and from the log',
     params: userIdParam,
     success: { status: 200, description: '{ ok, balance_from_grants, balance_from_log, problems, ... }' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/analytics',
+    tag: 'Platform analytics (operators)',
+    caller: 'admin',
+    summary: 'Platform usage totals and a series by day, agent, model or plan (docs/analytics.md)',
+    query: platformQuerySchema,
+    success: {
+      status: 200,
+      description: '{ from, to, group_by, totals, series, active_users_by_day, ledger, flush }',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/analytics/users',
+    tag: 'Platform analytics (operators)',
+    caller: 'admin',
+    summary: 'Top users over a range, or one user’s platform row and credits',
+    query: usersQuerySchema,
+    success: { status: 200, description: '{ from, to, order, users, ledger?, flush }' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/analytics/revenue',
+    tag: 'Platform analytics (operators)',
+    caller: 'admin',
+    summary: 'Purchases, subscription invoices and refunds by product and day; promo redemptions by code',
+    query: rangeQuerySchema,
+    success: { status: 200, description: '{ from, to, totals, by_product, by_day, promo_redemptions, flush }' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/analytics/flush',
+    tag: 'Platform analytics (operators)',
+    caller: 'admin',
+    summary: 'How far behind the outbox flush to D1 is, from what the objects reported last',
+    success: {
+      status: 200,
+      description:
+        '{ users_reporting, users_with_pending_rows, pending_rows_reported, oldest_unflushed_at, oldest_unflushed_age_ms, last_flush_at, max_recent_lag_ms }',
+    },
   },
   {
     method: 'put',

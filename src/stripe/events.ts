@@ -49,6 +49,7 @@ const invoiceSchema = z.object({
   billing_reason: z.string().nullish(),
   period_start: seconds,
   period_end: seconds,
+  amount_paid: paise.nullish(),
   parent: z.object({ subscription_details: z.object({ subscription: idOrObject, metadata }).nullish() }).nullish(),
   lines: z
     .object({ data: z.array(z.object({ period: z.object({ start: seconds, end: seconds }).nullish() })) })
@@ -170,6 +171,7 @@ function fromInvoice(event: StripeEventRef, object: unknown, catalog: Catalog): 
       planId: knownPlan(catalog, details.metadata.plan_id),
       periodStart: start * 1000,
       periodEnd: end * 1000,
+      amountPaise: invoice.amount_paid ?? null,
     },
   };
 }

@@ -1,10 +1,10 @@
 // Crediting one grant: the grant and its ledger row.
-import type { CreditRequest } from '../contract';
+import type { CreditRequest, TransactionDetail } from '../contract';
 import type { Draft, NewEntry } from './draft';
 
 export function decideCredit(
   draft: Draft,
-  req: Omit<CreditRequest, 'idempotencyKey'>,
+  req: Omit<CreditRequest, 'idempotencyKey'> & { detail?: TransactionDetail },
   now: number,
 ): { grantId: number; entry: NewEntry } {
   const grantId = draft.insertGrant({
@@ -19,6 +19,7 @@ export function decideCredit(
     at: now,
     description: req.description,
     allocations: [[grantId, req.tokens]],
+    detail: req.detail ?? null,
   });
   return { grantId, entry };
 }

@@ -67,6 +67,8 @@ export interface NewEntry {
   outputTokens?: number;
   costUsdMicros?: number;
   costInrPaise?: number;
+  /** The plan in force when the row was drafted (set by append; analytics group by it). */
+  planId?: string;
 }
 
 export interface UsageCount {
@@ -91,7 +93,16 @@ export type Change =
   | { kind: 'usage_count'; usage: UsageCount; countsRequest: boolean }
   | { kind: 'hold_open'; hold: OpenHold }
   | { kind: 'hold_settle'; holdId: number; status: 'committed' | 'released' | 'expired'; at: number }
-  | { kind: 'requests'; day: string; delta: number; at: number };
+  | { kind: 'requests'; day: string; delta: number; at: number }
+  | { kind: 'payment'; payment: Payment };
+
+/** Money received that moves no tokens (a subscription invoice): recorded for platform revenue only. */
+export interface Payment {
+  at: number;
+  /** What was paid for: a plan id. */
+  planId: string;
+  amountPaise: number;
+}
 
 export class Draft {
   readonly changes: Change[] = [];
@@ -221,6 +232,7 @@ export class Draft {
     const tokens = entry.allocations.reduce((sum, [, delta]) => sum + delta, 0);
     const full: NewEntry = {
       ...entry,
+      planId: this.terms.id,
       description: entry.description ?? null,
       detail: entry.detail ?? null,
       tokens,
@@ -236,6 +248,10 @@ export class Draft {
     if (patch.terms !== undefined) this.terms = patch.terms;
     if (patch.pendingTerms !== undefined) this.pendingTerms = patch.pendingTerms;
     this.changes.push({ kind: 'account', period: this.period, terms: this.terms, pendingTerms: this.pendingTerms });
+  }
+
+  recordPayment(payment: Payment): void {
+    this.changes.push({ kind: 'payment', payment });
   }
 
   /** Count a usage row's tokens on its day, and a request unless a reservation already took it. */

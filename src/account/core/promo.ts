@@ -28,6 +28,7 @@ export function decidePromo(
       tokens: req.tokens,
       description: `Promo code: ${req.code}`,
       expiresAt: req.grantValidityDays === null ? null : now + req.grantValidityDays * DAY_MS,
+      detail: { promo_code: req.code },
     },
     now,
   );

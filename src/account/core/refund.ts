@@ -42,6 +42,7 @@ export function decideRefund(draft: Draft, purchase: PurchaseFacts, refund: Refu
       allocations: [[purchase.grantId, -take]],
       detail: {
         grant_id: purchase.grantId,
+        package_id: purchase.packageId,
         checkout_session: purchase.sessionId,
         charge: refund.chargeId,
         refunded_paise: refund.refundedPaise,

@@ -3,6 +3,8 @@
 import type { Allocation, GrantSource } from '../../ledger/grant';
 import type { PlanTerms, Transaction, TransactionDetail, TransactionType } from '../contract';
 import type { AccountState, Change, LiveGrant, NewEntry, OpenHold } from '../core/draft';
+import { outboxFactsOf } from '../outbox/outboxRows';
+import { OutboxStore } from '../outbox/outboxStore';
 import type { Sql } from './sql';
 
 export interface AccountHead {
@@ -50,7 +52,21 @@ export type HoldRow = OpenHold & {
 } & Record<string, SqlStorageValue>;
 
 export class AccountStore {
-  constructor(private readonly sql: Sql) {}
+  /** Analytics facts for D1, written by apply with the changes they describe. */
+  readonly outbox: OutboxStore;
+
+  constructor(private readonly sql: Sql) {
+    this.outbox = new OutboxStore(sql);
+  }
+
+  /** The user this object belongs to, as stored when the account opened; null if unknown. */
+  userId(): string | null {
+    return this.sql.first<{ user_id: string | null }>('account user', 'SELECT user_id FROM account')?.user_id ?? null;
+  }
+
+  setUserId(userId: string): void {
+    this.sql.run('account user set', 'UPDATE account SET user_id = ? WHERE user_id IS NULL', userId);
+  }
 
   head(): AccountHead | undefined {
     const row = this.sql.first<{ period: string; terms: string; pending_terms: string | null; created_at: number }>(
@@ -125,7 +141,10 @@ export class AccountStore {
       .map((row) => ({ ...toLiveGrant(row), closedAt: row.closed_at }));
   }
 
-  /** Apply the core's changes in order; returns the ledger rows appended, with their seq. */
+  /**
+   * Apply the core's changes in order, and the outbox rows they make for platform analytics;
+   * returns the ledger rows appended, with their seq.
+   */
   apply(changes: readonly Change[], createdAt: number): Transaction[] {
     const appended: Transaction[] = [];
     for (const change of changes) {
@@ -170,6 +189,9 @@ export class AccountStore {
             change.period,
             createdAt,
           );
+          break;
+        case 'payment':
+          // Nothing of the account's own changes: the payment is a fact for analytics (the outbox).
           break;
         case 'hold_open': {
           const h = change.hold;
@@ -239,6 +261,7 @@ export class AccountStore {
         }
       }
     }
+    this.outbox.write(outboxFactsOf(changes, appended), createdAt);
     return appended;
   }
 

@@ -13,7 +13,9 @@ const V1 = `
     pending_terms TEXT,
     -- The monthly period the account is in, 'YYYY-MM'.
     period        TEXT NOT NULL,
-    created_at    INTEGER NOT NULL
+    created_at    INTEGER NOT NULL,
+    -- The user this object belongs to (the name the Worker addressed it by), for the analytics flush.
+    user_id       TEXT
   );
   CREATE TABLE grants (
     id          INTEGER PRIMARY KEY,
@@ -117,6 +119,28 @@ const V1 = `
     last_event_at    INTEGER NOT NULL,
     ended_at         INTEGER,
     updated_at       INTEGER NOT NULL
+  );
+  -- Analytics facts waiting for the flush to D1 (src/account/outbox/): one row per ledger row that
+  -- platform analytics count, written in the same transaction, deleted once D1 confirmed it.
+  -- AUTOINCREMENT: the seq is the flush cursor, so a seq must never be reused after a delete.
+  CREATE TABLE outbox (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at       INTEGER NOT NULL,
+    day              TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    tx_seq           INTEGER,
+    plan_id          TEXT NOT NULL,
+    source           TEXT NOT NULL,
+    agent            TEXT,
+    model            TEXT,
+    tokens           INTEGER NOT NULL,
+    input_tokens     INTEGER NOT NULL,
+    output_tokens    INTEGER NOT NULL,
+    cost_usd_micros  INTEGER NOT NULL,
+    cost_inr_paise   INTEGER NOT NULL,
+    amount_paise     INTEGER,
+    product_id       TEXT,
+    promo_code       TEXT
   );
   -- The object's own copy of the model prices and exchange rate (JSON), so usage is priced without D1.
   CREATE TABLE price_book (

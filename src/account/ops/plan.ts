@@ -35,5 +35,6 @@ export async function changePlan(
       },
     ),
   );
+  await a.armAlarm(); // the outbox row just written wants a flush
   return a.answer(result, now);
 }

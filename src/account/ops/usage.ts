@@ -39,6 +39,7 @@ export async function recordUsage(a: AccountShell, req: UsageRequest): Promise<A
       (record) => ({ ok: true, replayed: true, value: a.log.transaction(record.seq!) }),
     ),
   );
+  await a.armAlarm(); // the outbox row just written wants a flush
   return a.answer(result, now, after);
 }
 
@@ -75,5 +76,6 @@ export async function recordUsageBatch(
       return result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result;
     }),
   );
+  await a.armAlarm(); // the outbox rows just written want a flush
   return { ok: true, value: results, snapshot: snapshotOf(a.log, now) };
 }

@@ -70,6 +70,11 @@ function route(c: StripeContext, cmd: StripeCommand): StripeEventOutcome {
             ? recordInvoicePaid(draft, known, cmd, c.plans, c.now)
             : updateSubscription(draft, known, cmd, c.plans, c.now);
       if (step.save) c.stripe.saveSubscription(step.save);
+      // Revenue, whatever the invoice did to the plan: the event applies once, so it counts once.
+      if (cmd.kind === 'invoice_paid' && cmd.amountPaise && cmd.amountPaise > 0) {
+        const planId = known?.planId ?? cmd.planId;
+        if (planId) draft.recordPayment({ at: c.now, planId, amountPaise: cmd.amountPaise });
+      }
       c.store.apply(draft.changes, c.now);
       return { result: step.result, planId: draft.terms.id, pendingPlanId: draft.pendingTerms?.id ?? null };
     }
@@ -91,6 +96,8 @@ function creditPackage(c: StripeContext, cmd: PackagePaid): StripeEventOutcome {
           tokens: cmd.tokens,
           description: `${cmd.packageName} purchase`,
           expiresAt: addCalendarMonths(c.now, cmd.validityMonths),
+          // What platform analytics count as revenue (outbox/outboxRows.ts).
+          detail: { package_id: cmd.packageId, amount_paise: cmd.amountPaise, checkout_session: cmd.sessionId },
         },
         c.now,
       );

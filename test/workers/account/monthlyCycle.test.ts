@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { OUTBOX_FLUSH_DELAY_MS } from '../../../src/limits';
 import { drive } from '../../support/drive';
 import { accountStub, asUser, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
 
@@ -44,6 +45,10 @@ describe('monthly reset', () => {
   it('arms the alarm for the next reset and, when it fires, rolls over, expires and re-grants', async () => {
     const { stub } = await userAt('2027-01-15T10:00:00Z');
     await spend(stub, 3000);
+    // The outbox flush comes first (docs/analytics.md); once it has run, the alarm waits for the reset.
+    expect(await alarmAt(stub)).toBe(T('2027-01-15T10:00:00Z') + OUTBOX_FLUSH_DELAY_MS);
+    await setClock(stub, T('2027-01-15T10:00:00Z') + OUTBOX_FLUSH_DELAY_MS);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await alarmAt(stub)).toBe(T('2027-02-01T00:00:00Z'));
 
     await setClock(stub, T('2027-02-01T00:00:00Z'));
@@ -203,6 +208,9 @@ describe('expiring grants', () => {
       expiresAt: T('2027-07-05T00:00:00Z'),
       idempotencyKey: 'cs_big',
     });
+    expect(await alarmAt(stub)).toBe(T('2027-01-05T00:00:00Z') + OUTBOX_FLUSH_DELAY_MS);
+    await setClock(stub, T('2027-01-05T00:00:00Z') + OUTBOX_FLUSH_DELAY_MS);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await alarmAt(stub)).toBe(T('2027-01-20T00:00:00Z'));
     await spend(stub, 8000); // from the monthly allowance
     await spend(stub, 5000); // 2,000 allowance, then 3,000 from the starter pack (it expires first)

@@ -1,0 +1,50 @@
+// What the object forgets, and when (the figures are in src/limits.ts and docs/analytics.md):
+// - outbox rows: as soon as D1 has counted them (outbox/flusher.ts);
+// - usage idempotency keys ('u:…'): USAGE_KEY_REPLAY_WINDOW_MS after their ledger row, so a replay
+//   within the window still answers the first result, and the log stays small;
+// - ledger rows: kept (the per-day rollup already summarises them; pruning them would need the audit
+//   to start from a carried-forward summary).
+// Keys that guard credits (Stripe events and checkouts, promo codes and attempts, resets, admin
+// grants and plan changes) are never dropped: replaying one must never credit twice.
+import { RETENTION_PASS_INTERVAL_MS, USAGE_KEY_REPLAY_WINDOW_MS } from '../../limits';
+import type { Sql } from './sql';
+
+// Every usage key starts 'u:' (keys.ts); ';' follows ':' in ASCII, so [u:, u;) is exactly them.
+const USAGE_KEYS_FROM = 'u:';
+const USAGE_KEYS_TO = 'u;';
+
+export class Retention {
+  /** When the last pass ran (in memory: a woken object runs one on its first alarm). */
+  private lastPassAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly sql: Sql) {}
+
+  /** Run a pass if the last was RETENTION_PASS_INTERVAL_MS ago or more; returns the keys dropped. */
+  maybeRun(now: number): number {
+    if (now - this.lastPassAt < RETENTION_PASS_INTERVAL_MS) return 0;
+    this.lastPassAt = now;
+    return this.dropUsageKeys(now - USAGE_KEY_REPLAY_WINDOW_MS);
+  }
+
+  /**
+   * Drop usage keys whose ledger row is older than `before` (epoch ms). Ledger times never go back
+   * as seq grows, so one seq splits old from recent; reading from the newest row backwards stops at
+   * the first old one, so the pass costs the window's rows, not the log's.
+   */
+  dropUsageKeys(before: number): number {
+    const boundary = this.sql.first<{ seq: number }>(
+      'retention boundary',
+      'SELECT seq FROM transactions WHERE at < ? ORDER BY seq DESC LIMIT 1',
+      before,
+    );
+    if (!boundary) return 0;
+    this.sql.run(
+      'retention usage keys',
+      'DELETE FROM idempotency_keys WHERE key >= ? AND key < ? AND seq <= ?',
+      USAGE_KEYS_FROM,
+      USAGE_KEYS_TO,
+      boundary.seq,
+    );
+    return this.sql.one<{ n: number }>('retention dropped', 'SELECT changes() AS n').n;
+  }
+}
