@@ -7,6 +7,8 @@ export const USAGE_TOKENS_PER_FIELD_MAX = 2_000_000;
 /** Largest single credit (manual grant, promo, package). */
 export const GRANT_TOKENS_MAX = 1_000_000_000;
 export const AGENT_SLUG_CHARS_MAX = 64;
+/** Largest expected input or output of one agent run an operator may set (a plan's per-request cap bounds real runs). */
+export const AGENT_ESTIMATE_TOKENS_MAX = USAGE_TOKENS_PER_FIELD_MAX;
 export const MODEL_ID_CHARS_MAX = 64;
 export const DESCRIPTION_CHARS_MAX = 500;
 export const IDEMPOTENCY_KEY_CHARS_MAX = 255;

@@ -4,6 +4,7 @@ import { dayOf, periodEnd } from '../ledger/period';
 import { TRANSACTIONS_PAGE_SIZE_MAX } from '../limits';
 import { DEFAULT_PLAN_ID, planLookup } from './catalog/catalogLink';
 import { PriceBook } from './catalog/priceBook';
+import { unknownAgent } from './catalog/agents';
 import type {
   AccountFailure,
   AccountResult,
@@ -139,8 +140,10 @@ export class UserAccount extends DurableObject<Env> {
     const ready = await this.ready(true);
     if (!ready.ok) return this.failed(ready.failure);
     const { now } = ready;
-    const prices = await this.prices.pricesFor(req.model, now);
+    const prices = await this.prices.pricesFor(req.model, now, req.agent);
     if (!prices) return this.failed(CATALOG_DOWN, now);
+    const unknown = unknownAgent(prices, req.agent);
+    if (unknown) return this.failed(unknown, now);
     const price = prices.models[req.model];
     if (!price) {
       const known = Object.keys(prices.models).sort().join(', ');
