@@ -21,6 +21,10 @@ export interface Env {
   CHECKOUT_SUCCESS_URL?: string;
   /** Where Checkout sends the buyer who goes back without paying. */
   CHECKOUT_CANCEL_URL?: string;
+  /** Anthropic API key: when set, agents run on Anthropic's Messages API instead of the local deterministic runner. */
+  ANTHROPIC_API_KEY?: string;
+  /** Milliseconds one model call may take (default MODEL_RUN_TIMEOUT_MS in src/limits.ts). */
+  MODEL_RUN_TIMEOUT_MS?: string;
 }
 
 type ServiceEnv = Env;

@@ -86,3 +86,8 @@ export const STRIPE_API_TIMEOUT_MS = 10_000;
 export const STRIPE_API_RETRIES_MAX = 1;
 /** Longest Stripe object id accepted from an event (Stripe's are far shorter). */
 export const STRIPE_ID_CHARS_MAX = 255;
+
+/** How long one model call may take before the run fails (nothing is charged). */
+export const MODEL_RUN_TIMEOUT_MS = 60_000;
+/** The Messages API version the Anthropic runner speaks. */
+export const ANTHROPIC_API_VERSION = '2023-06-01';
