@@ -4,6 +4,10 @@
 export const BODY_BYTES_MAX = 16 * 1024;
 /** Largest input or output token count one usage record may carry. */
 export const USAGE_TOKENS_PER_FIELD_MAX = 2_000_000;
+/** How long a reservation lasts unsettled by default, and at most (a model call is minutes, not hours). */
+export const HOLD_TTL_DEFAULT_SECONDS = 600;
+export const HOLD_TTL_MAX_SECONDS = 3_600;
+export const HOLD_TTL_MIN_SECONDS = 10;
 /** Largest single credit (manual grant, promo, package). */
 export const GRANT_TOKENS_MAX = 1_000_000_000;
 export const AGENT_SLUG_CHARS_MAX = 64;

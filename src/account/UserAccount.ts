@@ -1,10 +1,16 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { dayOf, periodEnd } from '../ledger/period';
-import { TRANSACTIONS_PAGE_SIZE_MAX } from '../limits';
+import type { ModelPrice } from '../ledger/cost';
+import {
+  HOLD_TTL_DEFAULT_SECONDS,
+  HOLD_TTL_MAX_SECONDS,
+  HOLD_TTL_MIN_SECONDS,
+  TRANSACTIONS_PAGE_SIZE_MAX,
+} from '../limits';
 import { DEFAULT_PLAN_ID, planLookup } from './catalog/catalogLink';
-import { PriceBook } from './catalog/priceBook';
 import { unknownAgent } from './catalog/agents';
+import { PriceBook } from './catalog/priceBook';
 import type {
   AccountFailure,
   AccountResult,
@@ -13,13 +19,17 @@ import type {
   Applied,
   AuditReport,
   Balance,
+  CommitRequest,
   Credited,
   CreditRequest,
+  Hold,
+  HoldCommitted,
   LiveSubscription,
   PlanChanged,
   PlanChangeRequest,
   PromoCreditRequest,
   ReadOptions,
+  ReserveRequest,
   StripeCommand,
   StripeEventOutcome,
   Transaction,
@@ -32,7 +42,9 @@ import { catchUp, newAccountState, nextDeadline, openAccount } from './core/cycl
 import { Draft } from './core/draft';
 import { fingerprintOf } from './core/fingerprint';
 import { decidePlanChange } from './core/planChange';
+import { decideCommit, decideRelease, decideReserve, type HoldStatus } from './core/holds';
 import { decideUsage } from './core/usage';
+import { idempotencyKeys } from './keys';
 import { AccountStore } from './db/accountStore';
 import { IdempotencyStore, type IdempotentResult } from './db/idempotency';
 import { LedgerReads } from './db/ledgerReads';
@@ -140,22 +152,8 @@ export class UserAccount extends DurableObject<Env> {
     const ready = await this.ready(true);
     if (!ready.ok) return this.failed(ready.failure);
     const { now } = ready;
-    const prices = await this.prices.pricesFor(req.model, now, req.agent);
-    if (!prices) return this.failed(CATALOG_DOWN, now);
-    const unknown = unknownAgent(prices, req.agent);
-    if (unknown) return this.failed(unknown, now);
-    const price = prices.models[req.model];
-    if (!price) {
-      const known = Object.keys(prices.models).sort().join(', ');
-      return this.failed(
-        {
-          code: 'invalid_request',
-          message: `model: unknown model '${req.model}'; known: ${known}.`,
-          details: { issues: [{ field: 'model', message: 'unknown model' }] },
-        },
-        now,
-      );
-    }
+    const priced = await this.priced(req.model, now, req.agent);
+    if (!priced.ok) return this.failed(priced.failure, now);
     const { idempotencyKey, ...command } = req;
     let after: AccountSnapshot | undefined;
     const result = this.ctx.storage.transactionSync(() =>
@@ -164,12 +162,12 @@ export class UserAccount extends DurableObject<Env> {
         fingerprintOf(command),
         () => {
           const draft = this.draft(now);
-          const decided = decideUsage(draft, { ...command, price, usdInrPaise: prices.usdInrPaise }, now);
+          const decided = decideUsage(draft, { ...command, ...priced.value }, now);
           if (!decided.ok) return decided;
           const [row] = this.store.apply(draft.changes, now);
           // The numbers just written, not read back: two queries less on the hot path.
           after = {
-            remainingTokens: row!.tokensAfter,
+            remainingTokens: row!.tokensAfter - draft.heldTokens(),
             tokensUsedToday: draft.today.tokens,
             requestsToday: draft.today.requests,
           };
@@ -287,6 +285,122 @@ export class UserAccount extends DurableObject<Env> {
     return { ok: true, value: outcome, snapshot: snapshotOf(this.log, now) };
   }
 
+  // ── Reservations ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Hold an agent run's estimate before its model is called, refused exactly as a usage record
+   * would be (per-request cap, daily requests, balance net of other holds). Idempotent by key.
+   */
+  async reserve(req: ReserveRequest): Promise<AccountResult<Applied<Hold>>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const priced = await this.priced(req.model, now, req.agent);
+    if (!priced.ok) return this.failed(priced.failure, now);
+    const { idempotencyKey, ...command } = req;
+    const ttlSeconds = Math.min(
+      Math.max(req.ttlSeconds ?? HOLD_TTL_DEFAULT_SECONDS, HOLD_TTL_MIN_SECONDS),
+      HOLD_TTL_MAX_SECONDS,
+    );
+    const result = this.ctx.storage.transactionSync(() =>
+      this.idempotency.once<Hold>(
+        idempotencyKey,
+        fingerprintOf(command),
+        () => {
+          const draft = this.draft(now);
+          const decided = decideReserve(
+            draft,
+            {
+              agent: req.agent,
+              model: req.model,
+              estimatedTokens: req.estimatedTokens,
+              ttlMs: ttlSeconds * 1000,
+              projectId: req.projectId ?? null,
+            },
+            now,
+          );
+          if (!decided.ok) return decided;
+          this.store.apply(draft.changes, now);
+          return { ok: true, value: this.holdOf(decided.value.id), seq: null, outcome: String(decided.value.id) };
+        },
+        (record) => ({ ok: true, replayed: true, value: this.holdOf(Number(record.outcome)) }),
+      ),
+    );
+    await this.deadlinesChanged();
+    return this.answer(result, now);
+  }
+
+  /**
+   * Settle a hold with the run's actual usage. Never refused for money (the model already ran):
+   * below the hold the rest is released, above it (or after it expired) the excess comes from the
+   * balance and what the balance cannot cover is recorded as uncovered. A repeat of the same commit
+   * answers the first; other usage for a settled hold, or a commit after a release, is refused.
+   */
+  async commitHold(req: CommitRequest): Promise<AccountResult<Applied<HoldCommitted>>> {
+    const ready = await this.ready(false);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const known = this.store.hold(req.holdId);
+    if (!known) return this.failed({ code: 'not_found', message: `No reservation ${req.holdId}.` }, now);
+    const priced = await this.priced(known.model, now);
+    if (!priced.ok) return this.failed(priced.failure, now);
+    const { holdId, ...usage } = req;
+    const result = this.ctx.storage.transactionSync(() =>
+      this.idempotency.once<HoldCommitted>(
+        idempotencyKeys.holdCommit(holdId),
+        fingerprintOf(usage),
+        () => {
+          const draft = this.draft(now);
+          const run = { ...usage, agent: known.agent, model: known.model, ...priced.value };
+          const decided = decideCommit(draft, holdId, this.holdStatus(holdId), run, now);
+          if (!decided.ok) return decided;
+          const [row] = this.store.apply(draft.changes, now);
+          const value = {
+            hold: this.holdOf(holdId),
+            transaction: row!,
+            uncoveredTokens: decided.value.uncoveredTokens,
+          };
+          return { ok: true, value, seq: row!.seq };
+        },
+        (record) => {
+          const transaction = this.log.transaction(record.seq!);
+          const uncoveredTokens = Number(transaction.detail?.uncovered_tokens ?? 0);
+          return { ok: true, replayed: true, value: { hold: this.holdOf(holdId), transaction, uncoveredTokens } };
+        },
+      ),
+    );
+    await this.deadlinesChanged();
+    return this.answer(result, now);
+  }
+
+  /** Give a hold's tokens and its request back. Releasing twice answers the same; after a commit it is refused. */
+  async releaseHold(holdId: number): Promise<AccountResult<Applied<Hold>>> {
+    const ready = await this.ready(false);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const result = this.ctx.storage.transactionSync(() =>
+      this.idempotency.once<Hold>(
+        idempotencyKeys.holdRelease(holdId),
+        fingerprintOf(holdId),
+        () => {
+          const draft = this.draft(now);
+          const decided = decideRelease(draft, holdId, this.holdStatus(holdId), now);
+          if (!decided.ok) return decided;
+          this.store.apply(draft.changes, now);
+          return { ok: true, value: this.holdOf(holdId), seq: null };
+        },
+        () => ({ ok: true, replayed: true, value: this.holdOf(holdId) }),
+      ),
+    );
+    await this.deadlinesChanged();
+    return this.answer(result, now);
+  }
+
+  /** Open reservations, oldest first. */
+  async holds(): Promise<AccountResult<Hold[]>> {
+    return this.read({}, () => this.store.openHolds().map((h) => this.holdOf(h.id)));
+  }
+
   /** Resets and expiries run here on time; a request that arrives first applies them itself (ready). */
   override async alarm(): Promise<void> {
     this.alarmAt = undefined;
@@ -300,6 +414,44 @@ export class UserAccount extends DurableObject<Env> {
     const ready = await this.ready(opts.openIfNew === true);
     if (!ready.ok) return this.failed(ready.failure);
     return { ok: true, value: view(ready.now), snapshot: snapshotOf(this.log, ready.now) };
+  }
+
+  private holdOf(id: number): Hold {
+    const { day: _day, ...hold } = this.store.hold(id)!;
+    return hold;
+  }
+
+  private holdStatus(id: number): HoldStatus {
+    const hold = this.store.hold(id);
+    if (!hold) return { unknown: true };
+    if (hold.status === 'open') return { open: hold };
+    return { settled: hold.status };
+  }
+
+  /** The object's own price for `model`, or the refusal that names the known models. */
+  /** The model's price, refused for an unknown model or (when `agent` is given) an agent outside the active ones. */
+  private async priced(
+    model: string,
+    now: number,
+    agent?: string,
+  ): Promise<{ ok: true; value: { price: ModelPrice; usdInrPaise: number } } | { ok: false; failure: AccountFailure }> {
+    const prices = await this.prices.pricesFor(model, now, agent);
+    if (!prices) return { ok: false, failure: CATALOG_DOWN };
+    const unknown = agent === undefined ? undefined : unknownAgent(prices, agent);
+    if (unknown) return { ok: false, failure: unknown };
+    const price = prices.models[model];
+    if (!price) {
+      const known = Object.keys(prices.models).sort().join(', ');
+      return {
+        ok: false,
+        failure: {
+          code: 'invalid_request',
+          message: `model: unknown model '${model}'; known: ${known}.`,
+          details: { issues: [{ field: 'model', message: 'unknown model' }] },
+        },
+      };
+    }
+    return { ok: true, value: { price, usdInrPaise: prices.usdInrPaise } };
   }
 
   private draft(now: number): Draft {
@@ -371,7 +523,7 @@ export class UserAccount extends DurableObject<Env> {
     if (this.deadline === undefined) {
       const head = this.store.head();
       this.deadline = head
-        ? nextDeadline({ period: head.period, grants: this.store.liveGrants() })
+        ? nextDeadline({ period: head.period, grants: this.store.liveGrants(), holds: this.store.openHolds() })
         : Number.NEGATIVE_INFINITY;
     }
     return this.deadline;

@@ -8,6 +8,7 @@ import type { IdempotencyKey } from './keys';
 
 /** The numbers every response about a user reports in its X-Tokens-* headers. */
 export interface AccountSnapshot {
+  /** Spendable now: the balance less what open reservations hold. */
   remainingTokens: number;
   tokensUsedToday: number;
   requestsToday: number;
@@ -22,6 +23,7 @@ export type AccountFailureCode = Extract<
   | 'limit_exceeded'
   | 'rate_limited'
   | 'idempotency_key_reused'
+  | 'conflict'
   | 'promo_code_already_redeemed'
   | 'promo_code_plan_not_allowed'
   | 'catalog_unavailable'
@@ -120,6 +122,8 @@ export interface Balance {
   requestsToday: number;
   tokensUsedToday: number;
   lastRequestAt: number | null;
+  /** Σ tokens of open reservations; `remainingTokens` is what is left after them. */
+  heldTokens: number;
   plan: PlanTerms;
   pendingPlan: PlanTerms | null;
 }
@@ -187,6 +191,49 @@ export interface PromoCreditRequest {
   grantValidityDays: number | null;
   /** Plan ids allowed to redeem; null = every plan. */
   allowedPlans: string[] | null;
+}
+
+// ── Reservations ──────────────────────────────────────────────────────────────────────────────
+
+export type HoldStatusName = 'open' | 'committed' | 'released' | 'expired';
+
+/** Tokens held for one agent run. Times are epoch ms. */
+export interface Hold {
+  id: number;
+  agent: string;
+  model: string;
+  tokens: number;
+  createdAt: number;
+  expiresAt: number;
+  status: HoldStatusName;
+  settledAt: number | null;
+  projectId: string | null;
+}
+
+/** Hold an agent run's estimate before the model is called. */
+export interface ReserveRequest {
+  agent: string;
+  model: string;
+  estimatedTokens: number;
+  /** How long the hold lasts unsettled; HOLD_TTL_DEFAULT_SECONDS when absent, at most HOLD_TTL_MAX_SECONDS. */
+  ttlSeconds?: number;
+  projectId?: string | null;
+  idempotencyKey: IdempotencyKey;
+}
+
+/** The run's actual usage: settles the hold, never refused. */
+export interface CommitRequest {
+  holdId: number;
+  inputTokens: number;
+  outputTokens: number;
+  description?: string;
+}
+
+export interface HoldCommitted {
+  hold: Hold;
+  transaction: Transaction;
+  /** Tokens the balance could not cover (the run had already happened); 0 almost always. */
+  uncoveredTokens: number;
 }
 
 // ── Reads ──────────────────────────────────────────────────────────────────────────────────────

@@ -23,6 +23,12 @@ export const idempotencyKeys = {
   stripeEvent: (eventId: string) => key('stripe-event', eventId),
   /** A paid Checkout Session: credited once, whichever of its events arrives first. */
   stripeCheckout: (sessionId: string) => key('stripe-checkout', sessionId),
+  /** A reservation, under the platform's Idempotency-Key. */
+  holdReserve: (clientKey: string) => key('hold', clientKey),
+  /** The one commit a reservation gets: a repeat answers the first, other usage is refused. */
+  holdCommit: (holdId: number) => key('hold-commit', String(holdId)),
+  /** A reservation's release. */
+  holdRelease: (holdId: number) => key('hold-release', String(holdId)),
   /** The monthly reset that opens `period` ('YYYY-MM'). */
   reset: (period: string) => key('reset', period),
 };

@@ -83,6 +83,7 @@ export function presentBalance(b: Balance) {
     total_tokens: b.creditedTokens,
     used_tokens: b.spentTokens,
     remaining_tokens: b.remainingTokens,
+    held_tokens: b.heldTokens,
     monthly_allowance: b.monthlyAllowance,
     monthly_used: monthlyUsed,
     monthly_remaining: b.monthlyRemaining,

@@ -4,6 +4,7 @@
 import { nextPeriod, periodEnd, periodOf } from '../../ledger/period';
 import type { PlanTerms } from '../contract';
 import type { AccountState, Draft, LiveGrant } from './draft';
+import { expireHolds } from './holds';
 
 /** Fresh terms for a plan id from the catalog, or undefined when the catalog has no such row (or could not be read). */
 export type TermsLookup = (planId: string) => PlanTerms | undefined;
@@ -17,6 +18,8 @@ export function newAccountState(terms: PlanTerms, now: number, day: string): Acc
     grants: [],
     today: { day, requests: 0, tokens: 0 },
     nextGrantId: 1,
+    holds: [],
+    nextHoldId: 1,
   };
 }
 
@@ -31,6 +34,7 @@ export function openAccount(draft: Draft, now: number): void {
  * its instant comes, period after period if several were missed.
  */
 export function catchUp(draft: Draft, now: number, lookup: TermsLookup): void {
+  expireHolds(draft, now);
   for (;;) {
     const resetAt = periodEnd(draft.period);
     const dueBy = Math.min(now, resetAt);
@@ -44,10 +48,11 @@ export function catchUp(draft: Draft, now: number, lookup: TermsLookup): void {
   }
 }
 
-/** The next instant something is due: the reset, or an earlier grant expiry. */
-export function nextDeadline(state: Pick<AccountState, 'period' | 'grants'>): number {
+/** The next instant something is due: the reset, or an earlier grant or reservation expiry. */
+export function nextDeadline(state: Pick<AccountState, 'period' | 'grants' | 'holds'>): number {
   let at = periodEnd(state.period);
   for (const grant of state.grants) if (expiresOnItsOwn(grant) && grant.expiresAt! < at) at = grant.expiresAt!;
+  for (const hold of state.holds) if (hold.expiresAt < at) at = hold.expiresAt;
   return at;
 }
 

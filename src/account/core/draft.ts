@@ -13,6 +13,19 @@ export interface LiveGrant extends Grant {
   period: string | null;
 }
 
+/** A reservation not yet settled: it lowers what can be spent until it is committed, released or expires. */
+export interface OpenHold {
+  id: number;
+  agent: string;
+  model: string;
+  tokens: number;
+  createdAt: number;
+  expiresAt: number;
+  /** The UTC day whose request count it took. */
+  day: string;
+  projectId: string | null;
+}
+
 /** What the core needs to know about an account before a decision. */
 export interface AccountState {
   period: string;
@@ -24,6 +37,9 @@ export interface AccountState {
   today: { day: string; requests: number; tokens: number };
   /** The id the next grant will get (ids are assigned here, so changes can refer to them). */
   nextGrantId: number;
+  /** Open reservations, oldest first. */
+  holds: OpenHold[];
+  nextHoldId: number;
 }
 
 export interface NewGrant {
@@ -56,6 +72,8 @@ export interface NewEntry {
 export interface UsageCount {
   day: string;
   at: number;
+  /** Tokens the row charged (less than input + output only when a commit could not be covered). */
+  chargedTokens: number;
   agent: string;
   model: string;
   inputTokens: number;
@@ -70,7 +88,10 @@ export type Change =
   | { kind: 'grant_close'; grantId: number; at: number }
   | { kind: 'append'; entry: NewEntry }
   | { kind: 'account'; period: string; terms: PlanTerms; pendingTerms: PlanTerms | null }
-  | { kind: 'usage_count'; usage: UsageCount };
+  | { kind: 'usage_count'; usage: UsageCount; countsRequest: boolean }
+  | { kind: 'hold_open'; hold: OpenHold }
+  | { kind: 'hold_settle'; holdId: number; status: 'committed' | 'released' | 'expired'; at: number }
+  | { kind: 'requests'; day: string; delta: number; at: number };
 
 export class Draft {
   readonly changes: Change[] = [];
@@ -81,7 +102,10 @@ export class Draft {
   pendingTerms: PlanTerms | null;
   readonly today: { day: string; requests: number; tokens: number };
   private readonly live = new Map<number, LiveGrant>();
+  private readonly open = new Map<number, OpenHold>();
   private nextGrantId: number;
+  private nextHoldId: number;
+  private held = 0;
   private balance = 0;
 
   constructor(state: AccountState) {
@@ -90,6 +114,11 @@ export class Draft {
     this.pendingTerms = state.pendingTerms;
     this.today = { ...state.today };
     this.nextGrantId = state.nextGrantId;
+    this.nextHoldId = state.nextHoldId;
+    for (const hold of state.holds) {
+      this.open.set(hold.id, { ...hold });
+      this.held += hold.tokens;
+    }
     for (const grant of state.grants) {
       this.live.set(grant.id, { ...grant });
       this.balance += grant.remaining;
@@ -99,6 +128,44 @@ export class Draft {
   /** Σ remaining over live grants: the balance, as the drafted changes leave it. */
   balanceTokens(): number {
     return this.balance;
+  }
+
+  /** Σ tokens of open reservations: what the balance owes to agents still running. */
+  heldTokens(): number {
+    return this.held;
+  }
+
+  /** Open reservations, oldest first. */
+  openHolds(): OpenHold[] {
+    return [...this.open.values()].sort((a, b) => a.id - b.id);
+  }
+
+  hold(id: number): OpenHold | undefined {
+    return this.open.get(id);
+  }
+
+  openHold(h: Omit<OpenHold, 'id'>): OpenHold {
+    const hold = { ...h, id: this.nextHoldId++ };
+    this.open.set(hold.id, hold);
+    this.held += hold.tokens;
+    this.changes.push({ kind: 'hold_open', hold });
+    this.adjustRequests(hold.day, 1, hold.createdAt);
+    return hold;
+  }
+
+  /** Close an open reservation; a release or an expiry gives its request back to its day. */
+  settleHold(id: number, status: 'committed' | 'released' | 'expired', at: number): void {
+    const hold = this.open.get(id);
+    if (!hold) throw new Error(`draft: hold ${id} is not open`);
+    this.open.delete(id);
+    this.held -= hold.tokens;
+    this.changes.push({ kind: 'hold_settle', holdId: id, status, at });
+    if (status !== 'committed') this.adjustRequests(hold.day, -1, at);
+  }
+
+  private adjustRequests(day: string, delta: number, at: number): void {
+    if (day === this.today.day) this.today.requests += delta;
+    this.changes.push({ kind: 'requests', day, delta, at });
   }
 
   /** Live grants, oldest first. */
@@ -171,11 +238,12 @@ export class Draft {
     this.changes.push({ kind: 'account', period: this.period, terms: this.terms, pendingTerms: this.pendingTerms });
   }
 
-  countUsage(usage: UsageCount): void {
+  /** Count a usage row's tokens on its day, and a request unless a reservation already took it. */
+  countUsage(usage: UsageCount, countsRequest = true): void {
     if (usage.day === this.today.day) {
-      this.today.requests += 1;
-      this.today.tokens += usage.inputTokens + usage.outputTokens;
+      if (countsRequest) this.today.requests += 1;
+      this.today.tokens += usage.chargedTokens;
     }
-    this.changes.push({ kind: 'usage_count', usage });
+    this.changes.push({ kind: 'usage_count', usage, countsRequest });
   }
 }

@@ -1,7 +1,9 @@
 // A refunded charge takes back what is left of its purchase's grant, in proportion to the money
 // returned (all of it for a full refund). Tokens already spent stay spent: the balance never goes
 // below zero and no other grant is touched. Refund totals are cumulative, so a partial refund
-// followed by a full one takes back only the difference.
+// followed by a full one takes back only the difference. Tokens an open reservation holds are not
+// taken (an agent is running on them); what a refund could not take is taken by the next refund
+// event of the same charge.
 import type { Draft } from './draft';
 
 export interface PurchaseFacts {
@@ -28,7 +30,8 @@ export function decideRefund(draft: Draft, purchase: PurchaseFacts, refund: Refu
     ? purchase.tokens
     : Number((BigInt(purchase.tokens) * BigInt(refund.refundedPaise)) / BigInt(refund.chargeAmountPaise));
   const grant = draft.grant(purchase.grantId);
-  const take = grant ? Math.max(0, Math.min(owedTokens - refund.tokensTaken, grant.remaining)) : 0;
+  const unheld = draft.balanceTokens() - draft.heldTokens();
+  const take = grant ? Math.max(0, Math.min(owedTokens - refund.tokensTaken, grant.remaining, unheld)) : 0;
 
   if (take > 0) {
     draft.move(purchase.grantId, -take);

@@ -1,11 +1,12 @@
-// Charging one agent run: within the plan's per-request and per-day limits, paid in spend order,
-// all or nothing.
+// Charging agent runs. A direct usage record is refused whole when the balance (net of what open
+// reservations hold) cannot cover it; the commit of a reservation is never refused (the model
+// already ran): it charges what the balance can cover and records the rest as uncovered.
 import { usageCost, type ModelPrice } from '../../ledger/cost';
 import { dayOf, nextDayStart } from '../../ledger/period';
-import { planSpend } from '../../ledger/spendOrder';
-import type { NewEntry } from './draft';
+import { planSpend, spendableTokens } from '../../ledger/spendOrder';
+import type { TransactionDetail } from '../contract';
 import { refuse, type Decision } from './decision';
-import type { Draft } from './draft';
+import type { Draft, NewEntry } from './draft';
 
 export interface PricedUsage {
   agent: string;
@@ -17,9 +18,14 @@ export interface PricedUsage {
   usdInrPaise: number;
 }
 
-export function decideUsage(draft: Draft, usage: PricedUsage, now: number): Decision<NewEntry> {
+/** Tokens that can be spent now: live, unexpired grants, less what open reservations hold. */
+export function availableTokens(draft: Draft, now: number): number {
+  return spendableTokens(draft.liveGrants(), now) - draft.heldTokens();
+}
+
+/** The plan's per-request and per-day limits, checked before any money moves. */
+export function checkLimits(draft: Draft, tokens: number, now: number): Decision<null> {
   const plan = draft.terms;
-  const tokens = usage.inputTokens + usage.outputTokens;
   if (tokens > plan.maxTokensPerRequest) {
     return refuse(
       'limit_exceeded',
@@ -46,17 +52,44 @@ export function decideUsage(draft: Draft, usage: PricedUsage, now: number): Deci
       retryAfterSeconds,
     );
   }
+  return { ok: true, value: null };
+}
 
-  const spend = planSpend(draft.liveGrants(), tokens, now);
-  if (!spend.ok) {
-    return refuse('insufficient_tokens', `Need ${spend.shortfall} more tokens. Current balance: ${spend.available}`, {
-      needed_tokens: spend.shortfall,
-      balance_tokens: spend.available,
-    });
-  }
+export function shortOf(neededTokens: number, availableTokens: number) {
+  return refuse('insufficient_tokens', `Need ${neededTokens} more tokens. Current balance: ${availableTokens}`, {
+    needed_tokens: neededTokens,
+    balance_tokens: availableTokens,
+  });
+}
 
+/** A direct usage record: within the limits, paid in spend order, all or nothing. */
+export function decideUsage(draft: Draft, usage: PricedUsage, now: number): Decision<NewEntry> {
+  const tokens = usage.inputTokens + usage.outputTokens;
+  const limits = checkLimits(draft, tokens, now);
+  if (!limits.ok) return limits;
+  const available = availableTokens(draft, now);
+  if (available < tokens) return shortOf(tokens - available, Math.max(0, available));
+  return { ok: true, value: chargeUsage(draft, usage, now, { countsRequest: true, detail: null }).entry };
+}
+
+/**
+ * Charge a run in spend order: all of it when the balance covers it, otherwise what it covers
+ * (only a reservation's commit gets here short); the rest is recorded on the row as uncovered.
+ */
+export function chargeUsage(
+  draft: Draft,
+  usage: PricedUsage,
+  now: number,
+  opts: { countsRequest: boolean; detail: TransactionDetail | null },
+): { entry: NewEntry; uncoveredTokens: number } {
+  const tokens = usage.inputTokens + usage.outputTokens;
+  const charged = Math.min(tokens, Math.max(0, availableTokens(draft, now)));
+  const spend = planSpend(draft.liveGrants(), charged, now);
+  if (!spend.ok) throw new Error(`usage: ${charged} tokens judged available but not spendable`);
   for (const [grantId, delta] of spend.allocations) draft.move(grantId, delta, true);
+  const uncoveredTokens = tokens - charged;
   const cost = usageCost(usage.price, usage.inputTokens, usage.outputTokens, usage.usdInrPaise);
+  const detail = uncoveredTokens > 0 ? { ...opts.detail, uncovered_tokens: uncoveredTokens } : opts.detail;
   const entry = draft.append({
     type: 'usage',
     at: now,
@@ -68,16 +101,21 @@ export function decideUsage(draft: Draft, usage: PricedUsage, now: number): Deci
     costInrPaise: cost.costInrPaise,
     description: usage.description ?? null,
     allocations: spend.allocations,
+    detail,
   });
-  draft.countUsage({
-    day: dayOf(now),
-    at: now,
-    agent: usage.agent,
-    model: usage.model,
-    inputTokens: usage.inputTokens,
-    outputTokens: usage.outputTokens,
-    costUsdMicros: cost.costUsdMicros,
-    costInrPaise: cost.costInrPaise,
-  });
-  return { ok: true, value: entry };
+  draft.countUsage(
+    {
+      day: dayOf(now),
+      at: now,
+      agent: usage.agent,
+      model: usage.model,
+      chargedTokens: charged,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      costUsdMicros: cost.costUsdMicros,
+      costInrPaise: cost.costInrPaise,
+    },
+    opts.countsRequest,
+  );
+  return { entry, uncoveredTokens };
 }

@@ -2,7 +2,7 @@
 // caller loads, decides and applies inside one transactionSync with nothing in between.
 import type { Allocation, GrantSource } from '../../ledger/grant';
 import type { PlanTerms, Transaction, TransactionDetail, TransactionType } from '../contract';
-import type { AccountState, Change, LiveGrant, NewEntry } from '../core/draft';
+import type { AccountState, Change, LiveGrant, NewEntry, OpenHold } from '../core/draft';
 import type { Sql } from './sql';
 
 export interface AccountHead {
@@ -44,6 +44,11 @@ export interface TransactionRow {
   [column: string]: SqlStorageValue;
 }
 
+export type HoldRow = OpenHold & {
+  status: 'open' | 'committed' | 'released' | 'expired';
+  settledAt: number | null;
+} & Record<string, SqlStorageValue>;
+
 export class AccountStore {
   constructor(private readonly sql: Sql) {}
 
@@ -80,7 +85,28 @@ export class AccountStore {
         'next grant id',
         'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM grants',
       ).next,
+      holds: this.openHolds(),
+      nextHoldId: this.sql.one<{ next: number }>('next hold id', 'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM holds')
+        .next,
     };
+  }
+
+  openHolds(): OpenHold[] {
+    return this.sql.rows<OpenHold & Record<string, SqlStorageValue>>(
+      'open holds',
+      `SELECT id, agent, model, tokens, created_at AS createdAt, expires_at AS expiresAt, day, project_id AS projectId
+       FROM holds WHERE status = 'open' ORDER BY id`,
+    );
+  }
+
+  /** A hold whatever its status, or undefined when there is none with this id. */
+  hold(id: number): HoldRow | undefined {
+    return this.sql.first<HoldRow>(
+      'hold by id',
+      `SELECT id, agent, model, tokens, created_at AS createdAt, expires_at AS expiresAt, day, project_id AS projectId,
+              status, settled_at AS settledAt FROM holds WHERE id = ?`,
+      id,
+    );
   }
 
   liveGrants(): LiveGrant[] {
@@ -145,14 +171,52 @@ export class AccountStore {
             createdAt,
           );
           break;
+        case 'hold_open': {
+          const h = change.hold;
+          this.sql.run(
+            'hold open',
+            `INSERT INTO holds (id, agent, model, tokens, created_at, expires_at, day, project_id, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')`,
+            h.id,
+            h.agent,
+            h.model,
+            h.tokens,
+            h.createdAt,
+            h.expiresAt,
+            h.day,
+            h.projectId,
+          );
+          break;
+        }
+        case 'hold_settle':
+          this.sql.run(
+            'hold settle',
+            "UPDATE holds SET status = ?, settled_at = ? WHERE id = ? AND status = 'open'",
+            change.status,
+            change.at,
+            change.holdId,
+          );
+          break;
+        case 'requests':
+          this.sql.run(
+            'day requests',
+            `INSERT INTO daily_usage (day, requests, tokens, last_at) VALUES (?, ?, 0, ?)
+             ON CONFLICT (day) DO UPDATE SET requests = requests + excluded.requests, last_at = MAX(last_at, excluded.last_at)`,
+            change.day,
+            change.delta,
+            change.at,
+          );
+          break;
         case 'usage_count': {
           const u = change.usage;
-          const tokens = u.inputTokens + u.outputTokens;
+          const tokens = u.chargedTokens;
+          const requests = change.countsRequest ? 1 : 0;
           this.sql.run(
             'day count',
-            `INSERT INTO daily_usage (day, requests, tokens, last_at) VALUES (?, 1, ?, ?)
-             ON CONFLICT (day) DO UPDATE SET requests = requests + 1, tokens = tokens + excluded.tokens, last_at = excluded.last_at`,
+            `INSERT INTO daily_usage (day, requests, tokens, last_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (day) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens, last_at = excluded.last_at`,
             u.day,
+            requests,
             tokens,
             u.at,
           );

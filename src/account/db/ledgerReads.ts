@@ -73,6 +73,14 @@ export class LedgerReads {
     ).total;
   }
 
+  /** Σ tokens of open reservations. */
+  heldTokens(): number {
+    return this.sql.one<{ held: number }>(
+      'held tokens',
+      "SELECT COALESCE(SUM(tokens), 0) AS held FROM holds WHERE status = 'open'",
+    ).held;
+  }
+
   day(day: string): { requests: number; tokens: number } {
     return (
       this.sql.first<{ requests: number; tokens: number }>(

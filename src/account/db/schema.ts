@@ -66,6 +66,21 @@ const V1 = `
     cost_inr_paise   INTEGER NOT NULL,
     PRIMARY KEY (day, agent, model)
   ) WITHOUT ROWID;
+  -- Reservations: tokens held for an agent run until it is committed, released or expires.
+  CREATE TABLE holds (
+    id          INTEGER PRIMARY KEY,
+    agent       TEXT NOT NULL,
+    model       TEXT NOT NULL,
+    tokens      INTEGER NOT NULL CHECK (tokens > 0),
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    -- The UTC day whose request count the hold took.
+    day         TEXT NOT NULL,
+    project_id  TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('open', 'committed', 'released', 'expired')),
+    settled_at  INTEGER
+  );
+  CREATE INDEX holds_open ON holds (expires_at) WHERE status = 'open';
   -- Every mutation's idempotency key (see keys.ts): what the command was (fingerprint), the ledger
   -- row it wrote (seq) and, where a row does not tell it, its outcome (JSON).
   CREATE TABLE idempotency_keys (

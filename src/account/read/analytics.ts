@@ -30,6 +30,6 @@ export function analyticsOf(reads: LedgerReads, now: number): Analytics {
     byModel: keyed('model'),
     daily,
     burnRateTokensPerDay: burn,
-    remainingTokens: reads.balanceTokens(),
+    remainingTokens: reads.balanceTokens() - reads.heldTokens(),
   };
 }

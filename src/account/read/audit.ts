@@ -9,7 +9,8 @@ const PROBLEMS_REPORTED_MAX = 50;
  * Invariants: Σ live grant.remaining = Σ transaction.tokens; each grant's remaining is the sum of
  * its movements in the log and its `spent` the sum of its usage; each row's tokens is the sum of
  * its movements and its running balance chains from the row before; closed grants are empty; the
- * day counters and the usage rollup count exactly the usage rows.
+ * day counters and the usage rollup count exactly the usage rows (each open reservation holds one
+ * request of its day); open reservations never hold more than the balance.
  */
 export function auditAccount(store: AccountStore, reads: LedgerReads): AuditReport {
   const problems: string[] = [];
@@ -58,9 +59,15 @@ export function auditAccount(store: AccountStore, reads: LedgerReads): AuditRepo
   if (balanceFromGrants !== balanceFromLog)
     report(`balance from grants ${balanceFromGrants} ≠ balance from log ${balanceFromLog}`);
 
+  const held = reads.heldTokens();
+  const openHolds = store.openHolds().length;
+  if (held > balanceFromGrants)
+    report(`open reservations hold ${held} tokens, more than the balance ${balanceFromGrants}`);
   const counted = reads.dayTotals();
-  if (counted.requests !== usage.requests)
-    report(`day counters hold ${counted.requests} requests, the log ${usage.requests}`);
+  if (counted.requests !== usage.requests + openHolds)
+    report(
+      `day counters hold ${counted.requests} requests, the log ${usage.requests} and ${openHolds} open reservations`,
+    );
   if (counted.tokens !== usage.tokens) report(`day counters hold ${counted.tokens} tokens, the log ${usage.tokens}`);
   const rolled = reads.usageTotals('0000-01-01', '9999-12-31');
   if (

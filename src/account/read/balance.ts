@@ -24,6 +24,7 @@ export function balanceOf(store: AccountStore, reads: LedgerReads, now: number):
     requestsToday: today.requests,
     tokensUsedToday: today.tokens,
     lastRequestAt: days.lastAt,
+    heldTokens: 0,
     plan: head.terms,
     pendingPlan: head.pendingTerms,
   };
@@ -39,11 +40,17 @@ export function balanceOf(store: AccountStore, reads: LedgerReads, now: number):
       b.premiumRemaining += grant.remaining;
     }
   }
+  for (const hold of store.openHolds()) b.heldTokens += hold.tokens;
+  b.remainingTokens -= b.heldTokens;
   return b;
 }
 
 /** The numbers for the X-Tokens-* headers. */
 export function snapshotOf(reads: LedgerReads, now: number): AccountSnapshot {
   const today = reads.day(dayOf(now));
-  return { remainingTokens: reads.balanceTokens(), tokensUsedToday: today.tokens, requestsToday: today.requests };
+  return {
+    remainingTokens: reads.balanceTokens() - reads.heldTokens(),
+    tokensUsedToday: today.tokens,
+    requestsToday: today.requests,
+  };
 }

@@ -11,6 +11,7 @@ describe('GET /tokens/balance', () => {
       total_tokens: 10000,
       used_tokens: 0,
       remaining_tokens: 10000,
+      held_tokens: 0,
       monthly_allowance: 10000,
       monthly_used: 0,
       monthly_remaining: 10000,
