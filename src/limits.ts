@@ -95,3 +95,7 @@ export const STRIPE_ID_CHARS_MAX = 255;
 export const MODEL_RUN_TIMEOUT_MS = 60_000;
 /** The Messages API version the Anthropic runner speaks. */
 export const ANTHROPIC_API_VERSION = '2023-06-01';
+/** Runs of an agent a user needs before estimates use their own average instead of the agent's profile. */
+export const ESTIMATE_AVERAGE_MIN_RUNS = 3;
+/** Most agents one estimate may name. */
+export const ESTIMATE_AGENTS_MAX = 20;

@@ -35,6 +35,7 @@ import type {
   Transaction,
   TransactionPage,
   TransactionQuery,
+  UsageOutlook,
   UsageRequest,
 } from './contract';
 import { decideCredit } from './core/credit';
@@ -52,6 +53,7 @@ import { ensureSchema } from './db/schema';
 import { Sql } from './db/sql';
 import { redeemPromo } from './promo/redeemPromo';
 import { analyticsOf } from './read/analytics';
+import { usageOutlookOf } from './read/usageOutlook';
 import { auditAccount } from './read/audit';
 import { balanceOf, snapshotOf } from './read/balance';
 import { applyStripeEvent } from './stripe/applyEvent';
@@ -121,6 +123,11 @@ export class UserAccount extends DurableObject<Env> {
   /** Usage by agent and model, cost, the daily trend and the burn rate. */
   async analytics(opts: ReadOptions = {}): Promise<AccountResult<Analytics>> {
     return this.read(opts, (now) => analyticsOf(this.log, now));
+  }
+
+  /** Per-agent averages of this user's runs (from the usage rollup) and the plan's caps, for estimates. */
+  async usageOutlook(opts: ReadOptions = {}): Promise<AccountResult<UsageOutlook>> {
+    return this.read(opts, (now) => usageOutlookOf(this.store, this.log, now));
   }
 
   /** Recompute the balance from grants and from the log; both must agree. */
@@ -428,8 +435,7 @@ export class UserAccount extends DurableObject<Env> {
     return { settled: hold.status };
   }
 
-  /** The object's own price for `model`, or the refusal that names the known models. */
-  /** The model's price, refused for an unknown model or (when `agent` is given) an agent outside the active ones. */
+  /** The object's own price for `model`, refused for an unknown model or (when `agent` is given) an agent outside the active ones. */
   private async priced(
     model: string,
     now: number,
