@@ -99,3 +99,16 @@ export const ANTHROPIC_API_VERSION = '2023-06-01';
 export const ESTIMATE_AVERAGE_MIN_RUNS = 3;
 /** Most agents one estimate may name. */
 export const ESTIMATE_AGENTS_MAX = 20;
+/** Projects per page of GET /projects. */
+export const PROJECTS_PAGE_SIZE_MAX = 100;
+export const PROJECTS_PAGE_SIZE_DEFAULT = 20;
+export const PROJECT_TITLE_CHARS_MAX = 200;
+export const PROJECT_MODE_CHARS_MAX = 32;
+export const PROJECT_DESCRIPTION_CHARS_MAX = 2_000;
+/**
+ * How long a project step's hold lasts unsettled, in seconds: longer than a model call may take
+ * (MODEL_RUN_TIMEOUT_MS), short enough that a cut-off run's lease lapses soon.
+ */
+export const PROJECT_STEP_HOLD_TTL_SECONDS = 120;
+/** The lease a run takes before its first hold (then the lease follows each step's hold). */
+export const PROJECT_LEASE_START_MS = PROJECT_STEP_HOLD_TTL_SECONDS * 1000;

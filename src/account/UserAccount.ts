@@ -6,10 +6,22 @@ import {
   HOLD_TTL_DEFAULT_SECONDS,
   HOLD_TTL_MAX_SECONDS,
   HOLD_TTL_MIN_SECONDS,
+  PROJECT_LEASE_START_MS,
+  PROJECTS_PAGE_SIZE_MAX,
   TRANSACTIONS_PAGE_SIZE_MAX,
 } from '../limits';
 import { DEFAULT_PLAN_ID, planLookup } from './catalog/catalogLink';
 import { unknownAgent } from './catalog/agents';
+import { ProjectStore } from './db/projectStore';
+import {
+  commitStep,
+  createProject,
+  failStep,
+  projectView,
+  reserveStep,
+  startRun,
+  type ProjectContext,
+} from './projects/projectOps';
 import { PriceBook } from './catalog/priceBook';
 import type {
   AccountFailure,
@@ -37,6 +49,17 @@ import type {
   TransactionQuery,
   UsageOutlook,
   UsageRequest,
+  Project,
+  ProjectCreateRequest,
+  ProjectPage,
+  ProjectPageQuery,
+  RunStarted,
+  RunStartRequest,
+  StepCommitRequest,
+  StepCommitted,
+  StepFailRequest,
+  StepReserved,
+  StepReserveRequest,
 } from './contract';
 import { decideCredit } from './core/credit';
 import { catchUp, newAccountState, nextDeadline, openAccount } from './core/cycle';
@@ -82,6 +105,7 @@ export class UserAccount extends DurableObject<Env> {
   private readonly log: LedgerReads;
   private readonly idempotency: IdempotencyStore;
   private readonly stripe: StripeStore;
+  private readonly projectStore: ProjectStore;
   private readonly prices: PriceBook;
   /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ while there is no account. */
   private deadline: number | undefined;
@@ -96,6 +120,7 @@ export class UserAccount extends DurableObject<Env> {
     this.log = new LedgerReads(sql);
     this.idempotency = new IdempotencyStore(sql);
     this.stripe = new StripeStore(sql);
+    this.projectStore = new ProjectStore(sql);
     this.prices = new PriceBook(
       sql,
       () => this.env.DB,
@@ -413,6 +438,100 @@ export class UserAccount extends DurableObject<Env> {
     this.alarmAt = undefined;
     await this.ready(false);
     await this.armAlarm();
+  }
+
+  // ── Projects (projects/projectOps.ts) ───────────────────────────────────────────────────────
+
+  /** Create a project whose steps are `agents`, in order. Idempotent by key when one is given. */
+  async createProject(req: ProjectCreateRequest): Promise<AccountResult<Applied<Project>>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const ctx = this.projectContext(ready.now);
+    return this.answer(
+      this.ctx.storage.transactionSync(() => createProject(ctx, req)),
+      ready.now,
+    );
+  }
+
+  /** Projects, newest first, at most PROJECTS_PAGE_SIZE_MAX per page. */
+  async projects(query: ProjectPageQuery & ReadOptions): Promise<AccountResult<ProjectPage>> {
+    return this.read(query, (now) => {
+      const limit = Math.min(Math.max(1, query.limit), PROJECTS_PAGE_SIZE_MAX);
+      const rows = this.projectStore.page(limit + 1, query.before, now);
+      const page = rows.slice(0, limit);
+      return { projects: page, nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+    });
+  }
+
+  /** One project with each agent's status, tokens, cost and timings. */
+  async project(id: string, opts: ReadOptions = {}): Promise<AccountResult<Project>> {
+    const ready = await this.ready(opts.openIfNew === true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const view = projectView({ projects: this.projectStore, now: ready.now }, id);
+    if (!view) return this.failed({ code: 'not_found', message: `No project '${id}'.` }, ready.now);
+    return { ok: true, value: view, snapshot: snapshotOf(this.log, ready.now) };
+  }
+
+  /** Take the project's lease for a run (409 while another run's is live); cut-off steps become interrupted. */
+  async startProjectRun(req: RunStartRequest): Promise<AccountResult<RunStarted>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const ctx = this.projectContext(now);
+    const result = this.ctx.storage.transactionSync(() => startRun(ctx, req, PROJECT_LEASE_START_MS));
+    await this.deadlinesChanged();
+    if (!result.ok) return this.failed(result.failure, now);
+    return { ok: true, value: result.value, snapshot: snapshotOf(this.log, now) };
+  }
+
+  /** Hold the next step's estimate under the run's lease, refused as a reservation would be. */
+  async reserveProjectStep(req: StepReserveRequest): Promise<AccountResult<Applied<StepReserved>>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const ctx = this.projectContext(now);
+    const result = this.ctx.storage.transactionSync(() => reserveStep(ctx, req));
+    await this.deadlinesChanged();
+    return this.answer(result, now);
+  }
+
+  /** Commit a step: the hold settles, one usage row names agent, model and project, the step is recorded. */
+  async commitProjectStep(req: StepCommitRequest): Promise<AccountResult<Applied<StepCommitted>>> {
+    const ready = await this.ready(false);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const hold = this.store.hold(req.holdId);
+    if (!hold) return this.failed({ code: 'not_found', message: `No reservation ${req.holdId}.` }, now);
+    const priced = await this.priced(hold.model, now);
+    if (!priced.ok) return this.failed(priced.failure, now);
+    const ctx = this.projectContext(now);
+    const result = this.ctx.storage.transactionSync(() => commitStep(ctx, req, priced.value));
+    await this.deadlinesChanged();
+    return this.answer(result, now);
+  }
+
+  /** A step's model call failed: release its hold, mark it failed, end the run. Nothing is charged. */
+  async failProjectStep(req: StepFailRequest): Promise<AccountResult<Applied<Project>>> {
+    const ready = await this.ready(false);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const ctx = this.projectContext(now);
+    const result = this.ctx.storage.transactionSync(() => failStep(ctx, req));
+    await this.deadlinesChanged();
+    return this.answer(result, now);
+  }
+
+  private projectContext(now: number): ProjectContext {
+    return {
+      store: this.store,
+      projects: this.projectStore,
+      reads: this.log,
+      idempotency: this.idempotency,
+      draft: () => this.draft(now),
+      hold: (id) => this.holdOf(id),
+      holdStatus: (id) => this.holdStatus(id),
+      now,
+    };
   }
 
   // ── The shell ────────────────────────────────────────────────────────────────────────────────
