@@ -25,6 +25,8 @@ export interface Env {
   ANTHROPIC_API_KEY?: string;
   /** Milliseconds one model call may take (default MODEL_RUN_TIMEOUT_MS in src/limits.ts). */
   MODEL_RUN_TIMEOUT_MS?: string;
+  /** Milliseconds the local deterministic runner waits per run (default 0), to watch a run's events arrive. */
+  LOCAL_RUNNER_DELAY_MS?: string;
 }
 
 type ServiceEnv = Env;

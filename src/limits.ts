@@ -112,3 +112,5 @@ export const PROJECT_DESCRIPTION_CHARS_MAX = 2_000;
 export const PROJECT_STEP_HOLD_TTL_SECONDS = 120;
 /** The lease a run takes before its first hold (then the lease follows each step's hold). */
 export const PROJECT_LEASE_START_MS = PROJECT_STEP_HOLD_TTL_SECONDS * 1000;
+/** Longest pause the local runner may take per run (LOCAL_RUNNER_DELAY_MS), in ms. */
+export const LOCAL_RUNNER_DELAY_MS_MAX = 10_000;

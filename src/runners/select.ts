@@ -1,6 +1,7 @@
 // Which runner this deployment uses: Anthropic's API when ANTHROPIC_API_KEY is set, otherwise the
 // local deterministic runner.
 import type { Env } from '../env';
+import { LOCAL_RUNNER_DELAY_MS_MAX } from '../limits';
 import { AnthropicRunner } from './anthropicRunner';
 import { LocalDeterministicRunner } from './localRunner';
 import type { ModelRunner } from './runner';
@@ -14,5 +15,8 @@ export function runnerFor(env: Env): ModelRunner {
       timeoutMs: Number.isSafeInteger(timeoutMs) && timeoutMs > 0 ? timeoutMs : undefined,
     });
   }
-  return new LocalDeterministicRunner();
+  const delayMs = Number(env.LOCAL_RUNNER_DELAY_MS);
+  return new LocalDeterministicRunner(
+    Number.isSafeInteger(delayMs) && delayMs > 0 ? Math.min(delayMs, LOCAL_RUNNER_DELAY_MS_MAX) : 0,
+  );
 }
