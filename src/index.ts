@@ -1,11 +1,13 @@
 import type { Env } from './env';
 import { bearerOnly } from './http/auth';
 import { createRouter } from './http/router';
+import { registerOpenApiRoute } from './openapi/route';
 import { reconcileOrphans } from './promo/reconcile';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAdminPlanRoutes } from './routes/adminPlans';
 import { registerAdminCatalogRoutes } from './routes/adminCatalog';
 import { registerAdminPromoRoutes } from './routes/adminPromo';
+import { registerDevSessionRoute } from './routes/devSession';
 import { registerEstimateRoutes } from './routes/estimate';
 import { registerMeRoute } from './routes/me';
 import { registerProjectRoutes } from './routes/projects';
@@ -13,6 +15,7 @@ import { registerPromoRoutes } from './routes/promo';
 import { registerPurchaseRoutes } from './routes/purchase';
 import { registerReservationRoutes } from './routes/reservations';
 import { registerServiceRoutes } from './routes/service';
+import { registerUsageBatchRoute } from './routes/usageBatch';
 import { registerStripeWebhookRoutes } from './routes/stripeWebhook';
 import { registerTokenRoutes } from './routes/tokens';
 
@@ -33,10 +36,13 @@ registerPurchaseRoutes(router);
 registerStripeWebhookRoutes(router);
 registerServiceRoutes(router);
 registerReservationRoutes(router);
+registerUsageBatchRoute(router);
 registerAdminRoutes(router);
 registerAdminPlanRoutes(router);
 registerAdminCatalogRoutes(router);
 registerAdminPromoRoutes(router);
+registerDevSessionRoute(router);
+registerOpenApiRoute(router);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),

@@ -80,6 +80,9 @@ export const PLAN_REQUESTS_PER_DAY_MAX = 1_000_000;
 export const ADMIN_LIST_PAGE_SIZE_MAX = 100;
 export const ADMIN_LIST_PAGE_SIZE_DEFAULT = 50;
 
+/** Most usage records one batch may carry, and the largest batch body read (500 records of ~300 bytes). */
+export const USAGE_BATCH_RECORDS_MAX = 500;
+export const USAGE_BATCH_BODY_BYTES_MAX = 256 * 1024;
 /** Largest Stripe webhook body read; Stripe's events are far smaller, but larger than API bodies. */
 export const STRIPE_WEBHOOK_BODY_BYTES_MAX = 256 * 1024;
 /** How old a Stripe-Signature timestamp may be before the event is refused as a replay. */

@@ -31,6 +31,7 @@ import type {
   Applied,
   AuditReport,
   Balance,
+  BatchItemResult,
   CommitRequest,
   Credited,
   CreditRequest,
@@ -209,6 +210,39 @@ export class UserAccount extends DurableObject<Env> {
       ),
     );
     return this.answer(result, now, after);
+  }
+
+  /**
+   * Many usage records of this user in one call and one transaction, each applied in order under
+   * its own idempotency key exactly as `recordUsage` would apply it, each with its own result.
+   */
+  async recordUsageBatch(records: UsageRequest[]): Promise<AccountResult<BatchItemResult[]>> {
+    const ready = await this.ready(true);
+    if (!ready.ok) return this.failed(ready.failure);
+    const { now } = ready;
+    const prices = new Map<string, Awaited<ReturnType<UserAccount['priced']>>>();
+    for (const model of new Set(records.map((r) => r.model))) prices.set(model, await this.priced(model, now));
+    const results = this.ctx.storage.transactionSync(() =>
+      records.map((req): BatchItemResult => {
+        const priced = prices.get(req.model)!;
+        if (!priced.ok) return priced;
+        const { idempotencyKey, ...command } = req;
+        const result = this.idempotency.once<Transaction>(
+          idempotencyKey,
+          fingerprintOf(command),
+          () => {
+            const draft = this.draft(now);
+            const decided = decideUsage(draft, { ...command, ...priced.value }, now);
+            if (!decided.ok) return decided;
+            const [row] = this.store.apply(draft.changes, now);
+            return { ok: true, value: row!, seq: row!.seq };
+          },
+          (record) => ({ ok: true, replayed: true, value: this.log.transaction(record.seq!) }),
+        );
+        return result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result;
+      }),
+    );
+    return { ok: true, value: results, snapshot: snapshotOf(this.log, now) };
   }
 
   /** Add a grant (an operator's, for instance). Idempotent by `idempotencyKey` when one is given. */

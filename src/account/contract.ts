@@ -140,6 +140,10 @@ export interface UsageRequest {
   idempotencyKey: IdempotencyKey;
 }
 
+/** One record's outcome inside a batch: applied, replayed, or refused with an API error code. */
+export type BatchItemResult =
+  { ok: true; replayed: boolean; transaction: Transaction } | { ok: false; failure: AccountFailure };
+
 export interface Applied<T> {
   replayed: boolean;
   result: T;

@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import { ApiError } from '../errors';
 import { BODY_BYTES_MAX } from '../limits';
 
-/** The body as JSON, read no further than BODY_BYTES_MAX bytes. */
-export async function readJson(request: Request): Promise<unknown> {
-  const text = await readText(request, BODY_BYTES_MAX);
+/** The body as JSON, read no further than `maxBytes` (BODY_BYTES_MAX unless a route allows more). */
+export async function readJson(request: Request, maxBytes = BODY_BYTES_MAX): Promise<unknown> {
+  const text = await readText(request, maxBytes);
   if (text.trim() === '') throw new ApiError('malformed_json', 'The request body is empty; send a JSON object.');
   try {
     return JSON.parse(text);

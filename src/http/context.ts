@@ -10,8 +10,6 @@ export interface ApiRequest extends IRequest {
   snapshot?: AccountSnapshot;
 }
 
-export type Handler = (request: ApiRequest, env: Env, ctx: ExecutionContext) => unknown;
-
 /** The typed stub of one user's account object. */
 export function accountOf(env: Env, userId: string) {
   return env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(userId));

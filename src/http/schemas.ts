@@ -19,9 +19,8 @@ export const isoDateTimeSchema = z.iso.datetime({ offset: true, abort: true }).r
   const ms = Date.parse(value);
   return ms >= INSTANT_MS_MIN && ms <= INSTANT_MS_MAX;
 }, 'must fall within years 0000–9999 in UTC (0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z)');
-export type IsoDateTime = z.infer<typeof isoDateTimeSchema>;
 
-const idempotencyKeySchema = z
+export const idempotencyKeySchema = z
   .string()
   .min(1)
   .max(IDEMPOTENCY_KEY_CHARS_MAX)

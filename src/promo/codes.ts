@@ -1,9 +1,12 @@
 // Operators' reads and writes of D1 `promo_codes`, with the redemption counts beside each code.
 import { ADMIN_LIST_PAGE_SIZE_MAX } from '../limits';
-import type { PromoCodeRow } from './rules';
+import { z } from 'zod';
+import { parseRow, parseRows } from '../d1/rows';
+import { promoCodeRowSchema, type PromoCodeRow } from './rules';
 import type { PromoCreate, PromoPatch } from './terms';
 
-export type PromoCodeWithCounts = PromoCodeRow & { pending_redemptions: number };
+const withCountsSchema = promoCodeRowSchema.extend({ pending_redemptions: z.number().int() });
+export type PromoCodeWithCounts = z.infer<typeof withCountsSchema>;
 
 const WITH_COUNTS = `SELECT c.*, (SELECT COUNT(*) FROM promo_redemptions r WHERE r.code = c.code AND r.status = 'reserved') AS pending_redemptions
   FROM promo_codes c`;
@@ -27,7 +30,8 @@ export async function insertPromoCode(db: D1Database, terms: PromoCreate): Promi
        ON CONFLICT (code) DO NOTHING RETURNING *`,
     )
     .bind(...columns.map(([, v]) => v))
-    .first<PromoCodeRow>();
+    .first()
+    .then((row) => parseRow(promoCodeRowSchema, row, 'promo_codes'));
 }
 
 /**
@@ -42,11 +46,13 @@ export async function updatePromoCode(db: D1Database, code: string, patch: Promo
       `UPDATE promo_codes SET ${columns.map(([c]) => `${c} = ?`).join(', ')} WHERE code = ? AND (? IS NULL OR redeemed_count <= ?) RETURNING *`,
     )
     .bind(...columns.map(([, v]) => v), code, cap, cap)
-    .first<PromoCodeRow>();
+    .first()
+    .then((row) => parseRow(promoCodeRowSchema, row, 'promo_codes'));
 }
 
 export async function getPromoCode(db: D1Database, code: string): Promise<PromoCodeWithCounts | null> {
-  return db.prepare(`${WITH_COUNTS} WHERE c.code = ?`).bind(code).first<PromoCodeWithCounts>();
+  const row = await db.prepare(`${WITH_COUNTS} WHERE c.code = ?`).bind(code).first();
+  return parseRow(withCountsSchema, row, 'promo_codes');
 }
 
 /** Codes in order after `afterCode`, at most `limit` (≤ ADMIN_LIST_PAGE_SIZE_MAX); `active` filters when given. */
@@ -58,12 +64,11 @@ export async function listPromoCodes(
 ): Promise<PromoCodeWithCounts[]> {
   const page = Math.min(limit, ADMIN_LIST_PAGE_SIZE_MAX);
   const activeFilter = active === undefined ? '' : `AND c.active = ${active ? 1 : 0}`;
-  return (
-    await db
-      .prepare(`${WITH_COUNTS} WHERE c.code > ? ${activeFilter} ORDER BY c.code LIMIT ?`)
-      .bind(afterCode ?? '', page)
-      .all<PromoCodeWithCounts>()
-  ).results;
+  const { results } = await db
+    .prepare(`${WITH_COUNTS} WHERE c.code > ? ${activeFilter} ORDER BY c.code LIMIT ?`)
+    .bind(afterCode ?? '', page)
+    .all();
+  return parseRows(withCountsSchema, results, 'promo_codes');
 }
 
 /** An operator's view: counts, what is left under the cap, decoded plans and flag. */

@@ -6,6 +6,8 @@
 // address (`ip:<address>`) is shared by every user behind it (an office, a carrier-grade NAT), so it
 // gets the far higher PROMO_ADDRESS_FAILED_ATTEMPTS_MAX and counts settled failures only: neighbours'
 // guesses, or neighbours racing for the same code, must not lock out a user who never guessed.
+import { z } from 'zod';
+import { parseRows } from '../d1/rows';
 import { ApiError } from '../errors';
 import {
   PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
@@ -14,12 +16,13 @@ import {
   PROMO_GUARD_PURGE_BATCH_MAX,
 } from '../limits';
 
-interface GuardRow {
-  key: string;
-  window_start: number;
-  failures: number;
-  pending: number;
-}
+const guardRowSchema = z.object({
+  key: z.string(),
+  window_start: z.number().int(),
+  failures: z.number().int(),
+  pending: z.number().int(),
+});
+type GuardRow = z.infer<typeof guardRowSchema>;
 
 /** How a caller is limited: its failures per window, and whether attempts in flight count against it. */
 interface GuessLimit {
@@ -63,13 +66,15 @@ export async function admitGuess(db: D1Database, keys: string[], now: number): P
     }),
     db.prepare(`SELECT * FROM promo_guard WHERE key IN (${keys.map(() => '?').join(', ')})`).bind(...keys),
   ]);
-  const admitted = results.slice(1, 1 + keys.length).flatMap((r) => (r.results ?? []) as GuardRow[]);
+  const admitted = results
+    .slice(1, 1 + keys.length)
+    .flatMap((r) => parseRows(guardRowSchema, r.results, 'promo_guard'));
   const ticket = ticketFor(db, admitted);
   if (admitted.length === keys.length) return ticket;
 
   await ticket.settle(false);
   const admittedKeys = new Set(admitted.map((row) => row.key));
-  const refused = ((results[results.length - 1]?.results ?? []) as GuardRow[]).filter(
+  const refused = parseRows(guardRowSchema, results[results.length - 1]?.results, 'promo_guard').filter(
     (row) => !admittedKeys.has(row.key),
   );
   throw tooManyGuesses(refused, now);

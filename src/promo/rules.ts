@@ -1,34 +1,37 @@
 // The redemption rules, as pure functions of the code's row, the user's slot row and `now`.
+import { z } from 'zod';
 import type { ErrorCode } from '../errors';
 import { PROMO_RESERVATION_STALE_MS } from '../limits';
 
 /** A row of D1 `promo_codes`. Times are ISO 8601 strings (UTC, from toISOString). */
-export interface PromoCodeRow {
-  code: string;
-  bonus_tokens: number;
-  max_redemptions: number | null;
-  redeemed_count: number;
-  valid_from: string | null;
-  valid_until: string | null;
-  grant_validity_days: number | null;
+export const promoCodeRowSchema = z.object({
+  code: z.string(),
+  bonus_tokens: z.number().int(),
+  max_redemptions: z.number().int().nullable(),
+  redeemed_count: z.number().int(),
+  valid_from: z.string().nullable(),
+  valid_until: z.string().nullable(),
+  grant_validity_days: z.number().int().nullable(),
   /** JSON array of plan ids, or null for every plan. */
-  allowed_plans: string | null;
-  active: number;
-  created_at: string;
-}
+  allowed_plans: z.string().nullable(),
+  active: z.number().int(),
+  created_at: z.string(),
+});
+export type PromoCodeRow = z.infer<typeof promoCodeRowSchema>;
 
 /** A row of D1 `promo_redemptions`: one user's slot under one code. Times are epoch ms. */
-export interface RedemptionRow {
-  code: string;
-  user_id: string;
-  attempt_id: string;
-  status: 'reserved' | 'committed';
-  bonus_tokens: number;
-  grant_validity_days: number | null;
-  allowed_plans: string | null;
-  reserved_at: number;
-  committed_at: number | null;
-}
+export const redemptionRowSchema = z.object({
+  code: z.string(),
+  user_id: z.string(),
+  attempt_id: z.string(),
+  status: z.enum(['reserved', 'committed']),
+  bonus_tokens: z.number().int(),
+  grant_validity_days: z.number().int().nullable(),
+  allowed_plans: z.string().nullable(),
+  reserved_at: z.number().int(),
+  committed_at: z.number().int().nullable(),
+});
+export type RedemptionRow = z.infer<typeof redemptionRowSchema>;
 
 /** Why a code cannot be redeemed right now, as the error code the client sees. */
 export type Refusal = Extract<

@@ -2,7 +2,8 @@
 // slot row and to `promo_codes.redeemed_count` happens in one D1 batch (one transaction; D1 runs
 // a database's queries one at a time), so the count always equals the number of slot rows.
 import { PROMO_RECONCILE_BATCH_MAX, PROMO_RESERVATION_STALE_MS } from '../limits';
-import type { PromoCodeRow, RedemptionRow } from './rules';
+import { parseRow, parseRows } from '../d1/rows';
+import { promoCodeRowSchema, redemptionRowSchema, type PromoCodeRow, type RedemptionRow } from './rules';
 
 export interface ReserveResult {
   code: PromoCodeRow | null;
@@ -43,7 +44,10 @@ export async function reserveSlot(
     db.prepare('SELECT * FROM promo_codes WHERE code = ?').bind(code),
     db.prepare('SELECT * FROM promo_redemptions WHERE code = ? AND user_id = ?').bind(code, userId),
   ]);
-  return { code: firstRow<PromoCodeRow>(codeResult), slot: firstRow<RedemptionRow>(slotResult) };
+  return {
+    code: parseRow(promoCodeRowSchema, codeResult?.results[0], 'promo_codes'),
+    slot: parseRow(redemptionRowSchema, slotResult?.results[0], 'promo_redemptions'),
+  };
 }
 
 /**
@@ -101,9 +105,5 @@ export async function orphanedSlots(db: D1Database, code: string | null, now: nu
             `SELECT * FROM promo_redemptions WHERE status = 'reserved' AND reserved_at <= ? AND code = ? ORDER BY reserved_at LIMIT ?`,
           )
           .bind(cutoff, code, PROMO_RECONCILE_BATCH_MAX);
-  return (await statement.all<RedemptionRow>()).results;
-}
-
-function firstRow<T>(result: D1Result | undefined): T | null {
-  return ((result?.results ?? [])[0] as T | undefined) ?? null;
+  return parseRows(redemptionRowSchema, (await statement.all()).results, 'promo_redemptions');
 }

@@ -47,7 +47,7 @@ export const projectsQuerySchema = z
   })
   .strict();
 
-const projectIdSchema = z.string().regex(/^prj_[a-f0-9]{20}$/, 'a project id (prj_…)');
+export const projectIdSchema = z.string().regex(/^prj_[a-f0-9]{20}$/, 'a project id (prj_…)');
 
 const OWN = { openIfNew: true };
 

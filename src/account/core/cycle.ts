@@ -162,7 +162,7 @@ function issueAllowance(draft: Draft, plan: PlanTerms, period: string, at: numbe
 }
 
 /** Zero what is left of a grant with an `expiry` row, and close it. */
-export function expireGrant(draft: Draft, grant: LiveGrant, at: number, why: string): void {
+function expireGrant(draft: Draft, grant: LiveGrant, at: number, why: string): void {
   const left = draft.grant(grant.id)!.remaining;
   if (left > 0) {
     draft.move(grant.id, -left);

@@ -19,7 +19,7 @@ export interface PricedUsage {
 }
 
 /** Tokens that can be spent now: live, unexpired grants, less what open reservations hold. */
-export function availableTokens(draft: Draft, now: number): number {
+function availableTokens(draft: Draft, now: number): number {
   return spendableTokens(draft.liveGrants(), now) - draft.heldTokens();
 }
 

@@ -1,4 +1,4 @@
-// Random sequences of every money mutation, at random times, applied to a real object through the
+// Random sequences of every money mutation (reservations included), at random times, applied to a real object through the
 // Workers runtime; after every step the audit must hold and the last usage must have been paid in
 // spend order. A failure prints fast-check's seed and shrinks to the shortest sequence that fails.
 // `FC_RUNS=300 npx vitest run test/workers/account/randomSequences.test.ts` searches longer.
@@ -23,9 +23,30 @@ type Step =
   | { kind: 'purchase'; session: number; tokens: number }
   | { kind: 'refund'; session: number; percent: number }
   | { kind: 'plan'; plan: 'free' | 'basic' | 'pro_monthly'; when: 'auto' | 'now' | 'next_reset' }
-  | { kind: 'wait'; hours: number; alarm: boolean };
+  | { kind: 'wait'; hours: number; alarm: boolean }
+  | { kind: 'reserve'; tokens: number; key: number }
+  | { kind: 'commit'; which: number; input: number; output: number }
+  | { kind: 'release'; which: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('reserve' as const),
+      tokens: fc.integer({ min: 1, max: 8_000 }),
+      key: fc.integer({ min: 0, max: 20 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('commit' as const),
+      which: fc.nat(),
+      input: fc.integer({ min: 0, max: 9_000 }),
+      output: fc.integer({ min: 0, max: 3_000 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), which: fc.nat() }) },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -119,8 +140,32 @@ function expectApplied(result: AccountResult<unknown>, allowed: string[]): void 
   if (!result.ok) expect(allowed, JSON.stringify(result.failure)).toContain(result.failure.code);
 }
 
-async function run(stub: AccountStub, s: Step, clock: { now: number }, charges: Map<number, number>): Promise<void> {
+async function run(stub: AccountStub, s: Step, clock: { now: number }, holds: number[]): Promise<void> {
   switch (s.kind) {
+    case 'reserve': {
+      const result = await stub.reserve({
+        agent: 'code',
+        model: 'haiku',
+        estimatedTokens: s.tokens,
+        idempotencyKey: idempotencyKeys.holdReserve(`h${s.key}-${s.tokens}`),
+      });
+      expectApplied(result, ['insufficient_tokens', 'rate_limited', 'idempotency_key_reused']);
+      if (result.ok && !result.value.replayed) holds.push(result.value.result.id);
+      return;
+    }
+    case 'commit': {
+      if (holds.length === 0) return;
+      const holdId = holds[s.which % holds.length]!;
+      const result = await stub.commitHold({ holdId, inputTokens: s.input, outputTokens: s.output });
+      // Never refused for money: only a settled hold (released, or committed with other usage) says no.
+      expectApplied(result, ['conflict', 'idempotency_key_reused']);
+      return;
+    }
+    case 'release': {
+      if (holds.length === 0) return;
+      expectApplied(await stub.releaseHold(holds[s.which % holds.length]!), ['conflict']);
+      return;
+    }
     case 'usage': {
       const before = await liveGrants(stub);
       const result = await stub.recordUsage({
@@ -168,7 +213,6 @@ async function run(stub: AccountStub, s: Step, clock: { now: number }, charges: 
       );
       return;
     case 'purchase': {
-      charges.set(s.session, charges.get(s.session) ?? 9_900);
       const cmd: StripeCommand = {
         kind: 'package_paid',
         event: { id: `evt_p${s.session}`, type: 'checkout.session.completed', createdAt: clock.now },
@@ -218,9 +262,9 @@ describe('random sequences of money mutations', () => {
         const clock = { now: START };
         await setClock(stub, clock.now);
         expect((await stub.balance({ openIfNew: true })).ok).toBe(true);
-        const charges = new Map<number, number>();
+        const holds: number[] = [];
         for (const s of steps) {
-          await run(stub, s, clock, charges);
+          await run(stub, s, clock, holds);
           const audit = await stub.audit();
           if (!audit.ok) throw new Error(audit.failure.message);
           expect(audit.value.problems, JSON.stringify(s)).toEqual([]);

@@ -1,0 +1,69 @@
+// The dashboard's one way to the API: same origin, the user's JWT as a Bearer token, and every
+// refusal turned into an ApiFailure whose message is the API's own words.
+
+/** An answer that was not 2xx (or no answer at all: status 0). */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiAnswer<T> {
+  data: T;
+  headers: Headers;
+  status: number;
+}
+
+let bearer: string | null = null;
+
+/** The JWT every later call sends; null signs out. */
+export function setBearer(token: string | null): void {
+  bearer = token;
+}
+
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...init.headers };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  } catch {
+    throw new ApiFailure(0, 'network_error', 'The service could not be reached. Check your connection and try again.');
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    // Not JSON (a proxy's error page): the status line is all there is to say.
+    parsed = null;
+  }
+  if (!response.ok) {
+    const body = (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;
+    const message =
+      typeof body.message === 'string' && body.message
+        ? body.message
+        : `The service answered ${response.status} ${response.statusText}.`;
+    throw new ApiFailure(response.status, typeof body.code === 'string' ? body.code : 'http_error', message, body);
+  }
+  return { data: parsed as T, headers: response.headers, status: response.status };
+}
+
+/** Words for any error a panel caught. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiFailure) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

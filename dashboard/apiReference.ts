@@ -1,0 +1,22 @@
+// The API reference page (public/docs/index.html): swagger-ui, served from this origin, reading
+// the service's own /openapi.json.
+
+interface SwaggerUiGlobal {
+  SwaggerUIBundle?: (options: Record<string, unknown>) => unknown;
+}
+
+const swaggerUi = (window as unknown as SwaggerUiGlobal).SwaggerUIBundle;
+const target = document.getElementById('reference');
+if (!swaggerUi || !target) {
+  if (target) target.textContent = 'The API reference could not be loaded (public/build/swagger-ui is missing).';
+} else {
+  swaggerUi({
+    url: '/openapi.json',
+    domNode: target,
+    deepLinking: true,
+    // "Try it out" sends real requests (with the token given to Authorize): one click away, never
+    // open by default.
+    tryItOutEnabled: false,
+    defaultModelsExpandDepth: 0,
+  });
+}

@@ -1,0 +1,341 @@
+// The dashboard in a real browser (Debian's chromium through playwright-core) against the service
+// started as `npm start` starts it. Each scenario signs in a user id of its own.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startService } from './server.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const UI_TIMEOUT_MS = 15_000;
+const shotsDir = fileURLToPath(
+  new URL(`./screenshots/${new Date().toISOString().replace(/[:.]/g, '-')}/`, import.meta.url),
+);
+
+/** SERVICE_TOKEN as `npm start` configures it (.dev.vars, else .dev.vars.example). */
+function serviceToken() {
+  for (const file of ['../.dev.vars', '../.dev.vars.example']) {
+    try {
+      const text = readFileSync(new URL(file, import.meta.url), 'utf8');
+      const line = text.split('\n').find((l) => l.startsWith('SERVICE_TOKEN='));
+      if (line) return line.slice('SERVICE_TOKEN='.length).trim();
+    } catch {
+      // try the next file
+    }
+  }
+  throw new Error('SERVICE_TOKEN not found in .dev.vars or .dev.vars.example');
+}
+
+let service;
+let browser;
+
+before(async () => {
+  mkdirSync(shotsDir, { recursive: true });
+  console.log(`screenshots: ${shotsDir} (and service.log, the output of npm start)`);
+  service = await startService(`${shotsDir}service.log`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
+});
+
+after(async () => {
+  await browser?.close();
+  await service?.stop();
+});
+
+function newUser(label) {
+  return `e2e-${label}-${randomUUID().slice(0, 8)}`;
+}
+
+async function openPage(viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT_MS);
+  const consoleErrors = [];
+  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  // Script errors only: refused requests (the probe of the development sign-in, a route not served
+  // yet) are the page's expected traffic and show up as "Failed to load resource".
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      consoleErrors.push(message.text());
+    }
+  });
+  return { page, context, consoleErrors };
+}
+
+async function signIn(page, userId, screenshotName) {
+  await page.goto(`${service.baseUrl}/`);
+  await page.getByLabel('User id').waitFor();
+  if (screenshotName) await shot(page, screenshotName, false);
+  await page.getByLabel('User id').fill(userId);
+  await page.getByRole('button', { name: 'Sign in as this user' }).click();
+  await page.getByTestId('user-id').filter({ hasText: userId }).waitFor();
+}
+
+async function text(page, testId) {
+  return (await page.getByTestId(testId).textContent())?.trim();
+}
+
+async function waitForText(page, testId, expected) {
+  await page.getByTestId(testId).filter({ hasText: expected }).waitFor();
+}
+
+async function shot(page, name, fullPage = true) {
+  await page.screenshot({ path: `${shotsDir}${name}.png`, fullPage });
+}
+
+test('serves the page and its bundle as static files, and leaves the API to the Worker', async () => {
+  const page = await fetch(`${service.baseUrl}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  const bundle = await fetch(`${service.baseUrl}/build/app.js`);
+  assert.equal(bundle.status, 200);
+  assert.match(bundle.headers.get('content-type'), /javascript/);
+  // No external script, style or font: the page works offline.
+  assert.doesNotMatch(await bundle.text(), /https?:\/\/(?:cdn|unpkg|fonts)\./);
+  for (const path of ['/api/v1/no-such-route', '/no-such-page']) {
+    const response = await fetch(`${service.baseUrl}${path}`);
+    assert.equal(response.status, 404, path);
+    assert.equal((await response.json()).code, 'not_found', path);
+  }
+  const health = await fetch(`${service.baseUrl}/health`);
+  assert.deepEqual(await health.json(), { status: 'ok' });
+});
+
+test('signs in and shows the balance, plan and reset countdown', async () => {
+  const { page, context, consoleErrors } = await openPage();
+  const user = newUser('balance');
+  await signIn(page, user, '00-sign-in');
+  await waitForText(page, 'remaining-tokens', '10,000');
+  // The plan is a request of its own: wait for it too.
+  await waitForText(page, 'plan-name', 'Free Tier');
+  await waitForText(page, 'requests-today', '0 of 100');
+  assert.match(await text(page, 'reset-countdown'), /^\d+d \d\dh \d\dm/);
+  assert.match(await text(page, 'monthly-used'), /0 of 10,000 used \(0\.0%\)/);
+  await page.locator('[data-type="monthly_reset"]').first().waitFor();
+  await shot(page, '01-signed-in');
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test('signs in with #token= in the address, and refuses a bad pasted token in words', async () => {
+  const user = newUser('hash');
+  const minted = await fetch(`${service.baseUrl}/api/v1/dev/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user_id: user }),
+  });
+  assert.equal(minted.status, 201);
+  const { token } = await minted.json();
+
+  const { page, context } = await openPage();
+  await page.goto(`${service.baseUrl}/#token=${token}`);
+  await page.getByTestId('user-id').filter({ hasText: user }).waitFor();
+  assert.doesNotMatch(page.url(), /token=/, 'the token stays out of the address bar');
+  // The session survives a reload of the tab (sessionStorage) ...
+  await page.reload();
+  await page.getByTestId('user-id').filter({ hasText: user }).waitFor();
+  // ... and ends with Sign out.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('BharatBuild access token').fill(`${token.slice(0, -4)}AAAA`);
+  await page.getByRole('button', { name: 'Sign in with token' }).click();
+  await page.locator('#signin [role="alert"]').getByText('The token is invalid.').waitFor();
+  await shot(page, '01-bad-token', false);
+  await context.close();
+});
+
+test('redeems WELCOME2024: balance and history change without a reload', async () => {
+  const { page, context } = await openPage();
+  await signIn(page, newUser('promo'));
+  await waitForText(page, 'remaining-tokens', '10,000');
+  await page.getByRole('textbox', { name: 'Promo code' }).fill('WELCOME2024');
+  await page.getByRole('button', { name: 'Redeem' }).click();
+  await page.getByRole('status').filter({ hasText: 'Redeemed WELCOME2024: +10,000 tokens' }).waitFor();
+  await waitForText(page, 'remaining-tokens', '20,000');
+  await waitForText(page, 'premium-tokens', '10,000');
+  await page.getByTestId('transactions').getByText('Promo code: WELCOME2024').first().waitFor();
+
+  // The same code again is refused, in the API's words.
+  await page.getByRole('textbox', { name: 'Promo code' }).fill('WELCOME2024');
+  await page.getByRole('button', { name: 'Redeem' }).click();
+  await page.locator('#promo [role="alert"]').waitFor();
+  assert.match(await page.locator('#promo [role="alert"]').textContent(), /already/i);
+  await shot(page, '02-redeemed');
+  await context.close();
+});
+
+test('runs a cost estimate', async (t) => {
+  const { page, context } = await openPage();
+  await signIn(page, newUser('estimate'));
+  await page.getByLabel('srs').check();
+  await page.getByLabel('code', { exact: true }).check();
+  await page.getByRole('button', { name: 'Estimate' }).click();
+  const result = page.getByTestId('estimate-result');
+  const absent = page.getByText('Estimates are not available yet');
+  await result.or(absent).first().waitFor();
+  await shot(page, '03-estimate', false);
+  if (await absent.isVisible()) {
+    t.skip('POST /api/v1/tokens/estimate is not served yet (404): the page says so');
+  } else {
+    assert.match(await result.textContent(), /Total/);
+  }
+  await context.close();
+});
+
+test('shows the projects panel and an estimate table once the service answers them (answers stubbed in the browser)', async () => {
+  const { page, context } = await openPage();
+  // Stand-ins for routes the service does not serve yet; every other request reaches the service.
+  await page.route('**/api/v1/projects', (route) =>
+    route.fulfill({ json: { projects: [{ id: 'p1', name: 'Library manager', status: 'running' }] } }),
+  );
+  await page.route('**/api/v1/tokens/estimate', (route) =>
+    route.fulfill({
+      json: {
+        agents: [
+          { agent: 'srs', expected_tokens: 6000, estimated_cost_usd_micros: 40000, estimated_cost_inr_paise: 334 },
+          { agent: 'code', expected_tokens: 9000, estimated_cost_usd_micros: 60000, estimated_cost_inr_paise: 501 },
+        ],
+        total: { expected_tokens: 15000, estimated_cost_usd_micros: 100000, estimated_cost_inr_paise: 835 },
+      },
+    }),
+  );
+  await signIn(page, newUser('stubbed'));
+  await page.locator('#projects').getByText('Library manager').waitFor();
+  await page.getByLabel('srs').check();
+  await page.getByRole('button', { name: 'Estimate' }).click();
+  const table = page.getByTestId('estimate-result');
+  await table.waitFor();
+  assert.match(await table.textContent(), /srs6,000\$0\.04.*code9,000.*Total15,000\$0\.10.*₹8\.35/s);
+  await page.locator('#estimate').screenshot({ path: `${shotsDir}03b-estimate-stubbed.png` });
+  await context.close();
+});
+
+test('usage recorded through the service API shows in the numbers and charts', async () => {
+  const { page, context, consoleErrors } = await openPage();
+  const user = newUser('usage');
+  await signIn(page, user);
+  await waitForText(page, 'tokens-used', '0');
+  await waitForText(page, 'remaining-tokens', '10,000');
+  await waitForText(page, 'plan-name', 'Free Tier');
+  const layoutBefore = await balanceLayout(page);
+  for (const [agent, model, input, output] of [
+    ['srs', 'sonnet', 1200, 1300],
+    ['code', 'haiku', 3000, 1000],
+  ]) {
+    const response = await fetch(`${service.baseUrl}/api/v1/service/users/${user}/usage`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${serviceToken()}`,
+        'Content-Type': 'application/json',
+        'Idempotency-Key': randomUUID(),
+      },
+      body: JSON.stringify({ agent, model, input_tokens: input, output_tokens: output }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await waitForText(page, 'tokens-used', '6,500');
+  await waitForText(page, 'remaining-tokens', '3,500');
+  assert.equal(await text(page, 'total-requests'), '2');
+  // The numbers changed; the balance card's layout did not.
+  assert.deepEqual(await balanceLayout(page), layoutBefore);
+  assert.match(await text(page, 'requests-today'), /^2 of 100$/);
+  assert.match(await text(page, 'io-split'), /Input 4,200.*Output 2,300/);
+  assert.match(await text(page, 'cost-usd'), /^\$\d+\.\d+/);
+  assert.notEqual(await text(page, 'cost-usd'), '$0.00');
+  assert.match(await text(page, 'cost-inr'), /^₹/);
+  assert.match(await text(page, 'days-left'), /days$/);
+  const byAgent = await page.getByTestId('by-agent').textContent();
+  assert.match(byAgent, /code.*4,000.*srs.*2,500/s);
+  assert.match(await page.getByTestId('by-model').textContent(), /haiku.*sonnet/s);
+  assert.equal(await page.locator('#usage .uplot canvas').count(), 1);
+  // Each usage row names the grant that paid: the monthly allowance.
+  await page.getByTestId('transactions').getByText('Token usage for srs agent (sonnet)').waitFor();
+  assert.match(
+    await page.locator('[data-type="usage"]').first().textContent(),
+    /#\d+ Monthly allowance for \d{4}-\d\d/,
+  );
+
+  // The history filters by agent.
+  await page.getByLabel('Agent').fill('srs');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator('[data-type="usage"]').filter({ hasText: 'code agent' }).waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-type="usage"]').count(), 1);
+  await shot(page, '04-usage');
+
+  // Buying is refused locally (no Stripe key), in words.
+  await page.getByRole('button', { name: /^Buy Starter Pack/ }).click();
+  await page.locator('#shop [role="alert"]').getByText('Payments are not set up on this server').waitFor();
+  await page.locator('#shop').screenshot({ path: `${shotsDir}05-purchase-unavailable.png` });
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test('reads well at 375 px wide, with no sideways scrolling', async () => {
+  const { page, context } = await openPage({ width: 375, height: 740 });
+  await signIn(page, newUser('narrow'));
+  await waitForText(page, 'remaining-tokens', '10,000');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the viewport`);
+  await shot(page, '06-narrow-top', false);
+  await page.getByRole('textbox', { name: 'Promo code' }).fill('BETA100');
+  await page.getByRole('button', { name: 'Redeem' }).click();
+  await waitForText(page, 'remaining-tokens', '1,10,000');
+  await page.getByTestId('transactions').getByText('Promo code: BETA100').first().waitFor();
+  const stillOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(stillOverflow <= 0, `after redeeming, the page is ${stillOverflow}px wider than the viewport`);
+  await page.locator('#transactions').screenshot({ path: `${shotsDir}07-narrow-history.png` });
+  await shot(page, '08-narrow-full');
+  await context.close();
+});
+
+test('redeems a code with the keyboard alone', async () => {
+  const { page, context } = await openPage();
+  const user = newUser('keys');
+  await page.goto(`${service.baseUrl}/`);
+  await page.getByLabel('User id').waitFor();
+  await tabTo(page, 'dev-user');
+  await page.keyboard.type(user);
+  await page.keyboard.press('Enter');
+  await page.getByTestId('user-id').filter({ hasText: user }).waitFor();
+  await waitForText(page, 'remaining-tokens', '10,000');
+  await tabTo(page, 'promo-code');
+  await page.keyboard.type('LAUNCH50');
+  await page.keyboard.press('Enter');
+  await page.getByRole('status').filter({ hasText: 'Redeemed LAUNCH50' }).waitFor();
+  await waitForText(page, 'remaining-tokens', '60,000');
+  await shot(page, '09-keyboard-redeem', false);
+  await context.close();
+});
+
+test('the API reference page renders /openapi.json from this origin', async () => {
+  const { page, context, consoleErrors } = await openPage();
+  const external = [];
+  page.on('request', (request) => !request.url().startsWith(service.baseUrl) && external.push(request.url()));
+  await page.goto(`${service.baseUrl}/docs/`);
+  await page.getByText('BharatBuild token service', { exact: false }).first().waitFor();
+  await page.getByText('/api/v1/tokens/balance').first().waitFor();
+  await shot(page, '10-api-reference', false);
+  assert.deepEqual(external, [], 'the reference page loaded something from another origin');
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+/** Where the balance card and its labels sit, rounded to whole pixels. */
+async function balanceLayout(page) {
+  return page.evaluate(() =>
+    ['#balance', '#balance .unit', '#balance .meter', '#balance .stats', '#balance .fine'].map((selector) => {
+      const r = document.querySelector(selector).getBoundingClientRect();
+      return [selector, Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)].join(' ');
+    }),
+  );
+}
+
+/** Presses Tab until the element with `id` has focus (at most 40 times). */
+async function tabTo(page, id) {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((want) => document.activeElement?.id === want, id)) return;
+  }
+  assert.fail(`#${id} never received focus from the keyboard`);
+}

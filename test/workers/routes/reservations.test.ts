@@ -1,0 +1,160 @@
+import { env, runDurableObjectAlarm } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { accountStub, auditOf, balanceOf, call, newUserId, postUsage, setClock } from '../../support/helpers';
+
+function service(path: string, init: { method?: string; body?: unknown; key?: string | null } = {}) {
+  const headers: Record<string, string> = {
+    Authorization: `Bearer ${env.SERVICE_TOKEN}`,
+    'Content-Type': 'application/json',
+  };
+  if (init.key !== null) headers['Idempotency-Key'] = init.key ?? crypto.randomUUID();
+  return call(path, {
+    method: init.method ?? 'POST',
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+}
+
+const reserve = (user: string, body: unknown, key?: string) =>
+  service(`/api/v1/service/users/${user}/reservations`, { body, key });
+const commit = (user: string, id: number, body: unknown) =>
+  service(`/api/v1/service/users/${user}/reservations/${id}/commit`, { body });
+const release = (user: string, id: number) => service(`/api/v1/service/users/${user}/reservations/${id}/release`, {});
+
+const hold = (tokens: number, agent = 'code') => ({ agent, model: 'sonnet', estimated_tokens: tokens });
+
+async function expectAudit(user: string) {
+  const audit = await auditOf(user);
+  expect(audit.problems).toEqual([]);
+}
+
+describe('reservations', () => {
+  it('hold tokens without a ledger row: the balance shows them held and spendable no more', async () => {
+    const user = newUserId('hold');
+    const response = await reserve(user, hold(4_000));
+    expect(response.status).toBe(201);
+    const { reservation } = await response.json<any>();
+    expect(reservation).toMatchObject({ agent: 'code', model: 'sonnet', estimated_tokens: 4_000, status: 'open' });
+    expect(response.headers.get('X-Tokens-Remaining')).toBe('6000');
+    expect(response.headers.get('X-Requests-Today')).toBe('1');
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 6_000, held_tokens: 4_000, total_requests: 1 });
+    const open = await service(`/api/v1/service/users/${user}/reservations`, { method: 'GET', key: null });
+    expect((await open.json<any>()).reservations).toHaveLength(1);
+    // A usage record cannot spend what is held.
+    const usage = await postUsage(user, { agent: 'code', model: 'sonnet', input_tokens: 6_001, output_tokens: 0 });
+    expect(usage.status).toBe(402);
+    await expectAudit(user);
+  });
+
+  it('50 concurrent reservations against a balance that covers 20: exactly 20 are held', async () => {
+    const user = newUserId('race');
+    const answers = await Promise.all(Array.from({ length: 50 }, () => reserve(user, hold(500))));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 402)).toHaveLength(30);
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 0, held_tokens: 10_000 });
+    await expectAudit(user);
+  });
+
+  it('a commit below the hold charges the actual usage and releases the rest', async () => {
+    const user = newUserId('below');
+    const { reservation } = await (await reserve(user, hold(5_000))).json<any>();
+    const response = await commit(user, reservation.id, { input_tokens: 1_200, output_tokens: 1_300 });
+    expect(response.status).toBe(200);
+    const body = await response.json<any>();
+    expect(body).toMatchObject({
+      tokens_charged: 2_500,
+      remaining_tokens: 7_500,
+      agent_type: 'code',
+      model_used: 'sonnet',
+      uncovered_tokens: 0,
+      reservation: { status: 'committed' },
+      replayed: false,
+    });
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 7_500, held_tokens: 0, total_requests: 1 });
+    // The same commit again answers the first; other usage for the settled hold is refused.
+    const again = await commit(user, reservation.id, { input_tokens: 1_200, output_tokens: 1_300 });
+    expect(await again.json<any>()).toMatchObject({ transaction_id: body.transaction_id, replayed: true });
+    expect((await commit(user, reservation.id, { input_tokens: 1, output_tokens: 1 })).status).toBe(409);
+    expect((await release(user, reservation.id)).status).toBe(409);
+    await expectAudit(user);
+  });
+
+  it('a commit above the hold takes the excess from the balance, and records what it cannot cover', async () => {
+    const user = newUserId('above');
+    const { reservation } = await (await reserve(user, hold(2_000))).json<any>();
+    const over = await commit(user, reservation.id, { input_tokens: 6_000, output_tokens: 6_000 });
+    expect(over.status).toBe(200);
+    expect(await over.json<any>()).toMatchObject({
+      tokens_charged: 10_000,
+      uncovered_tokens: 2_000,
+      remaining_tokens: 0,
+    });
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 0, used_tokens: 10_000 });
+    await expectAudit(user);
+  });
+
+  it('a release gives the tokens and the day’s request back; a commit after it is refused', async () => {
+    const user = newUserId('release');
+    const { reservation } = await (await reserve(user, hold(3_000))).json<any>();
+    const released = await release(user, reservation.id);
+    expect(await released.json<any>()).toMatchObject({ reservation: { status: 'released' }, replayed: false });
+    expect(released.headers.get('X-Requests-Today')).toBe('0');
+    expect(await (await release(user, reservation.id)).json<any>()).toMatchObject({ replayed: true });
+    expect((await commit(user, reservation.id, { input_tokens: 1, output_tokens: 0 })).status).toBe(409);
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 10_000, held_tokens: 0, total_requests: 0 });
+    await expectAudit(user);
+  });
+
+  it('a refusal is not recorded under the key: the same key succeeds once the cause is gone', async () => {
+    const user = newUserId('retry');
+    const first = (await (await reserve(user, hold(8_000))).json<any>()).reservation;
+    const refused = await reserve(user, hold(8_000), 'step-1');
+    expect(refused.status).toBe(402);
+    expect(await refused.json<any>()).toMatchObject({ code: 'insufficient_tokens', needed_tokens: 6_000 });
+    expect((await release(user, first.id)).status).toBe(200);
+    const again = await reserve(user, hold(8_000), 'step-1');
+    expect(again.status).toBe(201);
+    const replay = await reserve(user, hold(8_000), 'step-1');
+    expect(replay.status).toBe(200);
+    expect(await replay.json<any>()).toMatchObject({ replayed: true });
+    await expectAudit(user);
+  });
+
+  it('refuses over the per-request cap, unknown models and bad bodies with 4xx naming the problem', async () => {
+    const user = newUserId('bad');
+    expect((await reserve(user, hold(9_000))).status).toBe(422);
+    const unknown = await reserve(user, { agent: 'code', model: 'gpt-9', estimated_tokens: 10 });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json<any>()).message).toContain("unknown model 'gpt-9'");
+    expect((await reserve(user, { agent: 'code', model: 'sonnet' })).status).toBe(400);
+    expect((await reserve(user, hold(10), undefined)).status).toBe(201);
+    expect((await service(`/api/v1/service/users/${user}/reservations`, { body: hold(10), key: null })).status).toBe(
+      400,
+    );
+    expect((await commit(user, 999, { input_tokens: 1, output_tokens: 1 })).status).toBe(404);
+    expect((await commit(user, 0, { input_tokens: 1, output_tokens: 1 })).status).toBe(400);
+  });
+
+  it('an unsettled hold expires by the alarm: its tokens and request come back; a late commit still charges', async () => {
+    const user = newUserId('expire');
+    const stub = accountStub(user);
+    const start = Date.parse('2027-02-10T10:00:00Z');
+    await setClock(stub, start);
+    const { reservation } = await (await reserve(user, { ...hold(4_000), ttl_seconds: 60 })).json<any>();
+    expect(reservation.expires_at).toBe('2027-02-10T10:01:00.000Z');
+    await setClock(stub, start + 60_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const holds = await stub.holds();
+    expect(holds).toMatchObject({ ok: true, value: [] });
+    expect(await stub.balance()).toMatchObject({
+      ok: true,
+      value: { remainingTokens: 10_000, heldTokens: 0, requestsToday: 0 },
+    });
+    const late = await commit(user, reservation.id, { input_tokens: 500, output_tokens: 500 });
+    expect(await late.json<any>()).toMatchObject({ tokens_charged: 1_000, reservation: { status: 'expired' } });
+    expect(await stub.balance()).toMatchObject({ ok: true, value: { remainingTokens: 9_000, requestsToday: 1 } });
+    await expectAudit(user);
+    await setClock(stub, Date.now());
+  });
+});

@@ -1,0 +1,62 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { auditOf, balanceOf, call, newUserId } from '../../support/helpers';
+
+function batch(body: unknown): Promise<Response> {
+  return call('/api/v1/service/usage/batch', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${env.SERVICE_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+const record = (user_id: string, input_tokens: number, idempotency_key = crypto.randomUUID()) => ({
+  user_id,
+  agent: 'code',
+  model: 'sonnet',
+  input_tokens,
+  output_tokens: 0,
+  idempotency_key,
+});
+
+describe('POST /service/usage/batch', () => {
+  it('applies records for many users, one result per record in order, refusals alone', async () => {
+    const [a, b] = [newUserId('batch'), newUserId('batch')];
+    const response = await batch({
+      records: [
+        record(a, 5_000, 'a1'),
+        record(b, 2_000),
+        record(a, 8_000),
+        record(a, 1_500),
+        { user_id: a, agent: 'code' },
+        record(b, 1, 'x'),
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('X-Tokens-Remaining')).toBeNull();
+    const body = await response.json<any>();
+    expect(body.results.map((r: any) => r.status)).toEqual(['ok', 'ok', 'refused', 'ok', 'refused', 'ok']);
+    expect(body.results[0]).toMatchObject({ index: 0, user_id: a, tokens_charged: 5_000, remaining_tokens: 5_000 });
+    expect(body.results[2]).toMatchObject({ code: 'insufficient_tokens', needed_tokens: 3_000 });
+    expect(body.results[3]).toMatchObject({ remaining_tokens: 3_500 });
+    expect(body.results[4]).toMatchObject({ code: 'invalid_request' });
+    expect(body).toMatchObject({ ok: 4, refused: 2, replayed: 0, error: 0 });
+    // The same keys again: replayed, nothing charged twice.
+    const again = await (await batch({ records: [record(a, 5_000, 'a1')] })).json<any>();
+    expect(again.results[0]).toMatchObject({ status: 'replayed', transaction_id: body.results[0].transaction_id });
+    expect(await balanceOf(a)).toMatchObject({ remaining_tokens: 3_500, total_requests: 2 });
+    expect((await auditOf(a)).ok && (await auditOf(b)).ok).toBe(true);
+  });
+
+  it('answers 200 when every record is refused, 400 for a bad envelope, 413 over 500 records, 401 without the service token', async () => {
+    const user = newUserId('batch');
+    const refused = await (await batch({ records: [record(user, 9_000)] })).json<any>();
+    expect(refused.results[0]).toMatchObject({ status: 'refused', code: 'limit_exceeded' });
+    expect((await batch({ records: [] })).status).toBe(400);
+    expect((await batch({ rows: [] })).status).toBe(400);
+    const many = Array.from({ length: 501 }, (_, i) => record(user, 1, `k${i}`));
+    expect((await batch({ records: many })).status).toBe(413);
+    const anonymous = await call('/api/v1/service/usage/batch', { method: 'POST', body: '{}' });
+    expect(anonymous.status).toBe(401);
+  });
+});
