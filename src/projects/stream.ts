@@ -16,19 +16,24 @@ export function streamEvents(
 ): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
+  // A client that goes away does not stop the run: the rest of the events are dropped, the steps
+  // still finish (and are charged) as they would have, and GET /projects/:id shows the outcome.
+  let listening = true;
+  const send = async (event: string, data: unknown) => {
+    if (!listening) return;
+    await writer.write(frame(event, data)).catch(() => (listening = false));
+  };
   const pump = (async () => {
     try {
-      await writer.write(frame('started', head));
+      await send('started', head);
       for await (const event of events) {
-        await writer.write(frame(event.type, { event: event.type, ...presentEvent(event) }));
+        await send(event.type, { event: event.type, ...presentEvent(event) });
         if (event.type === 'refused') break;
       }
     } catch (error) {
       // The run's own failures are events; this is a bug or a lost object: say so, then end.
       console.error(JSON.stringify({ level: 'error', what: 'project stream', error: String(error) }));
-      await writer
-        .write(frame('error', { event: 'error', message: 'The run stopped unexpectedly; execute again to resume.' }))
-        .catch(() => undefined);
+      await send('error', { event: 'error', message: 'The run stopped unexpectedly; execute again to resume.' });
     } finally {
       await writer.close().catch(() => undefined);
     }

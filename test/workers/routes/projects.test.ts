@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { accountStub, asUser, balanceOf, expectAuditOk, grantTokens, newUserId, setClock } from '../../support/helpers';
 import { execute, newProject, parseEvents } from '../../support/projectHelpers';
@@ -115,6 +116,29 @@ describe('POST /projects/:id/execute', () => {
     expect(events[2]!.data).toMatchObject({ agent: 'idea', tokens_charged: 2000, tokens_after: 48000 });
     expect(events.at(-1)!.data.project).toMatchObject({ status: 'completed', tokens_used: 20500 });
     await expectAuditOk(accountStub(user));
+  });
+
+  it('a run whose stream reader goes away still finishes every step', async () => {
+    env.LOCAL_RUNNER_DELAY_MS = '30';
+    try {
+      const user = newUserId();
+      await grantTokens(user, { tokens: 40_000, reason: 'bonus' });
+      const id = await newProject(user);
+      const response = await execute(user, id, 'text/event-stream');
+      const reader = response.body!.getReader();
+      await reader.read(); // the first event, then the client leaves
+      await reader.cancel();
+      let project: any;
+      for (let i = 0; i < 100; i++) {
+        project = await (await asUser(user, `/api/v1/projects/${id}`)).json<any>();
+        if (project.status !== 'running') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(project).toMatchObject({ status: 'completed', tokens_used: 20500 });
+      await expectAuditOk(accountStub(user));
+    } finally {
+      delete env.LOCAL_RUNNER_DELAY_MS;
+    }
   });
 
   it('under the stream, a refusal is a refused event and then the end', async () => {
