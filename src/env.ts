@@ -1,16 +1,18 @@
-import type { UserAccount } from './account/UserAccount';
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- a generated global declaration file, not a module
+/// <reference path="../worker-configuration.d.ts" />
+// Bindings and vars come from wrangler.toml through `npm run cf-typegen` (worker-configuration.d.ts,
+// checked by CI). Secrets and optional settings are declared here instead: `wrangler types` only sees
+// the ones present in a local .dev.vars, and types them as always set, while every one of these may
+// be missing and the code checks for it.
 
-/** Bindings, vars and secrets the Worker and the objects read. */
-export interface Env {
-  USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
-  DB: D1Database;
+/** Secrets (`wrangler secret put NAME`) and settings that have a default when unset. */
+interface OptionalSettings {
   /** HS256 secret for user JWTs (`sub` = user id). */
   JWT_SECRET?: string;
   /** Bearer token of the platform backend that records usage for a named user. */
   SERVICE_TOKEN?: string;
   /** Bearer token of operators: catalog, manual grants, audit. */
   ADMIN_TOKEN?: string;
-  UPGRADE_URL?: string;
   /** Stripe secret key (sk_test_… / sk_live_…); without it purchases answer 503. */
   STRIPE_SECRET_KEY?: string;
   /** Signing secret of the webhook endpoint (whsec_…); without it the webhook answers 503. */
@@ -21,6 +23,8 @@ export interface Env {
   CHECKOUT_SUCCESS_URL?: string;
   /** Where Checkout sends the buyer who goes back without paying. */
   CHECKOUT_CANCEL_URL?: string;
+  /** "enabled" turns on the development sign-in route (POST /api/v1/dev/session); never in production. */
+  DEV_SIGN_IN?: string;
   /** Anthropic API key: when set, agents run on Anthropic's Messages API instead of the local deterministic runner. */
   ANTHROPIC_API_KEY?: string;
   /** Milliseconds one model call may take (default MODEL_RUN_TIMEOUT_MS in src/limits.ts). */
@@ -29,12 +33,13 @@ export interface Env {
   LOCAL_RUNNER_DELAY_MS?: string;
 }
 
-type ServiceEnv = Env;
-
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Cloudflare's own global Env
   namespace Cloudflare {
     // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merged into, not implemented
-    interface Env extends ServiceEnv {}
+    interface Env extends OptionalSettings {}
   }
 }
+
+/** Bindings, vars and secrets the Worker and the objects read. */
+export type Env = Cloudflare.Env;

@@ -112,7 +112,7 @@ function buildDocument(): JsonSchema {
       version: '1',
       description:
         'Per-user token ledgers on Cloudflare Workers. Request schemas are generated from the zod schemas the ' +
-        'routes validate with; README.md has examples of every response.',
+        'routes validate with; docs/api.md has examples of every response.',
     },
     paths,
     components: {

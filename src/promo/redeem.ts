@@ -1,5 +1,5 @@
 // One redemption, end to end: take a slot in D1 (cap, window, once per user), let the user's
-// object decide and credit, then commit or give back the slot. See README "Promo codes".
+// object decide and credit, then commit or give back the slot. See docs/promo-codes.md.
 import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { finishSlot, type PromoOutcome } from './finish';

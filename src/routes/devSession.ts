@@ -19,7 +19,7 @@ const DEV_SIGN_IN_ENABLED = 'enabled';
 export const devSessionBodySchema = z.object({ user_id: userIdSchema }).strict();
 export type DevSessionBody = z.infer<typeof devSessionBodySchema>;
 
-type DevEnv = Env & { DEV_SIGN_IN?: string };
+type DevEnv = Env;
 
 export function registerDevSessionRoute(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/dev/session', async (request, env: DevEnv) => {

@@ -1,0 +1,215 @@
+// The machinery every operation of a user's object shares: the stores, the clock, bringing the
+// account up to date before anything reads it (open, expiries, resets), the one alarm, pricing from
+// the object's own copy, and turning an idempotent outcome into an `AccountResult`. The RPC methods
+// live in ops/ and take this shell; UserAccount only wires them.
+import type { Env } from '../env';
+import type { ModelPrice } from '../ledger/cost';
+import { dayOf, periodEnd } from '../ledger/period';
+import { DEFAULT_PLAN_ID, planLookup } from './catalog/catalogLink';
+import { unknownAgent } from './catalog/agents';
+import { PriceBook } from './catalog/priceBook';
+import type {
+  AccountFailure,
+  AccountResult,
+  AccountSnapshot,
+  Applied,
+  Hold,
+  PlanChanged,
+  ReadOptions,
+  Transaction,
+} from './contract';
+import { catchUp, newAccountState, nextDeadline, openAccount } from './core/cycle';
+import { Draft } from './core/draft';
+import type { HoldStatus } from './core/holds';
+import { AccountStore } from './db/accountStore';
+import { IdempotencyStore, type IdempotentResult } from './db/idempotency';
+import { LedgerReads } from './db/ledgerReads';
+import { ProjectStore } from './db/projectStore';
+import { ensureSchema } from './db/schema';
+import { Sql } from './db/sql';
+import { snapshotOf } from './read/balance';
+import { StripeStore } from './stripe/stripeStore';
+
+export type Ready = { ok: true; now: number } | { ok: false; failure: AccountFailure };
+
+const NO_ACCOUNT: AccountFailure = { code: 'not_found', message: 'No account for this user.' };
+export const CATALOG_DOWN: AccountFailure = {
+  code: 'catalog_unavailable',
+  message: 'The catalog could not be read; nothing was changed. Try again shortly.',
+};
+
+export class AccountShell {
+  readonly store: AccountStore;
+  readonly log: LedgerReads;
+  readonly idempotency: IdempotencyStore;
+  readonly stripe: StripeStore;
+  readonly prices: PriceBook;
+  readonly projects: ProjectStore;
+  /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ while there is no account. */
+  private deadline: number | undefined;
+  /** The alarm time last set, so the hot path never writes it again. */
+  private alarmAt: number | undefined;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    readonly env: Env,
+    /** The object's clock (tests move it). */
+    readonly clock: () => number,
+  ) {
+    const sql = new Sql(ctx.storage.sql);
+    ensureSchema(sql, ctx.storage);
+    this.store = new AccountStore(sql);
+    this.log = new LedgerReads(sql);
+    this.idempotency = new IdempotencyStore(sql);
+    this.stripe = new StripeStore(sql);
+    this.projects = new ProjectStore(sql);
+    this.prices = new PriceBook(
+      sql,
+      () => this.env.DB,
+      (promise) => ctx.waitUntil(promise),
+    );
+  }
+
+  /** One synchronous SQLite transaction: everything inside commits together or not at all. */
+  transact<T>(fn: () => T): T {
+    return this.ctx.storage.transactionSync(fn);
+  }
+
+  /** The alarm fired: apply what is due and set the next one. */
+  async onAlarm(): Promise<void> {
+    this.alarmAt = undefined;
+    await this.ready(false);
+    await this.armAlarm();
+  }
+
+  async read<T>(opts: ReadOptions, view: (now: number) => T): Promise<AccountResult<T>> {
+    const ready = await this.ready(opts.openIfNew === true);
+    if (!ready.ok) return this.failed(ready.failure);
+    return { ok: true, value: view(ready.now), snapshot: snapshotOf(this.log, ready.now) };
+  }
+
+  holdOf(id: number): Hold {
+    const { day: _day, ...hold } = this.store.hold(id)!;
+    return hold;
+  }
+
+  holdStatus(id: number): HoldStatus {
+    const hold = this.store.hold(id);
+    if (!hold) return { unknown: true };
+    if (hold.status === 'open') return { open: hold };
+    return { settled: hold.status };
+  }
+
+  /**
+   * The object's own price for `model`, or the refusal that names the known models; when `agent` is
+   * given, also refused for an agent outside the active ones (naming them).
+   */
+  async priced(
+    model: string,
+    now: number,
+    agent?: string,
+  ): Promise<{ ok: true; value: { price: ModelPrice; usdInrPaise: number } } | { ok: false; failure: AccountFailure }> {
+    const prices = await this.prices.pricesFor(model, now, agent);
+    if (!prices) return { ok: false, failure: CATALOG_DOWN };
+    const unknown = agent === undefined ? undefined : unknownAgent(prices, agent);
+    if (unknown) return { ok: false, failure: unknown };
+    const price = prices.models[model];
+    if (!price) {
+      const known = Object.keys(prices.models).sort().join(', ');
+      return {
+        ok: false,
+        failure: {
+          code: 'invalid_request',
+          message: `model: unknown model '${model}'; known: ${known}.`,
+          details: { issues: [{ field: 'model', message: 'unknown model' }] },
+        },
+      };
+    }
+    return { ok: true, value: { price, usdInrPaise: prices.usdInrPaise } };
+  }
+
+  draft(now: number): Draft {
+    return new Draft(this.store.state(dayOf(now)));
+  }
+
+  planChanged(effective: PlanChanged['effective'], transaction: Transaction | null): PlanChanged {
+    const head = this.store.head()!;
+    return {
+      effective,
+      planId: head.terms.id,
+      pendingPlanId: head.pendingTerms?.id ?? null,
+      monthResetAt: periodEnd(head.period),
+      transaction,
+    };
+  }
+
+  answer<T>(result: IdempotentResult<T>, now: number, after?: AccountSnapshot): AccountResult<Applied<T>> {
+    const snapshot = (result.ok && !result.replayed && after) || snapshotOf(this.log, now);
+    if (!result.ok) return { ok: false, failure: result.failure, snapshot };
+    return { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot };
+  }
+
+  failed(failure: AccountFailure, now?: number): { ok: false; failure: AccountFailure; snapshot: AccountSnapshot } {
+    const exists = now !== undefined && this.store.head() !== undefined;
+    const snapshot = exists ? snapshotOf(this.log, now) : { remainingTokens: 0, tokensUsedToday: 0, requestsToday: 0 };
+    return { ok: false, failure, snapshot };
+  }
+
+  /**
+   * Bring the account up to `now` before anything reads it: open it if new (only when `open`),
+   * apply every expiry and reset that is due. Nobody ever sees last month's numbers. The catalog
+   * is read only when the account opens or a reset is due; at a reset it is optional (the
+   * account keeps its stored terms when D1 cannot answer).
+   */
+  async ready(open: boolean): Promise<Ready> {
+    const now = this.clock();
+    if (now < this.nextDeadline()) return { ok: true, now };
+    let head = this.store.head();
+    if (!head) {
+      if (!open) return { ok: false, failure: NO_ACCOUNT };
+      const plans = await planLookup(this.env.DB);
+      const start = plans.plan(DEFAULT_PLAN_ID);
+      if (!start) return { ok: false, failure: CATALOG_DOWN };
+      this.transact(() => {
+        if (this.store.head()) return; // another request opened it while this one read the catalog
+        const draft = new Draft(newAccountState(start.terms, now, dayOf(now)));
+        openAccount(draft, now);
+        this.store.apply(draft.changes, now);
+      });
+      head = this.store.head()!;
+    }
+    const resetDue = now >= periodEnd(head.period);
+    const lookup = resetDue ? (await planLookup(this.env.DB)).plan : () => undefined;
+    this.transact(() => {
+      const draft = this.draft(now);
+      catchUp(draft, now, (id) => lookup(id)?.terms);
+      this.store.apply(draft.changes, now);
+      for (const warning of draft.warnings) console.warn(JSON.stringify({ level: 'warn', what: 'reset', warning }));
+    });
+    await this.deadlinesChanged();
+    return { ok: true, now };
+  }
+
+  private nextDeadline(): number {
+    if (this.deadline === undefined) {
+      const head = this.store.head();
+      this.deadline = head
+        ? nextDeadline({ period: head.period, grants: this.store.liveGrants(), holds: this.store.openHolds() })
+        : Number.NEGATIVE_INFINITY;
+    }
+    return this.deadline;
+  }
+
+  async deadlinesChanged(): Promise<void> {
+    this.deadline = undefined;
+    await this.armAlarm();
+  }
+
+  // One alarm for every deadline: kept at the earliest (next reset or grant expiry).
+  async armAlarm(): Promise<void> {
+    const at = this.nextDeadline();
+    if (at === this.alarmAt || !Number.isFinite(at)) return;
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
+  }
+}
