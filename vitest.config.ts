@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { defineConfig, type Plugin } from 'vitest/config';
-import { fakeStripeApi } from './test/support/fakes/stripeApi.ts';
+import { fakeOutbound } from './test/support/fakes/outbound.ts';
 import { FAKE_STRIPE_HOST } from './test/support/fakes/stripeApiKnobs.ts';
 
 // The config runs in Node; the project's types are the Workers runtime's, which have no `process`:
@@ -88,8 +88,8 @@ export default defineConfig(async () => ({
                 // Runs of the random-sequence property test; FC_RUNS=200 npm test searches longer.
                 FC_RUNS: nodeEnv.FC_RUNS ?? '30',
               },
-              // Every outbound fetch goes to the fake Stripe API: tests never reach the network.
-              outboundService: fakeStripeApi,
+              // Every outbound fetch goes to a fake (Stripe, Anthropic): tests never reach the network.
+              outboundService: fakeOutbound,
             },
           }),
         ],

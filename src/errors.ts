@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal_error: 500,
   payment_provider_error: 502,
+  model_error: 502,
   payment_unavailable: 503,
   catalog_unavailable: 503,
 } as const;
@@ -56,6 +57,7 @@ const ERROR_TITLE: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests',
   internal_error: 'Internal error',
   payment_provider_error: 'Payment provider error',
+  model_error: 'Model call failed',
   payment_unavailable: 'Payments unavailable',
   catalog_unavailable: 'Catalog unavailable',
 };

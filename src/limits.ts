@@ -11,6 +11,8 @@ export const HOLD_TTL_MIN_SECONDS = 10;
 /** Largest single credit (manual grant, promo, package). */
 export const GRANT_TOKENS_MAX = 1_000_000_000;
 export const AGENT_SLUG_CHARS_MAX = 64;
+/** Largest expected input or output of one agent run an operator may set (a plan's per-request cap bounds real runs). */
+export const AGENT_ESTIMATE_TOKENS_MAX = USAGE_TOKENS_PER_FIELD_MAX;
 export const MODEL_ID_CHARS_MAX = 64;
 export const DESCRIPTION_CHARS_MAX = 500;
 export const IDEMPOTENCY_KEY_CHARS_MAX = 255;
@@ -138,3 +140,26 @@ export const ANALYTICS_USERS_LIMIT_MAX = 100;
 export const ANALYTICS_USERS_LIMIT_DEFAULT = 20;
 /** Series rows one analytics answer may carry (days × keys are bounded by the range and the catalog). */
 export const ANALYTICS_SERIES_ROWS_MAX = 5_000;
+/** How long one model call may take before the run fails (nothing is charged). */
+export const MODEL_RUN_TIMEOUT_MS = 60_000;
+/** The Messages API version the Anthropic runner speaks. */
+export const ANTHROPIC_API_VERSION = '2023-06-01';
+/** Runs of an agent a user needs before estimates use their own average instead of the agent's profile. */
+export const ESTIMATE_AVERAGE_MIN_RUNS = 3;
+/** Most agents one estimate may name. */
+export const ESTIMATE_AGENTS_MAX = 20;
+/** Projects per page of GET /projects. */
+export const PROJECTS_PAGE_SIZE_MAX = 100;
+export const PROJECTS_PAGE_SIZE_DEFAULT = 20;
+export const PROJECT_TITLE_CHARS_MAX = 200;
+export const PROJECT_MODE_CHARS_MAX = 32;
+export const PROJECT_DESCRIPTION_CHARS_MAX = 2_000;
+/**
+ * How long a project step's hold lasts unsettled, in seconds: longer than a model call may take
+ * (MODEL_RUN_TIMEOUT_MS), short enough that a cut-off run's lease lapses soon.
+ */
+export const PROJECT_STEP_HOLD_TTL_SECONDS = 120;
+/** The lease a run takes before its first hold (then the lease follows each step's hold). */
+export const PROJECT_LEASE_START_MS = PROJECT_STEP_HOLD_TTL_SECONDS * 1000;
+/** Longest pause the local runner may take per run (LOCAL_RUNNER_DELAY_MS), in ms. */
+export const LOCAL_RUNNER_DELAY_MS_MAX = 10_000;

@@ -24,15 +24,28 @@ import type {
   TransactionPage,
   TransactionQuery,
   UsageRequest,
+  Project,
+  ProjectCreateRequest,
+  ProjectPage,
+  ProjectPageQuery,
+  RunStarted,
+  RunStartRequest,
+  StepCommitRequest,
+  StepCommitted,
+  StepFailRequest,
+  StepReserved,
+  StepReserveRequest,
+  UsageOutlook,
 } from './contract';
 import * as credits from './ops/credits';
 import * as holds from './ops/holds';
 import * as plan from './ops/plan';
+import * as projects from './ops/projects';
 import * as reads from './ops/reads';
 import * as usage from './ops/usage';
 import { AccountShell } from './shell';
 
-const ops = { ...reads, ...usage, ...credits, ...plan, ...holds };
+const ops = { ...reads, ...usage, ...credits, ...plan, ...holds, ...projects };
 
 /**
  * One user's money: grants, the append-only ledger, reservations, day counters, and the clock that
@@ -149,6 +162,48 @@ export class UserAccount extends DurableObject<Env> {
   /** Open reservations, oldest first. */
   holds(): Promise<AccountResult<Hold[]>> {
     return ops.holds(this.shell);
+  }
+
+  /** Per-agent averages of this user's runs (usage rollup) and the plan's caps, for estimates. */
+  usageOutlook(opts: ReadOptions = {}): Promise<AccountResult<UsageOutlook>> {
+    return ops.usageOutlook(this.shell, opts);
+  }
+
+  // ── Projects (ops/projects.ts, projects/projectOps.ts) ──────────────────────────────────────
+
+  /** Create a project whose steps are `agents`, in order. Idempotent by key when one is given. */
+  createProject(req: ProjectCreateRequest): Promise<AccountResult<Applied<Project>>> {
+    return ops.createProject(this.shell, req);
+  }
+
+  /** Projects, newest first, at most PROJECTS_PAGE_SIZE_MAX per page. */
+  projects(query: ProjectPageQuery & ReadOptions): Promise<AccountResult<ProjectPage>> {
+    return ops.projects(this.shell, query);
+  }
+
+  /** One project with each agent's status, tokens, cost and timings. */
+  project(id: string, opts: ReadOptions = {}): Promise<AccountResult<Project>> {
+    return ops.project(this.shell, id, opts);
+  }
+
+  /** Take the project's lease for a run (conflict while another run's is live); cut-off steps become interrupted. */
+  startProjectRun(req: RunStartRequest): Promise<AccountResult<RunStarted>> {
+    return ops.startProjectRun(this.shell, req);
+  }
+
+  /** Hold the next step's estimate (tokens) under the run's lease, refused as a reservation would be. */
+  reserveProjectStep(req: StepReserveRequest): Promise<AccountResult<Applied<StepReserved>>> {
+    return ops.reserveProjectStep(this.shell, req);
+  }
+
+  /** A step's actual usage: the hold settles, one usage row (agent, model, project), the step recorded: one transaction. */
+  commitProjectStep(req: StepCommitRequest): Promise<AccountResult<Applied<StepCommitted>>> {
+    return ops.commitProjectStep(this.shell, req);
+  }
+
+  /** A step's model call failed: its hold is released, the step marked failed, the run ended. Nothing is charged. */
+  failProjectStep(req: StepFailRequest): Promise<AccountResult<Applied<Project>>> {
+    return ops.failProjectStep(this.shell, req);
   }
 
   /** Resets, expiries and reservation expiries run here on time; a request that arrives first applies them itself. */

@@ -240,6 +240,127 @@ export interface HoldCommitted {
   uncoveredTokens: number;
 }
 
+// ── Projects ───────────────────────────────────────────────────────────────────────────────────
+// A project runs its agents in order; the Worker orchestrates (reserve → run the model → commit)
+// and the object records each step beside the ledger. Times are epoch ms; money is integers.
+
+export type ProjectStepStatus = 'pending' | 'running' | 'finished' | 'failed' | 'interrupted';
+/** created: nothing ran yet; running: a run holds the lease; stopped: some agents unfinished; completed: all finished. */
+export type ProjectStatus = 'created' | 'running' | 'stopped' | 'completed';
+
+export interface ProjectStep {
+  agent: string;
+  position: number;
+  status: ProjectStepStatus;
+  /** The hold of the step's current or last attempt. */
+  holdId: number | null;
+  estimatedTokens: number | null;
+  /** The usage row that charged the step (set once, when it finished). */
+  transactionSeq: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsdMicros: number | null;
+  costInrPaise: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  attempts: number;
+  /** Why the last attempt failed or stopped, for people. */
+  error: string | null;
+}
+
+export interface ProjectSummary {
+  id: string;
+  title: string;
+  mode: string;
+  description: string | null;
+  model: string;
+  status: ProjectStatus;
+  createdAt: number;
+  updatedAt: number;
+  agentsFinished: number;
+  agentsTotal: number;
+  tokens: number;
+  costUsdMicros: number;
+  costInrPaise: number;
+}
+
+export interface Project extends ProjectSummary {
+  steps: ProjectStep[];
+  /** The live run's lease: until when, and which run holds it; null when no run is live. */
+  lease: { runId: string; until: number } | null;
+}
+
+export interface ProjectCreateRequest {
+  title: string;
+  mode: string;
+  description: string | null;
+  model: string;
+  /** Agent ids in run order (the catalog's active agents when the project was created). */
+  agents: string[];
+  idempotencyKey: IdempotencyKey | null;
+}
+
+export interface ProjectPageQuery {
+  limit: number;
+  /** Only projects created before this one (the previous page's last id). */
+  before?: string;
+}
+
+export interface ProjectPage {
+  projects: ProjectSummary[];
+  nextCursor: string | null;
+}
+
+/** Take the project's lease for a run: refused with conflict while another run's lease is live. */
+export interface RunStartRequest {
+  projectId: string;
+  runId: string;
+}
+
+export interface RunStarted {
+  project: Project;
+  /** Agents whose step a cut-off run left behind; they run again now. */
+  interrupted: string[];
+}
+
+/** Hold one step's estimate under the run's lease. */
+export interface StepReserveRequest {
+  projectId: string;
+  runId: string;
+  agent: string;
+  estimatedTokens: number;
+  ttlSeconds: number;
+}
+
+export interface StepReserved {
+  hold: Hold;
+  step: ProjectStep;
+}
+
+/** The step's actual usage: settles its hold, charges one usage row, advances the project: one transaction. */
+export interface StepCommitRequest {
+  projectId: string;
+  agent: string;
+  holdId: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface StepCommitted {
+  step: ProjectStep;
+  transaction: Transaction;
+  uncoveredTokens: number;
+  project: Project;
+}
+
+/** The model call failed: release the hold, mark the step failed, end the run's lease. */
+export interface StepFailRequest {
+  projectId: string;
+  agent: string;
+  holdId: number;
+  error: string;
+}
+
 // ── Reads ──────────────────────────────────────────────────────────────────────────────────────
 
 /** Read options: a user's own call opens their account; an operator's or the service's does not. */
@@ -283,6 +404,20 @@ export interface Analytics {
   daily: { day: string; requests: number; tokens: number }[];
   burnRateTokensPerDay: number;
   remainingTokens: number;
+}
+
+/** One agent's lifetime usage by this user, averaged per run (rounded up), from the usage rollup. */
+export interface AgentAverage {
+  runs: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** What an estimate needs from the account besides its snapshot: averages per agent and the plan's caps. */
+export interface UsageOutlook {
+  averages: Record<string, AgentAverage>;
+  maxTokensPerRequest: number;
+  maxRequestsPerDay: number;
 }
 
 export interface AuditReport {

@@ -29,6 +29,16 @@ export const idempotencyKeys = {
   holdCommit: (holdId: number) => key('hold-commit', String(holdId)),
   /** A reservation's release. */
   holdRelease: (holdId: number) => key('hold-release', String(holdId)),
+  /** A project's creation, under the user's Idempotency-Key. */
+  projectCreate: (clientKey: string) => key('project', clientKey),
+  /** One run's hold for one step of a project. */
+  projectReserve: (projectId: string, agent: string, runId: string) =>
+    key('project-reserve', `${projectId}:${agent}:${runId}`),
+  /** A step's charge: once per project × agent, ever. */
+  projectCommit: (projectId: string, agent: string) => key('project-commit', `${projectId}:${agent}`),
+  /** A step's failed attempt (its hold released). */
+  projectFail: (projectId: string, agent: string, holdId: number) =>
+    key('project-fail', `${projectId}:${agent}:${holdId}`),
   /** The monthly reset that opens `period` ('YYYY-MM'). */
   reset: (period: string) => key('reset', period),
 };

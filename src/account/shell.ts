@@ -6,6 +6,7 @@ import type { Env } from '../env';
 import type { ModelPrice } from '../ledger/cost';
 import { dayOf, periodEnd } from '../ledger/period';
 import { DEFAULT_PLAN_ID, planLookup } from './catalog/catalogLink';
+import { unknownAgent } from './catalog/agents';
 import { PriceBook } from './catalog/priceBook';
 import type {
   AccountFailure,
@@ -24,6 +25,7 @@ import { AccountStore } from './db/accountStore';
 import { IdempotencyStore, type IdempotentResult } from './db/idempotency';
 import { LedgerReads } from './db/ledgerReads';
 import { Retention } from './db/retention';
+import { ProjectStore } from './db/projectStore';
 import { ensureSchema } from './db/schema';
 import { Sql } from './db/sql';
 import { OutboxFlusher } from './outbox/flusher';
@@ -46,6 +48,7 @@ export class AccountShell {
   readonly prices: PriceBook;
   private readonly flusher: OutboxFlusher;
   private readonly retention: Retention;
+  readonly projects: ProjectStore;
   /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ while there is no account. */
   private deadline: number | undefined;
   /** The alarm time last set, so the hot path never writes it again. */
@@ -65,6 +68,7 @@ export class AccountShell {
     this.stripe = new StripeStore(sql);
     this.flusher = new OutboxFlusher(this.store.outbox);
     this.retention = new Retention(sql);
+    this.projects = new ProjectStore(sql);
     this.prices = new PriceBook(
       sql,
       () => this.env.DB,
@@ -120,13 +124,19 @@ export class AccountShell {
     return { settled: hold.status };
   }
 
-  /** The object's own price for `model`, or the refusal that names the known models. */
+  /**
+   * The object's own price for `model`, or the refusal that names the known models; when `agent` is
+   * given, also refused for an agent outside the active ones (naming them).
+   */
   async priced(
     model: string,
     now: number,
+    agent?: string,
   ): Promise<{ ok: true; value: { price: ModelPrice; usdInrPaise: number } } | { ok: false; failure: AccountFailure }> {
-    const prices = await this.prices.pricesFor(model, now);
+    const prices = await this.prices.pricesFor(model, now, agent);
     if (!prices) return { ok: false, failure: CATALOG_DOWN };
+    const unknown = agent === undefined ? undefined : unknownAgent(prices, agent);
+    if (unknown) return { ok: false, failure: unknown };
     const price = prices.models[model];
     if (!price) {
       const known = Object.keys(prices.models).sort().join(', ');

@@ -3,10 +3,12 @@
 // tokens or compute for nothing); a plan's price of 0 is the free plan.
 import { z } from 'zod';
 import {
+  AGENT_SLUG_CHARS_MAX,
   CATALOG_FEATURE_CHARS_MAX,
   CATALOG_FEATURES_MAX,
   CATALOG_ID_CHARS_MAX,
   CATALOG_NAME_CHARS_MAX,
+  AGENT_ESTIMATE_TOKENS_MAX,
   GRANT_TOKENS_MAX,
   MODEL_ID_CHARS_MAX,
   MODEL_PRICE_USD_MICROS_PER_MTOK_MAX,
@@ -25,6 +27,7 @@ const slug = (max: number) =>
 
 export const catalogIdSchema = slug(CATALOG_ID_CHARS_MAX);
 export const modelIdSchema = slug(MODEL_ID_CHARS_MAX);
+export const agentIdSchema = slug(AGENT_SLUG_CHARS_MAX);
 
 const name = z.string().trim().min(1).max(CATALOG_NAME_CHARS_MAX);
 const features = z.array(z.string().trim().min(1).max(CATALOG_FEATURE_CHARS_MAX)).max(CATALOG_FEATURES_MAX);
@@ -99,6 +102,29 @@ export const packageCreateSchema = z
   .strict();
 export const packagePatchSchema = patchOf(packageFields);
 export type PackageCreate = z.infer<typeof packageCreateSchema>;
+
+const estimateTokens = z.int().min(0).max(AGENT_ESTIMATE_TOKENS_MAX);
+const agentFields = {
+  name,
+  sort_order: sortOrder,
+  est_input_tokens: estimateTokens,
+  est_output_tokens: estimateTokens,
+  active: z.boolean(),
+};
+export const agentCreateSchema = z
+  .object({
+    id: agentIdSchema,
+    ...agentFields,
+    sort_order: sortOrder.default(0),
+    active: agentFields.active.default(true),
+  })
+  .strict()
+  .refine((a) => a.est_input_tokens + a.est_output_tokens > 0, {
+    message: 'an agent is expected to use some tokens: est_input_tokens + est_output_tokens must be above 0',
+    path: ['est_output_tokens'],
+  });
+export const agentPatchSchema = patchOf(agentFields);
+export type AgentCreate = z.infer<typeof agentCreateSchema>;
 
 export const exchangeRateSchema = z.object({ usd_inr_paise: z.int().min(1).max(USD_INR_PAISE_MAX) }).strict();
 export type ExchangeRate = z.infer<typeof exchangeRateSchema>;

@@ -1,8 +1,8 @@
-// Operators' writes to the catalog tables (models, plans, packages) and the exchange rate.
+// Operators' writes to the catalog tables (models, plans, packages, agents) and the exchange rate.
 // Column names come from the strict zod schemas in adminSchemas.ts, never from the client's keys.
 import { ADMIN_LIST_PAGE_SIZE_MAX } from '../limits';
 
-export type CatalogTable = 'models' | 'plans' | 'packages';
+export type CatalogTable = 'models' | 'plans' | 'packages' | 'agents';
 export type CatalogRow = Record<string, unknown> & { id: string };
 type Value = string | number | null;
 

@@ -20,6 +20,15 @@ export interface Plan {
   active: boolean;
 }
 
+/** One of the agents a project runs, with what one run is expected to consume. */
+export interface Agent {
+  id: string;
+  name: string;
+  sortOrder: number;
+  estimatedInputTokens: number;
+  estimatedOutputTokens: number;
+}
+
 export interface TokenPackage {
   id: string;
   name: string;
@@ -36,6 +45,8 @@ export interface Catalog {
   /** Every plan, sold or not: a user on a retired plan keeps its terms. */
   plans: Map<string, Plan>;
   packages: TokenPackage[];
+  /** Active agents, in the order a project runs them. */
+  agents: Agent[];
   /** Paise per US dollar (8300 = ₹83.00). */
   usdInrPaise: number;
 }
@@ -73,11 +84,12 @@ export function catalogVersion(): number {
 }
 
 async function loadCatalog(db: D1Database): Promise<Catalog> {
-  const [models, plans, packages, settings] = await db.batch([
+  const [models, plans, packages, settings, agents] = await db.batch([
     db.prepare('SELECT * FROM models WHERE active = 1'),
     db.prepare('SELECT * FROM plans ORDER BY sort_order, id'),
     db.prepare('SELECT * FROM packages WHERE active = 1 ORDER BY sort_order, id'),
     db.prepare("SELECT value FROM settings WHERE key = 'usd_inr_paise'"),
+    db.prepare('SELECT * FROM agents WHERE active = 1 ORDER BY sort_order, id'),
   ]);
   const rate = Number((settings?.results[0] as { value?: string } | undefined)?.value);
   if (!Number.isSafeInteger(rate) || rate <= 0)
@@ -86,6 +98,7 @@ async function loadCatalog(db: D1Database): Promise<Catalog> {
     models: new Map(rowsOf(modelRow, models, 'models').map((r) => [r.id, toModel(r)])),
     plans: new Map(rowsOf(planRow, plans, 'plans').map((r) => [r.id, toPlan(r)])),
     packages: rowsOf(packageRow, packages, 'packages').map(toPackage),
+    agents: rowsOf(agentRow, agents, 'agents').map(toAgent),
     usdInrPaise: rate,
   };
 }
@@ -116,6 +129,13 @@ const packageRow = z.object({
   validity_months: z.number().int(),
   popular: z.number(),
   features: z.string(),
+});
+const agentRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  sort_order: z.number().int(),
+  est_input_tokens: z.number().int().min(0),
+  est_output_tokens: z.number().int().min(0),
 });
 const features = z.array(z.string());
 
@@ -159,5 +179,15 @@ function toPackage(r: z.infer<typeof packageRow>): TokenPackage {
     validityMonths: r.validity_months,
     popular: r.popular === 1,
     features: features.parse(JSON.parse(r.features)),
+  };
+}
+
+function toAgent(r: z.infer<typeof agentRow>): Agent {
+  return {
+    id: r.id,
+    name: r.name,
+    sortOrder: r.sort_order,
+    estimatedInputTokens: r.est_input_tokens,
+    estimatedOutputTokens: r.est_output_tokens,
   };
 }

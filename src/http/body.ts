@@ -60,3 +60,19 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where 
 export async function jsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   return parseWith(schema, await readJson(request));
 }
+
+/** Validated JSON body, or `empty` validated when the request has no body at all. */
+export async function optionalJsonBody<T extends z.ZodType>(
+  request: Request,
+  schema: T,
+  empty: z.input<T>,
+): Promise<z.infer<T>> {
+  const text = await readText(request, BODY_BYTES_MAX);
+  if (text.trim() === '') return parseWith(schema, empty);
+  try {
+    return parseWith(schema, JSON.parse(text));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new ApiError('malformed_json', 'The request body is not valid JSON.');
+    throw error;
+  }
+}

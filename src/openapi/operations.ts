@@ -4,6 +4,9 @@
 // but missing here fails test/workers/openapi/document.test.ts.
 import { z } from 'zod';
 import {
+  agentCreateSchema,
+  agentIdSchema,
+  agentPatchSchema,
   catalogIdSchema,
   exchangeRateSchema,
   modelCreateSchema,
@@ -30,6 +33,7 @@ import { usageBodySchema } from '../routes/service';
 import { usageBatchBodySchema } from '../routes/usageBatch';
 import { STRIPE_WEBHOOK_PATHS } from '../routes/stripeWebhook';
 import { transactionsQuerySchema } from '../routes/tokens';
+import { PROJECT_OPERATIONS } from './projectOperations';
 
 /** Who may call a route: the security scheme it needs (none for public routes). */
 export type Caller = 'public' | 'user' | 'service' | 'admin' | 'stripe' | 'development';
@@ -64,6 +68,7 @@ const CATALOG_ENTITIES = [
   { plural: 'models', noun: 'model', id: modelIdSchema, create: modelCreateSchema, patch: modelPatchSchema },
   { plural: 'plans', noun: 'plan', id: catalogIdSchema, create: planCreateSchema, patch: planPatchSchema },
   { plural: 'packages', noun: 'package', id: catalogIdSchema, create: packageCreateSchema, patch: packagePatchSchema },
+  { plural: 'agents', noun: 'agent', id: agentIdSchema, create: agentCreateSchema, patch: agentPatchSchema },
 ] as const;
 
 function catalogOperations(): Operation[] {
@@ -126,6 +131,7 @@ function catalogOperations(): Operation[] {
 }
 
 export const OPERATIONS: readonly Operation[] = [
+  ...PROJECT_OPERATIONS,
   ...['/health', '/api/v1/health'].map((path): Operation => ({
     method: 'get',
     path,

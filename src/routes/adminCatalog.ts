@@ -1,9 +1,13 @@
-// Operators: models (prices), monthly plans, token packages and the USD→INR rate. Every write
+// Operators: models (prices), monthly plans, token packages, agents (with their estimate
+// profiles) and the USD→INR rate. Every write
 // drops the in-memory catalog so the next request reads it again; prices already charged live in
 // each ledger row and are never rewritten.
 import { json, type RouterType } from 'itty-router';
 import { z } from 'zod';
 import {
+  agentCreateSchema,
+  agentIdSchema,
+  agentPatchSchema,
   catalogIdSchema,
   exchangeRateSchema,
   modelCreateSchema,
@@ -70,6 +74,13 @@ const ENTITIES: CatalogEntity[] = [
     idSchema: catalogIdSchema,
     createSchema: packageCreateSchema,
     patchSchema: packagePatchSchema,
+  },
+  {
+    plural: 'agents',
+    noun: 'agent',
+    idSchema: agentIdSchema,
+    createSchema: agentCreateSchema,
+    patchSchema: agentPatchSchema,
   },
 ];
 

@@ -1,5 +1,5 @@
-// The object's own copy of the model prices and the exchange rate, so usage is priced by the
-// object (never by the caller) and without D1 on the hot path. Kept in memory and in the object's
+// The object's own copy of the model prices, the exchange rate and the active agent ids, so usage
+// is priced and checked by the object (never by the caller) and without D1 on the hot path. Kept in memory and in the object's
 // SQLite (it survives eviction); refreshed in the background once older than CATALOG_TTL_MS and
 // served stale meanwhile. D1 is awaited only when the copy cannot answer: a brand-new object, a
 // model the copy does not know, or a catalog change made in this same isolate (admin writes).
@@ -13,6 +13,8 @@ export interface Prices {
   models: Record<string, ModelPrice>;
   /** Paise per US dollar. */
   usdInrPaise: number;
+  /** Ids of the active agents, in run order: usage naming another agent is refused. */
+  agents: string[];
 }
 
 interface Copy {
@@ -32,11 +34,15 @@ export class PriceBook {
     private readonly waitUntil: (promise: Promise<unknown>) => void,
   ) {}
 
-  /** The prices to charge `model` with, or undefined when no copy has them and D1 cannot be read. */
-  async pricesFor(model: string, now: number): Promise<Prices | undefined> {
+  /**
+   * The prices to charge `model` with, or undefined when no copy has them and D1 cannot be read.
+   * A model or an agent the copy does not know makes it read D1 first (it may have just been added).
+   */
+  async pricesFor(model: string, now: number, agent?: string): Promise<Prices | undefined> {
     this.copy ??= this.stored();
     const copy = this.copy;
-    if (!copy || !(model in copy.prices.models) || copy.version !== catalogVersion()) {
+    const unknownAgent = agent !== undefined && !copy?.prices.agents.includes(agent);
+    if (!copy || !(model in copy.prices.models) || unknownAgent || copy.version !== catalogVersion()) {
       await this.refresh(now).catch(() => undefined);
       return this.copy?.prices;
     }
@@ -60,6 +66,7 @@ export class PriceBook {
         ]),
       ),
       usdInrPaise: catalog.usdInrPaise,
+      agents: catalog.agents.map((a) => a.id),
     };
     this.copy = { prices, fetchedAt: now, version: catalogVersion() };
     this.sql.run(
@@ -76,6 +83,10 @@ export class PriceBook {
       'price book load',
       'SELECT prices, fetched_at FROM price_book',
     );
-    return row && { prices: JSON.parse(row.prices) as Prices, fetchedAt: row.fetched_at, version: catalogVersion() };
+    if (!row) return undefined;
+    const prices = JSON.parse(row.prices) as Partial<Prices>;
+    // A copy saved before agents were part of it is no copy: read D1 again.
+    if (!prices.models || !prices.usdInrPaise || !Array.isArray(prices.agents)) return undefined;
+    return { prices: prices as Prices, fetchedAt: row.fetched_at, version: catalogVersion() };
   }
 }

@@ -83,6 +83,38 @@ const V1 = `
     settled_at  INTEGER
   );
   CREATE INDEX holds_open ON holds (expires_at) WHERE status = 'open';
+  -- Projects and their steps (one per agent, in run order). A run's lease lives on the project:
+  -- lease_until follows the run's latest hold, so a cut-off run's lease lapses with its hold.
+  CREATE TABLE projects (
+    seq             INTEGER PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    title           TEXT NOT NULL,
+    mode            TEXT NOT NULL,
+    description     TEXT,
+    model           TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    lease_run_id    TEXT,
+    lease_until     INTEGER
+  );
+  CREATE TABLE project_steps (
+    project_id        TEXT NOT NULL,
+    agent             TEXT NOT NULL,
+    position          INTEGER NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('pending', 'running', 'finished', 'failed', 'interrupted')),
+    hold_id           INTEGER,
+    estimated_tokens  INTEGER,
+    transaction_seq   INTEGER,
+    input_tokens      INTEGER,
+    output_tokens     INTEGER,
+    cost_usd_micros   INTEGER,
+    cost_inr_paise    INTEGER,
+    started_at        INTEGER,
+    finished_at       INTEGER,
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    error             TEXT,
+    PRIMARY KEY (project_id, agent)
+  ) WITHOUT ROWID;
   -- Every mutation's idempotency key (see keys.ts): what the command was (fingerprint), the ledger
   -- row it wrote (seq) and, where a row does not tell it, its outcome (JSON).
   CREATE TABLE idempotency_keys (

@@ -14,7 +14,7 @@ export async function reserve(a: AccountShell, req: ReserveRequest): Promise<Acc
   const ready = await a.ready(true);
   if (!ready.ok) return a.failed(ready.failure);
   const { now } = ready;
-  const priced = await a.priced(req.model, now);
+  const priced = await a.priced(req.model, now, req.agent);
   if (!priced.ok) return a.failed(priced.failure, now);
   const { idempotencyKey, ...command } = req;
   const ttlSeconds = Math.min(

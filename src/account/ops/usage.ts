@@ -15,7 +15,7 @@ export async function recordUsage(a: AccountShell, req: UsageRequest): Promise<A
   const ready = await a.ready(true);
   if (!ready.ok) return a.failed(ready.failure);
   const { now } = ready;
-  const priced = await a.priced(req.model, now);
+  const priced = await a.priced(req.model, now, req.agent);
   if (!priced.ok) return a.failed(priced.failure, now);
   const { idempotencyKey, ...command } = req;
   let after: AccountSnapshot | undefined;
@@ -54,11 +54,13 @@ export async function recordUsageBatch(
   const ready = await a.ready(true);
   if (!ready.ok) return a.failed(ready.failure);
   const { now } = ready;
+  // Priced (and the agent checked) once per model × agent the batch names.
+  const pairOf = (r: UsageRequest) => JSON.stringify([r.model, r.agent]);
   const prices = new Map<string, Awaited<ReturnType<AccountShell['priced']>>>();
-  for (const model of new Set(records.map((r) => r.model))) prices.set(model, await a.priced(model, now));
+  for (const r of records) if (!prices.has(pairOf(r))) prices.set(pairOf(r), await a.priced(r.model, now, r.agent));
   const results = a.transact(() =>
     records.map((req): BatchItemResult => {
-      const priced = prices.get(req.model)!;
+      const priced = prices.get(pairOf(req))!;
       if (!priced.ok) return priced;
       const { idempotencyKey, ...command } = req;
       const result = a.idempotency.once<Transaction>(
