@@ -4,7 +4,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.wrangler', 'bench/results', 'public/build', '**/*.mjs', 'eslint.config.js'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      '.wrangler',
+      'bench/results',
+      'bench/.tmp',
+      'public/build',
+      '**/*.mjs',
+      'eslint.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
