@@ -289,6 +289,16 @@ export const OPERATIONS: readonly Operation[] = [
     account: true,
   },
   {
+    method: 'get',
+    path: '/api/v1/service/users/:userId/balance',
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'A user’s balance, as GET /tokens/balance shows it to the user',
+    params: userIdParam,
+    success: { status: 200, description: 'The balance fields', schema: balanceResponseSchema },
+    account: true,
+  },
+  {
     method: 'post',
     path: '/api/v1/service/usage/batch',
     tag: 'Platform',

@@ -39,6 +39,9 @@ describe('response bodies as documented', () => {
     expect(balance.headers.get('X-Tokens-Remaining')).toBe('9700');
     await expectDocumented(balance, 'get', '/api/v1/tokens/balance');
     await expectDocumented(await asUser(user, '/api/v1/tokens/plan'), 'get', '/api/v1/tokens/plan');
+    const forService = await service(`/api/v1/service/users/${user}/balance`, undefined, null, 'GET');
+    const seen = await expectDocumented(forService, 'get', '/api/v1/service/users/:userId/balance');
+    expect(seen.remaining_tokens).toBe(9700);
     const analytics = await asUser(user, '/api/v1/tokens/analytics');
     expect((await expectDocumented(analytics, 'get', '/api/v1/tokens/analytics')).total_requests).toBe(3);
 
