@@ -1,6 +1,6 @@
 // What the machine was and how busy it was: the figures are only comparable within one run,
 // and only as far as other processes left the cores alone.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 
 export function machineInfo() {
@@ -61,4 +61,76 @@ export function cpuMonitor(runtimePids) {
 
 function round(x) {
   return Math.round(x * 100) / 100;
+}
+
+/** utime + stime + cutime + cstime of every process, with its parent: one pass over /proc. */
+function processTable() {
+  const table = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const rest = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
+      const ticks = Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
+      table.set(Number(entry), { ppid: Number(rest[1]), ticks });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return table;
+}
+
+/**
+ * CPU seconds used so far by the processes `rootPids` and all their descendants. Each process
+ * counts its own time and the time of the children it has already reaped (cutime, cstime), so a
+ * backend that exits during a run is still counted, through its parent.
+ */
+export function treeCpuSeconds(rootPids) {
+  const table = processTable();
+  const children = new Map();
+  for (const [pid, { ppid }] of table) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  let ticks = 0;
+  const seen = new Set();
+  const stack = [...rootPids];
+  while (stack.length) {
+    const pid = stack.pop();
+    if (seen.has(pid) || !table.has(pid)) continue;
+    seen.add(pid);
+    ticks += table.get(pid).ticks;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/**
+ * Start counting CPU time per side (`{ service: pids, peer: pids }`, each a list of root
+ * processes); `stop()` returns each side's server CPU seconds, the load generator's (this Node
+ * process) and the cores everything else on the machine used.
+ */
+export function sideCpuMonitor(sides) {
+  const startedAt = performance.now();
+  const read = () => ({
+    all: busyTicksAll() / TICKS_PER_SECOND,
+    node: busyTicksOf(process.pid) / TICKS_PER_SECOND,
+    sides: Object.fromEntries(Object.entries(sides).map(([name, pids]) => [name, treeCpuSeconds(pids)])),
+  });
+  const start = read();
+  return {
+    stop() {
+      const end = read();
+      const seconds = (performance.now() - startedAt) / 1000;
+      const serverCpuSeconds = Object.fromEntries(
+        Object.keys(sides).map((name) => [name, end.sides[name] - start.sides[name]]),
+      );
+      const node = end.node - start.node;
+      const servers = Object.values(serverCpuSeconds).reduce((a, b) => a + b, 0);
+      return {
+        seconds,
+        serverCpuSeconds,
+        loadGeneratorCores: round(node / seconds),
+        otherCores: round(Math.max(0, end.all - start.all - servers - node) / seconds),
+      };
+    },
+  };
 }

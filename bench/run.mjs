@@ -1,37 +1,55 @@
-// `npm run bench`: start the service in Miniflare on 127.0.0.1, drive it with autocannon, time
-// the deduction inside the object, print the tables and write bench/results/<name>.json.
+// `npm run bench`: the service (Miniflare on 127.0.0.1) against its peer, a row-locked PostgreSQL
+// ledger (bench/peers/), on the same scenarios with the same load generator (autocannon), in
+// alternating rounds; then the service's own figures: the object floor, inside-object timings,
+// storage per row, memory per object and reads on a long log. Prints the tables, checks the
+// targets and writes bench/results/<name>.json.
 // Options: --name <file stem> (default "last"), --quick (short runs, small data, for trying
-// changes), --users <n> (the spread scenario's users; see SPREAD_USERS_LOCAL_MAX).
-// Everything it starts is stopped before it exits; it never leaves 127.0.0.1.
-import { randomUUID } from 'node:crypto';
+// changes), --users <n> (the spread scenario's users; see SPREAD_USERS_LOCAL_MAX), --rounds <n>,
+// --strict (exit 1 when a target is missed), --no-peer (the service alone).
+// Everything it starts is stopped before it exits, also on Ctrl-C; it never leaves 127.0.0.1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
+import { compare, HOT_USER, USAGE } from './compare.mjs';
 import { CONNECTIONS, load } from './load.mjs';
 import { cpuMonitor, machineInfo } from './machine.mjs';
+import { POSTGRES_INSTALL_HINT, postgresBinDir, startPeer } from './peers/peer.mjs';
 import { evaluate, printReport } from './report.mjs';
 import { startService } from './service.mjs';
 
 /**
  * One workerd process refuses new SQLite work (SQLITE_NOMEM: SQLite's process-wide memory cap)
  * once ~1,700 accounts are live at once, and it evicts an object only ~10 s after its last
- * request. So the spread scenario uses at most this many users locally (the issue asks for 10,000).
+ * request. So the spread scenario uses at most this many users locally.
  */
 const SPREAD_USERS_LOCAL_MAX = 1_000;
-const SPREAD_USERS_WANTED = 10_000;
 
 const { values: options } = parseArgs({
-  options: { name: { type: 'string' }, quick: { type: 'boolean', default: false }, users: { type: 'string' } },
+  options: {
+    name: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    users: { type: 'string' },
+    rounds: { type: 'string' },
+    strict: { type: 'boolean', default: false },
+    'no-peer': { type: 'boolean', default: false },
+  },
 });
 const quick = options.quick;
 const config = {
   connections: CONNECTIONS,
-  /** Seconds of each measured HTTP run (the history-length reads run half as long). */
-  durationSeconds: quick ? 3 : 10,
-  warmupSeconds: quick ? 1 : 2,
-  spreadUsersWanted: SPREAD_USERS_WANTED,
-  spreadUsers: Number(options.users ?? Math.min(SPREAD_USERS_WANTED, quick ? 1_000 : SPREAD_USERS_LOCAL_MAX)),
+  compare: {
+    rounds: Number(options.rounds ?? (quick ? 1 : 3)),
+    /** Requests each side answers per round of a single-deduction scenario (a fixed count, not a duration). */
+    requestsPerRound: quick ? 600 : 2_000,
+    warmupRequests: quick ? 200 : 500,
+    users: Number(options.users ?? SPREAD_USERS_LOCAL_MAX),
+    batch: { users: 10, recordsPerUser: 10 },
+    batchesPerRound: quick ? 40 : 200,
+    batchWarmups: quick ? 32 : 64,
+  },
+  /** Seconds of each service-only context run (GET /me, reads on a short and a long log). */
+  contextSeconds: quick ? 2 : 5,
   /** New objects opened at once, well inside the eviction delay, to price one live object. */
   memoryProbeObjects: quick ? 200 : 1_000,
   logRows: quick ? 10_000 : 100_000,
@@ -48,22 +66,34 @@ const machine = machineInfo();
 
 // The bench's private D1 gives the free plan (every new user's) a huge allowance and lifts its
 // daily request cap, so no scenario runs out of tokens or into a plan limit: the bench measures
-// the path, not the policy.
+// the path, not the policy. The peer opens every account with the same allowance.
 const BENCH_SQL = [
   "UPDATE plans SET tokens_per_month = 1000000000, max_requests_per_day = 1000000000 WHERE id = 'free'",
 ];
-const USAGE_BODY = JSON.stringify({ agent: 'code', model: 'sonnet', input_tokens: 1200, output_tokens: 1300 });
 const GRANT_TOKENS = 1_000_000_000;
 const EVICTION_WAIT_MS_MAX = 30_000;
 
 const service = await startService({ extraSql: BENCH_SQL });
+let peer;
 let stopping;
-const stop = () => (stopping ??= service.stop());
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => stop().finally(() => process.exit(130)));
+const stop = () =>
+  (stopping ??= Promise.allSettled([service.stop(), peer?.stop()]).then((outcomes) => {
+    for (const o of outcomes) if (o.status === 'rejected') console.error(o.reason);
+  }));
+// On Ctrl-C, Miniflare's own signal hook ends workerd and exits at once, before any asynchronous
+// cleanup could finish; so the last cleanup is synchronous, on `exit`, whoever calls it.
+process.once('exit', () => {
+  peer?.stopNow();
+  service.removeFilesNow();
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 
+let missed = 0;
 try {
-  const results = await runAll();
-  evaluate(results);
+  const peerNote = await startPeerIfInstalled();
+  const results = await runAll(peerNote);
+  const checks = evaluate(results);
+  missed = checks.filter((c) => c.ok === false).length;
   printReport(results);
   const name = options.name ?? (quick ? 'quick' : 'last');
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
@@ -72,8 +102,23 @@ try {
 } finally {
   await stop();
 }
+if (options.strict && missed) {
+  console.error(`--strict: ${missed} target(s) missed`);
+  process.exitCode = 1;
+}
 
-async function runAll() {
+/** Start the peer; without PostgreSQL, say how to install it and run the service's side alone. */
+async function startPeerIfInstalled() {
+  if (options['no-peer']) return 'the peer was not run (--no-peer)';
+  if (!postgresBinDir()) {
+    console.error(`\n${POSTGRES_INSTALL_HINT}\nThe comparison runs the service alone.\n`);
+    return 'PostgreSQL is not installed: the peer was not run';
+  }
+  peer = await startPeer({ serviceToken: service.secrets.SERVICE_TOKEN, startTokens: GRANT_TOKENS });
+  return undefined;
+}
+
+async function runAll(peerNote) {
   const { url, secrets } = service;
   const userJwt = (sub) =>
     new SignJWT({})
@@ -82,7 +127,6 @@ async function runAll() {
       .setIssuedAt()
       .setExpirationTime('2h')
       .sign(new TextEncoder().encode(secrets.JWT_SECRET));
-  const asService = { Authorization: `Bearer ${secrets.SERVICE_TOKEN}`, 'Content-Type': 'application/json' };
   const asAdmin = { Authorization: `Bearer ${secrets.ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
   const grant = async (user) => {
     const response = await fetch(`${url}/api/v1/admin/users/${user}/grants`, {
@@ -92,21 +136,13 @@ async function runAll() {
     });
     if (response.status !== 201) throw new Error(`grant for ${user}: ${response.status} ${await response.text()}`);
   };
-  /** Each request gets a fresh UUID Idempotency-Key (as real clients send) and the path `pathOf(n)`. */
-  const keyed = (pathOf) => {
-    let n = 0;
-    return (request) => ({
-      ...request,
-      path: pathOf(n++),
-      headers: { ...request.headers, 'Idempotency-Key': randomUUID() },
-    });
-  };
-  const http = [];
-  const measure = async (id, label, spec, extra = {}) => {
+  /** A service-only run of `config.contextSeconds` (after a warm-up of a quarter of that), for context. */
+  const context = [];
+  const measure = async (id, label, spec) => {
     log(`${label} …`);
-    if (spec.warmup !== false) await load({ url, ...spec, duration: config.warmupSeconds, amount: undefined });
+    await load({ url, ...spec, duration: Math.max(1, config.contextSeconds / 4) });
     const cpu = cpuMonitor(service.pids);
-    const figures = await load({ url, duration: config.durationSeconds, ...spec });
+    const figures = await load({ url, duration: config.contextSeconds, ...spec });
     const used = cpu.stop();
     const entry = {
       id,
@@ -114,11 +150,10 @@ async function runAll() {
       ...figures,
       cpu: used,
       runtimeCpuUsPerRequest: Math.round((used.runtimeCpuSeconds * 1e6) / figures.requests),
-      ...extra,
     };
     if (figures.non2xx || figures.errors)
       log(`  ${figures.non2xx} non-2xx, ${figures.errors} connection errors ${JSON.stringify(figures.statusCodes)}`);
-    http.push(entry);
+    context.push(entry);
     return entry;
   };
 
@@ -131,47 +166,23 @@ async function runAll() {
   memory.bytesPerObject = Math.round((memory.afterProbeBytes - memory.idleBytes) / config.memoryProbeObjects);
   memory.evictedAfterSeconds = await waitForEviction(idleFiles);
 
-  const reader = 'bench-reader';
-  const readerAuth = { Authorization: `Bearer ${await userJwt(reader)}` };
-  await measure('baseline', 'baseline: GET /me (JWT, no object)', { path: '/api/v1/me', headers: readerAuth });
-  await measure('balance', 'GET /tokens/balance, one user', { path: '/api/v1/tokens/balance', headers: readerAuth });
-  await grant('bench-hot');
-  const hotPath = '/api/v1/service/users/bench-hot/usage';
-  await measure(
-    'usage-hot',
-    'POST usage, one hot user',
-    { method: 'POST', path: hotPath, headers: asService, body: USAGE_BODY, setupRequest: keyed(() => hotPath) },
-    { deduction: true },
-  );
-  // The same request with one key throughout: every answer is a replay, so the path minus the write and its commit.
-  await measure('usage-replay', 'POST usage replayed (same key: no write)', {
-    method: 'POST',
-    path: hotPath,
-    headers: { ...asService, 'Idempotency-Key': randomUUID() },
-    body: USAGE_BODY,
-  });
-
-  // Spread: the first pass creates every object (reported on its own), the measured pass reuses them.
-  const users = config.spreadUsers.toLocaleString('en');
-  const spreadPath = (n) => `/api/v1/service/users/bench-spread-${n % config.spreadUsers}/usage`;
-  const spread = { method: 'POST', headers: asService, body: USAGE_BODY, path: spreadPath(0), warmup: false };
-  await measure('usage-new-users', `POST usage, first call of ${users} new users`, {
-    ...spread,
-    setupRequest: keyed(spreadPath),
-    amount: config.spreadUsers,
-  });
-  await measure(
-    'usage-spread',
-    `POST usage, spread over ${users} users`,
-    { ...spread, setupRequest: keyed(spreadPath) },
-    { deduction: true },
-  );
+  // The comparison. The hot user gets the same allowance on both sides (the peer opens every account with it).
+  await grant(HOT_USER);
+  const sides = { service: { url, rootPids: service.pids } };
+  if (peer) sides.peer = { url: peer.url, rootPids: peer.rootPids };
+  const comparison = await compare({ sides, serviceToken: secrets.SERVICE_TOKEN, config: config.compare, log });
+  if (peerNote) comparison.notes.unshift(peerNote);
   memory.afterSpreadBytes = service.rssBytes();
   await waitForEviction(idleFiles);
 
+  const inObjectCpu = cpuMonitor(service.pids);
   const { inObject, storage, queryPlans } = await inObjectFigures();
+  inObject.otherCores = inObjectCpu.stop().otherCores;
 
-  // The same reads over HTTP, on a short log and on a long one, measured back to back.
+  // Service-only context: the cheapest authenticated route, and reads on a short and a long log.
+  const reader = 'bench-reader';
+  const readerAuth = { Authorization: `Bearer ${await userJwt(reader)}` };
+  await measure('baseline', 'GET /me (JWT, no object)', { path: '/api/v1/me', headers: readerAuth });
   log(
     `filling two service objects with ${config.shortLogRows.toLocaleString('en')} and ${config.logRows.toLocaleString('en')} deductions over RPC …`,
   );
@@ -185,7 +196,6 @@ async function runAll() {
     await service.bench({ op: 'fillUser', name: user, count: rows });
   }
   const fillSeconds = Math.round((performance.now() - fillStarted) / 100) / 10;
-  const half = { duration: Math.max(1, config.durationSeconds / 2) };
   for (const [route, path] of [
     ['balance', '/api/v1/tokens/balance'],
     ['transactions', '/api/v1/tokens/transactions'],
@@ -196,18 +206,18 @@ async function runAll() {
       await measure(`${route}-${length}-log`, `GET ${path.slice(7)}, ${rows.toLocaleString('en')}-row log`, {
         path,
         headers,
-        ...half,
       });
     }
   }
-  await measure('baseline-again', 'baseline again, at the end (drift)', { path: '/api/v1/me', headers: readerAuth });
   memory.endBytes = service.rssBytes();
 
   return {
     date: new Date().toISOString(),
     machine: { ...machine, loadAverage1mAtEnd: os.loadavg()[0] },
-    config: { ...config, usageBody: JSON.parse(USAGE_BODY), benchSql: BENCH_SQL, fillSeconds },
-    http,
+    versions: { postgres: peer?.postgresVersion ?? null, peerPoolMax: peer?.poolMax ?? null },
+    config: { ...config, usageBody: USAGE, benchSql: BENCH_SQL, fillSeconds },
+    comparison,
+    context,
     inObject,
     storage,
     memory,

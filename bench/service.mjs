@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const tmp = join(root, 'bench/.tmp');
-/** D1 and Durable Object files: in the worktree, removed at stop (Miniflare's own temp dir is removed asynchronously). */
+/** Bundles, D1 and Durable Object files: in the worktree, all removed at stop (Miniflare's own temp dir is removed asynchronously). */
 const state = join(tmp, 'state');
 const wranglerBin = join(root, 'node_modules/.bin/wrangler');
 // Miniflare's own scratch directory goes under TMPDIR and is removed only asynchronously after
@@ -97,6 +97,9 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
       {
         name: 'bench',
         modules: true,
+        // The object-floor route (bench/worker.ts) is reached over HTTP like the service's routes.
+        routes: ['127.0.0.1/bench/*'],
+        bindings: { SERVICE_TOKEN: secrets.SERVICE_TOKEN },
         scriptPath: benchScript,
         compatibilityDate: workerOptions.compatibilityDate,
         compatibilityFlags: workerOptions.compatibilityFlags,
@@ -110,7 +113,8 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
   });
   const stop = async () => {
     await mf.dispose();
-    rmSync(state, { recursive: true, force: true });
+    // The bundles too: nothing of a run stays in the tree (and eslint would read the bundled .js).
+    rmSync(tmp, { recursive: true, force: true });
   };
   try {
     const url = await mf.ready;
@@ -146,6 +150,10 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
         return total;
       },
       stop,
+      /** Synchronous, for the process's `exit` event: delete the bundles and the state (Miniflare's own exit hook ends workerd). */
+      removeFilesNow() {
+        rmSync(tmp, { recursive: true, force: true });
+      },
     };
   } catch (error) {
     await stop();

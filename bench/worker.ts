@@ -4,12 +4,18 @@
 import { UserAccount } from '../src/account/UserAccount';
 import type { UsageRequest } from '../src/account/contract';
 import { idempotencyKeys } from '../src/account/keys';
+import type { Env } from '../src/env';
+import { bearerOnly, userIdParam } from '../src/http/auth';
+import type { ApiRequest } from '../src/http/context';
+import { createRouter } from '../src/http/router';
 
 interface BenchEnv {
   DB: D1Database;
   BENCH_ACCOUNT: DurableObjectNamespace<BenchAccount>;
   /** The service's own objects (script `api`), for filling one user's log through real RPC. */
   USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
+  /** The service's token, so the object-floor route authenticates exactly as the usage route does. */
+  SERVICE_TOKEN?: string;
 }
 
 /** RPC calls the bench Worker keeps in flight when it fills a log or opens many accounts. */
@@ -137,9 +143,27 @@ async function inFlight(count: number, call: (i: number) => Promise<unknown>): P
 
 type Command = { op: string; name?: string; [key: string]: unknown };
 
+/**
+ * The object floor, reached over HTTP (bench/service.mjs routes `127.0.0.1/bench/*` here): the
+ * service's request pipeline and service-token check, then one no-op RPC into the user's object.
+ * What a deduction costs beyond this is the deduction itself (body, validation, the transaction).
+ */
+const floorRouter = createRouter();
+floorRouter.all('/bench/v1/service/*', bearerOnly('SERVICE_TOKEN', 'service'));
+floorRouter.post('/bench/v1/service/users/:userId/noop', async (request: ApiRequest, env: Env) => {
+  const benchEnv = env as unknown as BenchEnv;
+  const userId = userIdParam(request);
+  await request.arrayBuffer(); // the same body as a deduction crosses the same path, unparsed
+  const noop = await benchEnv.BENCH_ACCOUNT.get(benchEnv.BENCH_ACCOUNT.idFromName(userId)).noop();
+  return { ok: true, noop };
+});
+
 /** POST / with a JSON command; one object per `name`. Reached only through Miniflare from Node. */
 export default {
   async fetch(request, env) {
+    // The floor route needs no ExecutionContext (nothing runs after its response).
+    if (new URL(request.url).pathname.startsWith('/bench/'))
+      return floorRouter.fetch(request as never, env as never, undefined as never);
     const command = (await request.json()) as Command;
     const bench = () => env.BENCH_ACCOUNT.get(env.BENCH_ACCOUNT.idFromName(String(command.name)));
     switch (command.op) {

@@ -26,8 +26,14 @@ export const INSTANT_MS_MIN = Date.parse('0000-01-01T00:00:00.000Z');
 export const INSTANT_MS_MAX = Date.parse('9999-12-31T23:59:59.999Z');
 /** How long the in-memory catalog (prices, plans, FX rate) is trusted before D1 is read again. */
 export const CATALOG_TTL_MS = 5_000;
-/** How long a user's object waits for the catalog where a decision needs it (a reset, a plan change). */
+/**
+ * How long a user's object waits for the catalog. Where the catalog is optional (a reset keeps the
+ * stored terms; a stale price copy serves meanwhile) it waits briefly; where nothing can happen
+ * without it (opening an account, a plan change, a subscription event) it waits as long as a slow
+ * D1 under load may take, rather than refuse.
+ */
 export const CATALOG_READ_TIMEOUT_MS = 2_000;
+export const CATALOG_REQUIRED_TIMEOUT_MS = 10_000;
 /** Highest model price accepted, micro-USD per million tokens ($1,000): keeps cost arithmetic exact. */
 export const MODEL_PRICE_USD_MICROS_PER_MTOK_MAX = 1_000_000_000;
 /** Highest USD→INR rate accepted, in paise per dollar (₹10,000). */

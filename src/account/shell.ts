@@ -157,7 +157,7 @@ export class AccountShell {
     let head = this.store.head();
     if (!head) {
       if (!open) return { ok: false, failure: NO_ACCOUNT };
-      const plans = await planLookup(this.env.DB);
+      const plans = await planLookup(this.env.DB, 'required');
       const start = plans.plan(DEFAULT_PLAN_ID);
       if (!start) return { ok: false, failure: CATALOG_DOWN };
       this.transact(() => {
@@ -169,7 +169,7 @@ export class AccountShell {
       head = this.store.head()!;
     }
     const resetDue = now >= periodEnd(head.period);
-    const lookup = resetDue ? (await planLookup(this.env.DB)).plan : () => undefined;
+    const lookup = resetDue ? (await planLookup(this.env.DB, 'optional')).plan : () => undefined;
     this.transact(() => {
       const draft = this.draft(now);
       catchUp(draft, now, (id) => lookup(id)?.terms);

@@ -5,11 +5,6 @@ export function periodOf(at: number): string {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-export function periodStart(period: string): number {
-  const [year, month] = period.split('-').map(Number) as [number, number];
-  return Date.UTC(year, month - 1, 1);
-}
-
 /** The instant `period` ends and the next begins. */
 export function periodEnd(period: string): number {
   const [year, month] = period.split('-').map(Number) as [number, number];

@@ -2,7 +2,7 @@
 // account, a reset, a plan change, a Stripe subscription), never for balance, history or usage, and
 // always with a timeout, so a slow or absent D1 cannot hold an account hostage.
 import { DEFAULT_PLAN_ID, getCatalog, type Catalog, type Plan } from '../../catalog/catalog';
-import { CATALOG_READ_TIMEOUT_MS } from '../../limits';
+import { CATALOG_READ_TIMEOUT_MS, CATALOG_REQUIRED_TIMEOUT_MS } from '../../limits';
 import type { PlanTerms } from '../contract';
 import type { TargetPlan } from '../core/planChange';
 
@@ -17,14 +17,11 @@ export function termsOf(plan: Plan): PlanTerms {
   };
 }
 
-/** The catalog, or a rejection after CATALOG_READ_TIMEOUT_MS. */
-export function catalogWithin(db: D1Database): Promise<Catalog> {
+/** The catalog, or a rejection after `timeoutMs`. */
+export function catalogWithin(db: D1Database, timeoutMs = CATALOG_READ_TIMEOUT_MS): Promise<Catalog> {
   let timer: number | null = null;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`catalog: no answer from D1 in ${CATALOG_READ_TIMEOUT_MS} ms`)),
-      CATALOG_READ_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new Error(`catalog: no answer from D1 in ${timeoutMs} ms`)), timeoutMs);
   });
   return Promise.race([getCatalog(db), timeout]).finally(() => timer !== null && clearTimeout(timer));
 }
@@ -32,9 +29,13 @@ export function catalogWithin(db: D1Database): Promise<Catalog> {
 /** Plans by id as the core looks them up; empty when the catalog cannot be read (the caller decides what that means). */
 export async function planLookup(
   db: D1Database,
+  need: 'optional' | 'required',
 ): Promise<{ plan: (id: string) => TargetPlan | undefined; read: boolean }> {
   try {
-    const catalog = await catalogWithin(db);
+    const catalog = await catalogWithin(
+      db,
+      need === 'required' ? CATALOG_REQUIRED_TIMEOUT_MS : CATALOG_READ_TIMEOUT_MS,
+    );
     return {
       read: true,
       plan: (id) => {

@@ -80,7 +80,7 @@ export async function applyStripeEvent(
   if (!ready.ok) return a.failed(ready.failure);
   const { now } = ready;
   const needsPlans = cmd.kind !== 'package_paid' && cmd.kind !== 'charge_refunded';
-  const plans = needsPlans ? await planLookup(a.env.DB) : { read: true, plan: () => undefined };
+  const plans = needsPlans ? await planLookup(a.env.DB, 'required') : { read: true, plan: () => undefined };
   if (!plans.read) return a.failed(CATALOG_DOWN, now);
   const context = {
     store: a.store,

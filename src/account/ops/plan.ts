@@ -13,7 +13,7 @@ export async function changePlan(
   const ready = await a.ready(true);
   if (!ready.ok) return a.failed(ready.failure);
   const { now } = ready;
-  const plans = await planLookup(a.env.DB);
+  const plans = await planLookup(a.env.DB, 'required');
   if (!plans.read) return a.failed(CATALOG_DOWN, now);
   const { idempotencyKey, ...command } = req;
   const result = a.transact(() =>

@@ -1,0 +1,215 @@
+// The service against its peer (a row-locked PostgreSQL ledger, bench/peers/), on the same
+// scenarios, the same machine and the same load generator. Each scenario runs in rounds; in each
+// round both sides get the same fixed number of requests, one after the other, the order
+// alternating from round to round; the figures compared are each side's medians over the rounds.
+// Server CPU is each side's processes and their children (workerd; node + every postgres process).
+import { randomUUID } from 'node:crypto';
+import { load } from './load.mjs';
+import { sideCpuMonitor } from './machine.mjs';
+
+export const USAGE = { agent: 'code', model: 'sonnet', input_tokens: 1200, output_tokens: 1300 };
+const USAGE_BODY = JSON.stringify(USAGE);
+export const USAGE_PATH = (user) => `/api/v1/service/users/${user}/usage`;
+export const BATCH_PATH = '/api/v1/service/usage/batch';
+export const FLOOR_PATH = (user) => `/bench/v1/service/users/${user}/noop`;
+export const HOT_USER = 'bench-hot';
+const spreadUser = (n) => `bench-spread-${n}`;
+
+/**
+ * `sides`: `{ service: { url, rootPids }, peer?: { url, rootPids } }`; `serviceToken` is the
+ * Bearer token both accept. Returns `{ scenarios, notes }`.
+ */
+export async function compare({ sides, serviceToken, config, log }) {
+  const names = Object.keys(sides);
+  const pidsOf = Object.fromEntries(names.map((n) => [n, sides[n].rootPids]));
+  const headers = { Authorization: `Bearer ${serviceToken}`, 'Content-Type': 'application/json' };
+  const keyed = (pathOf) => {
+    let n = 0;
+    return (request) => ({
+      ...request,
+      path: pathOf(n++),
+      headers: { ...request.headers, 'Idempotency-Key': randomUUID() },
+    });
+  };
+  const single = (pathOf, extra = {}) => ({
+    method: 'POST',
+    path: pathOf(0),
+    headers,
+    body: USAGE_BODY,
+    setupRequest: keyed(pathOf),
+    ...extra,
+  });
+  const { users, batch } = config;
+  const recordsPerBatch = batch.users * batch.recordsPerUser;
+  const batchSpec = () => {
+    let b = 0;
+    return {
+      method: 'POST',
+      path: BATCH_PATH,
+      headers,
+      setupRequest: (request) => ({ ...request, body: batchBody(b++, users, batch) }),
+      records: recordsPerBatch,
+    };
+  };
+  const hotPath = () => USAGE_PATH(HOT_USER);
+  const spreadPath = (n) => USAGE_PATH(spreadUser(n % users));
+  const floorSpec = () => single(() => FLOOR_PATH(HOT_USER));
+  // `also`: extra runs inside the same rounds, on one side's server (the object floor rides with the hot user).
+  const scenarios = [
+    {
+      id: 'hot',
+      label: 'POST usage, one hot user',
+      spec: () => single(hotPath),
+      also: { floor: { side: 'service', spec: floorSpec } },
+    },
+    {
+      id: 'replay',
+      label: 'POST usage replayed (one key: no write)',
+      spec: () => ({
+        method: 'POST',
+        path: hotPath(),
+        headers: { ...headers, 'Idempotency-Key': randomUUID() },
+        body: USAGE_BODY,
+      }),
+    },
+    {
+      id: 'new-users',
+      label: `POST usage, first call of ${users.toLocaleString('en')} new users`,
+      rounds: 1,
+      warmup: false,
+      amount: users,
+      spec: () => single(spreadPath),
+    },
+    {
+      id: 'spread',
+      label: `POST usage, spread over ${users.toLocaleString('en')} users`,
+      spec: () => single(spreadPath),
+    },
+    {
+      id: 'batch',
+      label: `POST usage/batch, ${recordsPerBatch} records (${batch.users} users × ${batch.recordsPerUser})`,
+      amount: config.batchesPerRound,
+      warmupAmount: config.batchWarmups,
+      probe: (url) => probeBatch(url, headers, users, batch),
+      spec: batchSpec,
+    },
+  ];
+
+  const notes = [];
+  const results = [];
+  for (const scenario of scenarios) {
+    const runners = [];
+    for (const side of names) {
+      const skip = scenario.probe ? await scenario.probe(sides[side].url) : undefined;
+      if (skip) {
+        notes.push(`${scenario.label}: ${side} skipped — ${skip}`);
+        log(`${scenario.label}: ${side} skipped — ${skip}`);
+      } else runners.push({ name: side, side, spec: scenario.spec });
+    }
+    for (const [name, extra] of Object.entries(scenario.also ?? {}))
+      if (sides[extra.side]) runners.push({ name, ...extra });
+    const entry = { id: scenario.id, label: scenario.label, runs: [], sides: {} };
+    results.push(entry);
+    if (runners.length === 0) continue;
+    const amount = scenario.amount ?? config.requestsPerRound;
+    if (scenario.warmup !== false) {
+      log(`${scenario.label}: warm-up …`);
+      for (const { side, spec } of runners)
+        await load({ url: sides[side].url, ...spec(), amount: scenario.warmupAmount ?? config.warmupRequests });
+    }
+    const rounds = scenario.rounds ?? config.rounds;
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? runners : [...runners].reverse();
+      for (const { name, side, spec: specOf } of order) {
+        log(`${scenario.label}: round ${round + 1}/${rounds}, ${name} …`);
+        const spec = specOf();
+        const cpu = sideCpuMonitor(pidsOf);
+        const figures = await load({ url: sides[side].url, ...spec, amount });
+        const used = cpu.stop();
+        const records = figures.requests * (spec.records ?? 1);
+        const serverCpu = used.serverCpuSeconds[side];
+        const others = Object.entries(used.serverCpuSeconds).filter(([n]) => n !== side);
+        entry.runs.push({
+          round: round + 1,
+          side: name,
+          ...figures,
+          records,
+          serverCpuSeconds: round3(serverCpu),
+          cpuUsPerRequest: Math.round((serverCpu * 1e6) / figures.requests),
+          cpuUsPerRecord: Math.round((serverCpu * 1e6) / records),
+          idleSideCores: round3(others.reduce((t, [, s]) => t + s, 0) / used.seconds),
+          loadGeneratorCores: used.loadGeneratorCores,
+          otherCores: used.otherCores,
+        });
+        if (figures.non2xx || figures.errors)
+          log(
+            `  ${figures.non2xx} non-2xx, ${figures.errors} connection errors ${JSON.stringify(figures.statusCodes)} ${JSON.stringify(figures.errorKinds)}`,
+          );
+      }
+    }
+    for (const { name } of runners) entry.sides[name] = summarise(entry.runs.filter((r) => r.side === name));
+  }
+  return { scenarios: results, notes };
+}
+
+/** Medians over a side's rounds; errors summed. */
+function summarise(runs) {
+  const med = (f) => median(runs.map(f));
+  return {
+    rounds: runs.length,
+    requestsPerSecond: Math.round(med((r) => r.requestsPerSecond)),
+    recordsPerSecond: Math.round(med((r) => r.records / r.seconds)),
+    p50Ms: med((r) => r.latencyMs.p50),
+    p99Ms: med((r) => r.latencyMs.p99),
+    cpuUsPerRequest: Math.round(med((r) => r.cpuUsPerRequest)),
+    cpuUsPerRecord: Math.round(med((r) => r.cpuUsPerRecord)),
+    serverCores: round3(med((r) => r.serverCpuSeconds / r.seconds)),
+    idleSideCores: round3(med((r) => r.idleSideCores)),
+    otherCores: round3(med((r) => r.otherCores)),
+    non2xx: runs.reduce((t, r) => t + r.non2xx, 0),
+    errors: runs.reduce((t, r) => t + r.errors, 0),
+  };
+}
+
+/** Batch `b`: `batch.users` consecutive spread users, `batch.recordsPerUser` records each, fresh keys. */
+function batchBody(b, users, batch) {
+  const records = [];
+  for (let u = 0; u < batch.users; u++) {
+    const user = spreadUser((b * batch.users + u) % users);
+    for (let i = 0; i < batch.recordsPerUser; i++)
+      records.push({ user_id: user, idempotency_key: randomUUID(), ...USAGE });
+  }
+  return JSON.stringify({ records });
+}
+
+/** One batch sent ahead: undefined when the side answers it in full, else why the scenario skips it. */
+async function probeBatch(url, headers, users, batch) {
+  const response = await fetch(`${url}${BATCH_PATH}`, {
+    method: 'POST',
+    headers,
+    body: batchBody(0, users, batch),
+  });
+  const text = await response.text();
+  if (response.status === 404) return 'it has no batch route yet (404)';
+  if (!response.ok) throw new Error(`batch probe at ${url}: ${response.status} ${text.slice(0, 500)}`);
+  const results = JSON.parse(text).results;
+  const expected = batch.users * batch.recordsPerUser;
+  if (!Array.isArray(results) || results.length !== expected)
+    throw new Error(`batch probe at ${url}: expected ${expected} results, got ${text.slice(0, 300)}`);
+  const refused = results.filter(
+    (r) => r.error || r.ok === false || r.status === 'refused' || r.status === 'error' || r.status >= 400,
+  );
+  if (refused.length)
+    throw new Error(`batch probe at ${url}: ${refused.length} records refused: ${JSON.stringify(refused[0])}`);
+  return undefined;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function round3(x) {
+  return Math.round(x * 1000) / 1000;
+}
