@@ -56,7 +56,7 @@ export function responseSchemaOf(schema: z.ZodType): JsonSchema {
 
 /**
  * The error codes an operation can answer with `status`: every code of that status, less those
- * that belong to other kinds of route (promo codes, Stripe signatures, Idempotency-Key rules of
+ * that belong to other kinds of route (promo codes, payments, Stripe signatures, Idempotency-Key rules of
  * routes that read no key, bodies of routes that take none).
  */
 export function errorCodesOf(op: Operation, status: number): ErrorCode[] {
@@ -64,6 +64,7 @@ export function errorCodesOf(op: Operation, status: number): ErrorCode[] {
   return codes.filter((code) => {
     if (code.startsWith('promo_')) return op.path.endsWith('/redeem-code');
     if (code === 'invalid_signature') return op.caller === 'stripe';
+    if (code.startsWith('payment_')) return op.path.endsWith('/purchase') || op.caller === 'stripe';
     if (code === 'idempotency_key_required') return op.idempotencyKey === 'required';
     if (code === 'idempotency_key_reused') return op.idempotencyKey !== undefined;
     if (code === 'malformed_json') return op.body !== undefined || op.caller === 'stripe';

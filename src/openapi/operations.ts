@@ -396,6 +396,7 @@ export const OPERATIONS: readonly Operation[] = [
     params: userIdParam,
     success: { status: 200, description: 'As GET /tokens/analytics', schema: adminAnalyticsResponseSchema },
     account: true,
+    errors: [404],
   },
   {
     method: 'get',
@@ -410,6 +411,7 @@ export const OPERATIONS: readonly Operation[] = [
       schema: auditResponseSchema,
     },
     account: true,
+    errors: [404],
   },
   {
     method: 'put',
@@ -422,6 +424,7 @@ export const OPERATIONS: readonly Operation[] = [
     idempotencyKey: 'optional',
     success: { status: 200, description: '{ plan_id, pending_plan_id, month_reset_date, effective, ... }' },
     errors: [404, 409],
+    account: true,
   },
   {
     method: 'get',

@@ -183,6 +183,10 @@ describe('error bodies as documented', () => {
     expect(missing.status).toBe(404);
     expect((await expectDocumented(missing, 'post', `${RESERVATIONS}/:id/commit`)).code).toBe('not_found');
 
+    const unknown = await asAdmin(`/api/v1/admin/users/${newUserId()}/audit`);
+    expect(unknown.status).toBe(404);
+    await expectDocumented(unknown, 'get', '/api/v1/admin/users/:userId/audit');
+
     const anonymous = await call('/api/v1/tokens/balance');
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('X-Tokens-Remaining')).toBeNull();
@@ -203,6 +207,8 @@ describe('error bodies as documented', () => {
     expect(await codes(USAGE, 'post', 400)).toContain('idempotency_key_required');
     expect(await codes('/api/v1/tokens/balance', 'get', 400)).not.toContain('idempotency_key_required');
     expect(await codes('/api/v1/tokens/redeem-code', 'post', 410)).toContain('promo_code_expired');
+    expect(await codes('/api/v1/tokens/purchase', 'post', 503)).toContain('payment_unavailable');
+    expect(await codes('/api/v1/tokens/packages', 'get', 400)).toEqual(['invalid_request']);
   });
 });
 
