@@ -3,6 +3,7 @@
 // schema for the operation and status; required headers are there. Errors too.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { OPERATIONS } from '../../../src/openapi/operations';
 import { balanceResponseSchema, holdSchema, usageResponseSchema } from '../../../src/openapi/responses';
 import { documentedResponse, expectDocumented } from '../../support/documented';
 import { asAdmin, asUser, call, grantTokens, newUserId, postUsage } from '../../support/helpers';
@@ -209,6 +210,40 @@ describe('error bodies as documented', () => {
     expect(await codes('/api/v1/tokens/redeem-code', 'post', 410)).toContain('promo_code_expired');
     expect(await codes('/api/v1/tokens/purchase', 'post', 503)).toContain('payment_unavailable');
     expect(await codes('/api/v1/tokens/packages', 'get', 400)).toEqual(['invalid_request']);
+  });
+});
+
+describe('the document', () => {
+  it('gives every main route a response schema, and the routes about a user their X-Tokens-* headers', async () => {
+    const main = [
+      'get /api/v1/tokens/balance',
+      'get /api/v1/tokens/plan',
+      'get /api/v1/tokens/transactions',
+      'get /api/v1/tokens/analytics',
+      'get /api/v1/tokens/packages',
+      'post /api/v1/tokens/redeem-code',
+      `post ${USAGE}`,
+      `get /api/v1/service/users/:userId/balance`,
+      `post ${RESERVATIONS}`,
+      `get ${RESERVATIONS}`,
+      `post ${RESERVATIONS}/:id/commit`,
+      `post ${RESERVATIONS}/:id/release`,
+      `post ${BATCH}`,
+      'post /api/v1/admin/users/:userId/grants',
+      'get /api/v1/admin/users/:userId/audit',
+      'get /api/v1/me',
+      'get /health',
+    ];
+    for (const route of main) {
+      const [method, path] = route.split(' ') as ['get' | 'post', string];
+      const op = OPERATIONS.find((o) => o.method === method && o.path === path);
+      expect(op?.success.schema, route).toBeDefined();
+      const described = await documentedResponse(method, path, op!.success.status);
+      expect(described.content['application/json'].schema, route).toBeDefined();
+      expect(described.headers['X-Process-Time'].required, route).toBe(true);
+      const aboutUser = path.includes(':userId') || (op!.caller === 'user' && !path.endsWith('/me'));
+      expect(described.headers['X-Tokens-Remaining']?.required ?? false, route).toBe(aboutUser);
+    }
   });
 });
 
