@@ -1,10 +1,12 @@
 // The OpenAPI 3.1 document, built from OPERATIONS with zod 4's own JSON Schema output
 // (z.toJSONSchema, draft 2020-12, which OpenAPI 3.1 uses as is). No extra library: the schemas the
-// routes validate with become the request schemas; responses are described in words, errors by
-// the one shape every error has.
+// routes validate with become the request schemas; the main routes' answers have schemas of their own
+// (./responses.ts), the others are described in words; every error has the one error shape, with the
+// codes that operation can answer.
 import { z } from 'zod';
-import { ERROR_STATUS } from '../errors';
+import { ERROR_STATUS, type ErrorCode } from '../errors';
 import { OPERATIONS, type Caller, type Operation } from './operations';
+import { errorBodySchema } from './responses';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -42,6 +44,72 @@ export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
   return rest;
 }
 
+/** JSON Schema of what a zod schema produces: a response body as clients receive it. */
+export function responseSchemaOf(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io: 'output',
+    unrepresentable: 'any',
+  }) as JsonSchema;
+  return rest;
+}
+
+/**
+ * The error codes an operation can answer with `status`: every code of that status, less those
+ * that belong to other kinds of route (promo codes, payments, Stripe signatures, Idempotency-Key rules of
+ * routes that read no key, bodies of routes that take none).
+ */
+export function errorCodesOf(op: Operation, status: number): ErrorCode[] {
+  const codes = (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((code) => ERROR_STATUS[code] === status);
+  return codes.filter((code) => {
+    if (code.startsWith('promo_')) return op.path.endsWith('/redeem-code');
+    if (code === 'invalid_signature') return op.caller === 'stripe';
+    if (code.startsWith('payment_')) return op.path.endsWith('/purchase') || op.caller === 'stripe';
+    if (code === 'idempotency_key_required') return op.idempotencyKey === 'required';
+    if (code === 'idempotency_key_reused') return op.idempotencyKey !== undefined;
+    if (code === 'malformed_json') return op.body !== undefined || op.caller === 'stripe';
+    return true;
+  });
+}
+
+/** The zod schema of an operation's error body at `status`: the one error shape, `code` narrowed. */
+export function errorSchemaOf(op: Operation, status: number): z.ZodType {
+  const codes = errorCodesOf(op, status);
+  return errorBodySchema.extend({ code: z.enum(codes as [ErrorCode, ...ErrorCode[]]) });
+}
+
+/** Statuses an operation answers with the error body: 400 always, 401 unless public, then its own. */
+export function errorStatusesOf(op: Operation): number[] {
+  const statuses = new Set<number>([400, ...(op.caller === 'public' ? [] : [401]), ...(op.errors ?? [])]);
+  return [...statuses].sort();
+}
+
+const HEADER_WORDS = {
+  'X-Process-Time': 'Seconds the Worker spent on the request',
+  'X-Tokens-Remaining': 'The user’s spendable tokens after this request',
+  'X-Tokens-Used-Today': 'Tokens the user spent today (UTC)',
+  'X-Requests-Today': 'Requests the user made today (UTC)',
+};
+const ACCOUNT_HEADERS = ['X-Tokens-Remaining', 'X-Tokens-Used-Today', 'X-Requests-Today'] as const;
+// Refusals by the user's account (rather than by the Worker before it) carry its numbers too.
+const ACCOUNT_REFUSALS = new Set([402, 404, 409, 422, 429]);
+
+function header(description: string, required: boolean, schema: JsonSchema = { type: 'string' }): JsonSchema {
+  return { description, required, schema };
+}
+
+function headersOf(op: Operation, status: number, success: boolean): JsonSchema {
+  const out: JsonSchema = { 'X-Process-Time': header(HEADER_WORDS['X-Process-Time'], true) };
+  if (op.account && (success || ACCOUNT_REFUSALS.has(status))) {
+    for (const name of ACCOUNT_HEADERS) {
+      out[name] = header(HEADER_WORDS[name], success, { type: 'string', pattern: '^[0-9]+$' });
+    }
+  }
+  if (success) for (const [name, words] of Object.entries(op.success.headers ?? {})) out[name] = header(words, false);
+  if (status === 429) out['Retry-After'] = header('Seconds to wait before retrying', true, { type: 'string' });
+  return out;
+}
+
 /** `/users/:userId/usage` → `/users/{userId}/usage`. */
 export function openApiPath(routerPath: string): string {
   return routerPath.replace(/:(\w+)/g, '{$1}');
@@ -72,12 +140,19 @@ function parameters(op: Operation): JsonSchema[] {
 }
 
 function responses(op: Operation): JsonSchema {
-  const out: JsonSchema = { [op.success.status]: { description: op.success.description } };
-  const statuses = new Set<number>([400, ...(op.caller === 'public' ? [] : [401]), ...(op.errors ?? [])]);
-  for (const status of [...statuses].sort()) {
-    out[status] = {
-      description: STATUS_WORDS[status] ?? 'Error',
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  const { status, replayStatus, description, schema } = op.success;
+  const success = (at: number, words: string): JsonSchema => ({
+    description: words,
+    headers: headersOf(op, at, true),
+    ...(schema ? { content: { 'application/json': { schema: responseSchemaOf(schema) } } } : {}),
+  });
+  const out: JsonSchema = { [status]: success(status, description) };
+  if (replayStatus !== undefined) out[replayStatus] = success(replayStatus, `A retry’s answer: ${description}`);
+  for (const at of errorStatusesOf(op)) {
+    out[at] = {
+      description: STATUS_WORDS[at] ?? 'Error',
+      headers: headersOf(op, at, false),
+      content: { 'application/json': { schema: responseSchemaOf(errorSchemaOf(op, at)) } },
     };
   }
   return out;
@@ -112,7 +187,8 @@ function buildDocument(): JsonSchema {
       version: '1',
       description:
         'Per-user token ledgers on Cloudflare Workers. Request schemas are generated from the zod schemas the ' +
-        'routes validate with; docs/api.md has examples of every response.',
+        'routes validate with, and so are the bodies of the main routes’ answers and of every error; ' +
+        'docs/api.md has examples of every response.',
     },
     paths,
     components: {
@@ -123,22 +199,8 @@ function buildDocument(): JsonSchema {
         stripeSignature: { type: 'apiKey', in: 'header', name: 'Stripe-Signature' },
       },
       schemas: {
-        Error: {
-          type: 'object',
-          required: ['error', 'code', 'message'],
-          properties: {
-            error: { type: 'string', description: 'A title' },
-            code: { type: 'string', enum: Object.keys(ERROR_STATUS), description: 'Stable; switch on this' },
-            message: { type: 'string', description: 'For people' },
-            issues: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: { field: { type: 'string' }, message: { type: 'string' } },
-              },
-            },
-          },
-        },
+        // The shape every error shares, with every code; each operation narrows `code` to its own.
+        Error: responseSchemaOf(errorBodySchema.extend({ code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode]) })),
       },
     },
   };

@@ -19,6 +19,24 @@ import {
 } from '../catalog/adminSchemas';
 import { userIdSchema } from '../http/auth';
 import { promoCodeSchema } from '../promo/code';
+import {
+  adminAnalyticsResponseSchema,
+  adminGrantResponseSchema,
+  analyticsResponseSchema,
+  auditResponseSchema,
+  balanceResponseSchema,
+  commitResponseSchema,
+  healthResponseSchema,
+  meResponseSchema,
+  packagesResponseSchema,
+  planResponseSchema,
+  redeemResponseSchema,
+  reservationListResponseSchema,
+  reservationResponseSchema,
+  transactionsResponseSchema,
+  usageBatchResponseSchema,
+  usageResponseSchema,
+} from './responses';
 import { promoCreateSchema, promoPatchSchema } from '../promo/terms';
 import { grantBodySchema } from '../routes/admin';
 import { platformQuerySchema, rangeQuerySchema, usersQuerySchema } from '../routes/adminAnalytics';
@@ -51,8 +69,20 @@ export interface Operation {
   params?: Record<string, z.ZodType>;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** The success status and what its body holds, in words (bodies are plain objects, not zod). */
-  success: { status: number; description: string };
+  /**
+   * The success status and what its body holds: in words always, and as a zod schema for the routes
+   * clients build on (src/openapi/responses.ts). `replayStatus` is the status of a retry's answer
+   * when it differs (same body); `headers` names headers beyond those every route sends.
+   */
+  success: {
+    status: number;
+    description: string;
+    schema?: z.ZodType;
+    replayStatus?: number;
+    headers?: Record<string, string>;
+  };
+  /** The route reaches one user's account: its answers carry the X-Tokens-* headers. */
+  account?: true;
   /** Error statuses this route answers beyond 400 (invalid input) and 401 (credentials). */
   errors?: number[];
   /** The Idempotency-Key header: required, optional, or not read. */
@@ -138,7 +168,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Service',
     caller: 'public',
     summary: 'Liveness',
-    success: { status: 200, description: '{ status: "ok" }' },
+    success: { status: 200, description: '{ status: "ok" }', schema: healthResponseSchema },
   })),
   {
     method: 'get',
@@ -154,7 +184,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Tokens',
     caller: 'user',
     summary: 'The caller’s user id, from the JWT alone',
-    success: { status: 200, description: '{ user_id }' },
+    success: { status: 200, description: '{ user_id }', schema: meResponseSchema },
   },
   {
     method: 'get',
@@ -162,7 +192,8 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Tokens',
     caller: 'user',
     summary: 'Balance: remaining, monthly allowance used, premium and rollover tokens, reset date',
-    success: { status: 200, description: 'The seed’s balance fields' },
+    success: { status: 200, description: 'The seed’s balance fields', schema: balanceResponseSchema },
+    account: true,
   },
   {
     method: 'get',
@@ -170,7 +201,12 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Tokens',
     caller: 'user',
     summary: 'Usage by agent, model and day; cost in USD and INR; burn rate and days left',
-    success: { status: 200, description: 'The seed’s analytics fields plus per-agent, per-model and daily detail' },
+    success: {
+      status: 200,
+      description: 'The seed’s analytics fields plus per-agent, per-model and daily detail',
+      schema: analyticsResponseSchema,
+    },
+    account: true,
   },
   {
     method: 'get',
@@ -178,7 +214,8 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Tokens',
     caller: 'user',
     summary: 'The caller’s plan, its limits and a scheduled change',
-    success: { status: 200, description: '{ plan, pending_plan, month_reset_date }' },
+    success: { status: 200, description: '{ plan, pending_plan, month_reset_date }', schema: planResponseSchema },
+    account: true,
   },
   {
     method: 'get',
@@ -187,7 +224,16 @@ export const OPERATIONS: readonly Operation[] = [
     caller: 'user',
     summary: 'The ledger, newest first; the next page is announced in X-Next-Cursor and Link',
     query: transactionsQuerySchema,
-    success: { status: 200, description: 'An array of transactions' },
+    success: {
+      status: 200,
+      description: 'An array of transactions',
+      schema: transactionsResponseSchema,
+      headers: {
+        'X-Next-Cursor': 'The `cursor` of the next page; absent on the last page',
+        Link: '`<next page URL>; rel="next"`; absent on the last page',
+      },
+    },
+    account: true,
   },
   {
     method: 'get',
@@ -195,7 +241,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Tokens',
     caller: 'public',
     summary: 'Token packages and monthly plans, prices in INR',
-    success: { status: 200, description: '{ packages, monthly_plans }' },
+    success: { status: 200, description: '{ packages, monthly_plans }', schema: packagesResponseSchema },
   },
   {
     method: 'post',
@@ -204,8 +250,13 @@ export const OPERATIONS: readonly Operation[] = [
     caller: 'user',
     summary: 'Redeem a promo code (once per user)',
     body: redeemBodySchema,
-    success: { status: 200, description: '{ message, bonus_tokens, new_balance, promo_code, expires_at, ... }' },
+    success: {
+      status: 200,
+      description: '{ message, bonus_tokens, new_balance, promo_code, expires_at, ... }',
+      schema: redeemResponseSchema,
+    },
     errors: [403, 404, 409, 410, 422, 429],
+    account: true,
   },
   {
     method: 'post',
@@ -236,8 +287,23 @@ export const OPERATIONS: readonly Operation[] = [
     params: userIdParam,
     body: usageBodySchema,
     idempotencyKey: 'required',
-    success: { status: 200, description: 'The usage row: tokens charged, balance before and after, cost' },
+    success: {
+      status: 200,
+      description: 'The usage row: tokens charged, balance before and after, cost',
+      schema: usageResponseSchema,
+    },
     errors: [402, 409, 422, 429],
+    account: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/service/users/:userId/balance',
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'A user’s balance, as GET /tokens/balance shows it to the user',
+    params: userIdParam,
+    success: { status: 200, description: 'The balance fields', schema: balanceResponseSchema },
+    account: true,
   },
   {
     method: 'post',
@@ -250,6 +316,7 @@ export const OPERATIONS: readonly Operation[] = [
       status: 200,
       description:
         '{ results: [{ index, user_id, status: ok|replayed|refused|error, … }], ok, replayed, refused, error }',
+      schema: usageBatchResponseSchema,
     },
     errors: [413],
   },
@@ -262,8 +329,14 @@ export const OPERATIONS: readonly Operation[] = [
     params: userIdParam,
     body: reserveBodySchema,
     idempotencyKey: 'required',
-    success: { status: 201, description: '{ reservation, replayed } (200 when replayed)' },
+    success: {
+      status: 201,
+      description: '{ reservation, replayed } (200 when replayed)',
+      schema: reservationResponseSchema,
+      replayStatus: 200,
+    },
     errors: [402, 409, 422, 429],
+    account: true,
   },
   {
     method: 'get',
@@ -272,7 +345,8 @@ export const OPERATIONS: readonly Operation[] = [
     caller: 'service',
     summary: 'A user’s open holds',
     params: userIdParam,
-    success: { status: 200, description: '{ reservations: [...] }' },
+    success: { status: 200, description: '{ reservations: [...] }', schema: reservationListResponseSchema },
+    account: true,
   },
   {
     method: 'post',
@@ -283,8 +357,13 @@ export const OPERATIONS: readonly Operation[] = [
     params: holdParams,
     body: commitBodySchema,
     idempotencyKey: 'required',
-    success: { status: 200, description: 'The usage row, uncovered_tokens and the settled reservation' },
+    success: {
+      status: 200,
+      description: 'The usage row, uncovered_tokens and the settled reservation',
+      schema: commitResponseSchema,
+    },
     errors: [404, 409],
+    account: true,
   },
   {
     method: 'post',
@@ -294,8 +373,9 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Give a hold’s tokens back without charging',
     params: holdParams,
     idempotencyKey: 'required',
-    success: { status: 200, description: '{ reservation, replayed }' },
+    success: { status: 200, description: '{ reservation, replayed }', schema: reservationResponseSchema },
     errors: [404, 409],
+    account: true,
   },
   {
     method: 'post',
@@ -306,8 +386,13 @@ export const OPERATIONS: readonly Operation[] = [
     params: userIdParam,
     body: grantBodySchema,
     idempotencyKey: 'optional',
-    success: { status: 201, description: '{ grant, transaction, remaining_tokens, replayed }' },
+    success: {
+      status: 201,
+      description: '{ grant, transaction, remaining_tokens, replayed }',
+      schema: adminGrantResponseSchema,
+    },
     errors: [409],
+    account: true,
   },
   {
     method: 'get',
@@ -316,7 +401,9 @@ export const OPERATIONS: readonly Operation[] = [
     caller: 'admin',
     summary: 'Any user’s analytics',
     params: userIdParam,
-    success: { status: 200, description: 'As GET /tokens/analytics' },
+    success: { status: 200, description: 'As GET /tokens/analytics', schema: adminAnalyticsResponseSchema },
+    account: true,
+    errors: [404],
   },
   {
     method: 'get',
@@ -325,7 +412,13 @@ export const OPERATIONS: readonly Operation[] = [
     caller: 'admin',
     summary: 'Recompute a balance from the grants and from the log',
     params: userIdParam,
-    success: { status: 200, description: '{ ok, balance_from_grants, balance_from_log, problems, ... }' },
+    success: {
+      status: 200,
+      description: '{ ok, balance_from_grants, balance_from_log, problems, ... }',
+      schema: auditResponseSchema,
+    },
+    account: true,
+    errors: [404],
   },
   {
     method: 'get',
@@ -380,6 +473,7 @@ export const OPERATIONS: readonly Operation[] = [
     idempotencyKey: 'optional',
     success: { status: 200, description: '{ plan_id, pending_plan_id, month_reset_date, effective, ... }' },
     errors: [404, 409],
+    account: true,
   },
   {
     method: 'get',

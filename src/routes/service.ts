@@ -10,7 +10,7 @@ import { jsonBody } from '../http/body';
 import { accountOf, type ApiRequest } from '../http/context';
 import { agentSlugSchema, idempotencyKey } from '../http/schemas';
 import { DESCRIPTION_CHARS_MAX, MODEL_ID_CHARS_MAX, USAGE_TOKENS_PER_FIELD_MAX } from '../limits';
-import { presentUsage } from '../present/ledger';
+import { presentBalance, presentUsage } from '../present/ledger';
 
 const tokenCount = z.int().min(0).max(USAGE_TOKENS_PER_FIELD_MAX);
 
@@ -43,5 +43,12 @@ export function registerServiceRoutes(router: RouterType<ApiRequest, [Env, Execu
       }),
     );
     return presentUsage(result, replayed);
+  });
+
+  // The user's balance as the platform sees it before starting a run; it opens the account, as the
+  // usage routes do, so a new user shows the allowance they are about to spend from.
+  router.get('/api/v1/service/users/:userId/balance', async (request, env) => {
+    const userId = userIdParam(request);
+    return presentBalance(await settle(request, env, accountOf(env, userId).balance({ openIfNew: true })));
   });
 }
