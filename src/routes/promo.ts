@@ -3,7 +3,7 @@ import type { RouterType } from 'itty-router';
 import { z } from 'zod';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
-import { settle } from '../http/accountResult';
+import { settle, withSnapshot } from '../http/accountResult';
 import { authenticateUser } from '../http/auth';
 import { jsonBody } from '../http/body';
 import { clientAddressKey } from '../http/clientIp';
@@ -20,32 +20,36 @@ export type RedeemBody = z.infer<typeof redeemBodySchema>;
 export function registerPromoRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/tokens/redeem-code', async (request, env) => {
     const userId = await authenticateUser(request, env.JWT_SECRET);
-    const { promo_code: code } = await jsonBody(request, redeemBodySchema);
-    const address = clientAddressKey(request);
-    const now = Date.now();
-    const ticket = await admitGuess(
-      env.DB,
-      address === null ? [`user:${userId}`] : [`user:${userId}`, `ip:${address}`],
-      now,
-    );
-
-    let failedGuess = false;
-    try {
-      const { replayed, result } = await settle(request, env, redeemPromoCode(env, userId, code, now));
-      return {
-        message: 'Promo code redeemed successfully!',
-        bonus_tokens: result.grant.amount,
-        new_balance: request.snapshot!.remainingTokens,
-        promo_code: code,
-        expires_at: result.grant.expiresAt === null ? null : iso(result.grant.expiresAt),
-        transaction_id: result.transaction.seq,
-        replayed,
-      };
-    } catch (error) {
-      failedGuess = error instanceof ApiError && countsAsGuess(error.code);
-      throw error;
-    } finally {
-      await ticket.settle(failedGuess);
-    }
+    return withSnapshot(request, env, userId, () => redeem(request, env, userId));
   });
+}
+
+async function redeem(request: ApiRequest, env: Env, userId: string) {
+  const { promo_code: code } = await jsonBody(request, redeemBodySchema);
+  const address = clientAddressKey(request);
+  const now = Date.now();
+  const ticket = await admitGuess(
+    env.DB,
+    address === null ? [`user:${userId}`] : [`user:${userId}`, `ip:${address}`],
+    now,
+  );
+
+  let failedGuess = false;
+  try {
+    const { replayed, result } = await settle(request, env, redeemPromoCode(env, userId, code, now));
+    return {
+      message: 'Promo code redeemed successfully!',
+      bonus_tokens: result.grant.amount,
+      new_balance: request.snapshot!.remainingTokens,
+      promo_code: code,
+      expires_at: result.grant.expiresAt === null ? null : iso(result.grant.expiresAt),
+      transaction_id: result.transaction.seq,
+      replayed,
+    };
+  } catch (error) {
+    failedGuess = error instanceof ApiError && countsAsGuess(error.code);
+    throw error;
+  } finally {
+    await ticket.settle(failedGuess);
+  }
 }

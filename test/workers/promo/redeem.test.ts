@@ -76,11 +76,13 @@ describe('POST /tokens/redeem-code', () => {
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 30 * DAY_MS);
   });
 
-  it('404 for an unknown code', async () => {
+  it('404 for an unknown code, with the account’s numbers in the headers', async () => {
     const user = newUserId();
     const response = await redeem(user, 'NOSUCHCODE');
     expect(response.status).toBe(404);
     expect(await response.json<any>()).toMatchObject({ code: 'promo_code_not_found' });
+    expect(response.headers.get('X-Tokens-Remaining')).toBe('10000');
+    expect(response.headers.get('X-Requests-Today')).toBe('0');
     await expectNothingChanged(user, 'NOSUCHCODE', 0);
   });
 
