@@ -3,6 +3,7 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { Env } from '../env';
+import type { ApiRequest } from './context';
 import { ApiError } from '../errors';
 import { USER_ID_CHARS_MAX } from '../limits';
 
@@ -62,6 +63,16 @@ export async function authenticateUser(request: Request, secret: string | undefi
       { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
     );
   }
+}
+
+/**
+ * The signed-in user of a route about their own account: every answer, a refusal decided before the
+ * account was reached included, then carries the account's X-Tokens-* headers (src/http/router.ts).
+ */
+export async function authenticateAccountOwner(request: ApiRequest, secret: string | undefined): Promise<string> {
+  const userId = await authenticateUser(request, secret);
+  request.accountUserId = userId;
+  return userId;
 }
 
 /**

@@ -8,6 +8,8 @@ export interface ApiRequest extends IRequest {
   startedAt: number;
   /** The user's numbers for the X-Tokens-* headers, set by any handler that reached an account. */
   snapshot?: AccountSnapshot;
+  /** The signed-in user whose account this request is about (their headers are owed, refusals included). */
+  accountUserId?: string;
 }
 
 /** The typed stub of one user's account object. */

@@ -3,7 +3,7 @@
 import { Router, json, type RouterType } from 'itty-router';
 import { ApiError } from '../errors';
 import type { Env } from '../env';
-import type { ApiRequest } from './context';
+import { accountOf, type ApiRequest } from './context';
 
 type Args = [Env, ExecutionContext];
 
@@ -11,9 +11,26 @@ export function createRouter(): RouterType<ApiRequest, Args> {
   const router = Router<ApiRequest, Args>({
     before: [(request) => void (request.startedAt = Date.now())],
     catch: renderError,
-    finally: [(response, request) => finish(router, response, request)],
+    finally: [
+      async (response, request, env) => {
+        await owedSnapshot(request, env);
+        return finish(router, response, request);
+      },
+    ],
   });
   return router;
+}
+
+/**
+ * A route about the signed-in user's own account that answered before reaching it (a refused promo
+ * code, a purchase) still owes the account's numbers: read them, best effort.
+ */
+async function owedSnapshot(request: ApiRequest, env: Env): Promise<void> {
+  if (request.accountUserId === undefined || request.snapshot !== undefined) return;
+  const answer = await accountOf(env, request.accountUserId)
+    .balance({ openIfNew: true })
+    .catch(() => undefined);
+  if (answer) request.snapshot = answer.snapshot;
 }
 
 function renderError(error: unknown, request: ApiRequest): Response {

@@ -8,7 +8,7 @@ import type { Env } from '../env';
 import { estimateRun } from '../estimate/estimate';
 import { ApiError } from '../errors';
 import { settle } from '../http/accountResult';
-import { authenticateUser } from '../http/auth';
+import { authenticateAccountOwner } from '../http/auth';
 import { optionalJsonBody } from '../http/body';
 import { accountOf, type ApiRequest } from '../http/context';
 import { agentSlugSchema } from '../http/schemas';
@@ -31,7 +31,7 @@ export type EstimateBody = z.infer<typeof estimateBodySchema>;
 
 export function registerEstimateRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/tokens/estimate', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     const body = await optionalJsonBody(request, estimateBodySchema, {});
     const catalog = await getCatalog(env.DB).catch(() => {
       throw new ApiError('catalog_unavailable', 'The catalog could not be read; try again shortly.');

@@ -8,7 +8,7 @@ import { getCatalog, type Catalog } from '../catalog/catalog';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { settle } from '../http/accountResult';
-import { authenticateUser } from '../http/auth';
+import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody, parseWith } from '../http/body';
 import { accountOf, type ApiRequest } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
@@ -59,7 +59,7 @@ async function catalogOrUnavailable(env: Env): Promise<Catalog> {
 
 export function registerProjectRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/projects', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     const key = idempotencyKey(request, false);
     const body = await jsonBody(request, projectCreateSchema);
     const catalog = await catalogOrUnavailable(env);
@@ -80,7 +80,7 @@ export function registerProjectRoutes(router: RouterType<ApiRequest, [Env, Execu
   });
 
   router.get('/api/v1/projects', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     const query = parseWith(projectsQuerySchema, request.query, 'query');
     const page = await settle(
       request,
@@ -91,13 +91,13 @@ export function registerProjectRoutes(router: RouterType<ApiRequest, [Env, Execu
   });
 
   router.get('/api/v1/projects/:id', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     const id = parseWith(projectIdSchema, request.params.id, 'id');
     return presentProject(await settle(request, env, accountOf(env, userId).project(id, OWN)));
   });
 
   router.post('/api/v1/projects/:id/execute', async (request, env, ctx) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     const id = parseWith(projectIdSchema, request.params.id, 'id');
     const catalog = await catalogOrUnavailable(env);
     const runId = crypto.randomUUID();

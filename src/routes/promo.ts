@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { settle, withSnapshot } from '../http/accountResult';
-import { authenticateUser } from '../http/auth';
+import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody } from '../http/body';
 import { clientAddressKey } from '../http/clientIp';
 import type { ApiRequest } from '../http/context';
@@ -19,7 +19,7 @@ export type RedeemBody = z.infer<typeof redeemBodySchema>;
 
 export function registerPromoRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/tokens/redeem-code', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     return withSnapshot(request, env, userId, () => redeem(request, env, userId));
   });
 }

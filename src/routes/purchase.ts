@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { getCatalog, type Catalog } from '../catalog/catalog';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
-import { authenticateUser } from '../http/auth';
+import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody } from '../http/body';
 import { accountOf, type ApiRequest } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
@@ -30,7 +30,7 @@ const DEFAULT_CANCEL_URL = 'http://127.0.0.1:3000/billing/cancelled';
 
 export function registerPurchaseRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/tokens/purchase', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     const key = idempotencyKey(request, false);
     const stripe = stripeClient(env);
     const body = await jsonBody(request, purchaseBodySchema);

@@ -6,7 +6,7 @@ import { TRANSACTION_TYPES, type PlanTerms, type TransactionType } from '../acco
 import { getCatalog } from '../catalog/catalog';
 import type { Env } from '../env';
 import { settle } from '../http/accountResult';
-import { authenticateUser } from '../http/auth';
+import { authenticateAccountOwner } from '../http/auth';
 import { parseWith } from '../http/body';
 import { accountOf, type ApiRequest } from '../http/context';
 import { agentSlugSchema, isoDateTimeSchema } from '../http/schemas';
@@ -34,17 +34,17 @@ const OWN = { openIfNew: true };
 
 export function registerTokenRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.get('/api/v1/tokens/balance', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     return presentBalance(await settle(request, env, accountOf(env, userId).balance(OWN)));
   });
 
   router.get('/api/v1/tokens/analytics', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     return presentAnalytics(await settle(request, env, accountOf(env, userId).analytics(OWN)));
   });
 
   router.get('/api/v1/tokens/plan', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     const balance = await settle(request, env, accountOf(env, userId).balance(OWN));
     // The terms are the account's own; price and features come from the catalog when it answers.
     const catalog = await getCatalog(env.DB).catch(() => undefined);
@@ -60,7 +60,7 @@ export function registerTokenRoutes(router: RouterType<ApiRequest, [Env, Executi
   });
 
   router.get('/api/v1/tokens/transactions', async (request, env) => {
-    const userId = await authenticateUser(request, env.JWT_SECRET);
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
     const query = parseWith(transactionsQuerySchema, request.query, 'query');
     const page = await settle(
       request,

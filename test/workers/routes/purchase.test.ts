@@ -129,6 +129,9 @@ describe('POST /tokens/purchase (against a fake Stripe API)', () => {
     const body = await response.json<any>();
     expect(body).toMatchObject({ code: 'payment_unavailable' });
     expect(body.message).toContain('STRIPE_SECRET_KEY');
+    // Refused before any account was reached, the answer still carries the account's numbers.
+    expect(response.headers.get('X-Tokens-Remaining')).toBe('10000');
+    expect(response.headers.get('X-Tokens-Used-Today')).toBe('0');
   });
 
   it('requires a user JWT', async () => {
