@@ -20,6 +20,10 @@ export class LedgerReads {
 
   /** Newest first; the filters ride the (type, seq) and (agent, seq) indexes. */
   page(q: TransactionQuery): Transaction[] {
+    // Time filters become seq bounds first, so a filter that matches few rows (or none) costs a
+    // binary search instead of a walk through the whole log.
+    const sinceSeq = q.since === undefined ? undefined : this.firstSeqAtOrAfter(q.since);
+    const untilSeq = q.until === undefined ? undefined : this.firstSeqAtOrAfter(q.until);
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
     const filter = (clause: string, value: SqlStorageValue | undefined) => {
@@ -28,6 +32,8 @@ export class LedgerReads {
       args.push(value);
     };
     filter('seq < ?', q.beforeSeq);
+    filter('seq >= ?', sinceSeq);
+    filter('seq < ?', untilSeq);
     filter('type = ?', q.type);
     filter('agent = ?', q.agent);
     filter('at >= ?', q.since);
@@ -41,6 +47,34 @@ export class LedgerReads {
         q.limit,
       )
       .map(toTransaction);
+  }
+
+  /**
+   * The first seq whose row is at or after `at` (one past the last row when none is). A row's time
+   * never goes back as seq grows: each is stamped with the request's clock or with a deadline (a
+   * reset, an expiry) that fell after the previous request, so the log is sorted by time and a
+   * binary search over seq, one indexed point read per step, finds the boundary. The page query
+   * still filters on `at`, so a row it returns always matches the filter.
+   */
+  private firstSeqAtOrAfter(at: number): number {
+    const bounds = this.sql.one<{ lo: number | null; hi: number | null }>(
+      'seq bounds',
+      'SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM transactions',
+    );
+    if (bounds.lo === null || bounds.hi === null) return 1;
+    let lo = bounds.lo;
+    let hi = bounds.hi + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = this.sql.first<{ seq: number; at: number }>(
+        'seq probe',
+        'SELECT seq, at FROM transactions WHERE seq >= ? ORDER BY seq LIMIT 1',
+        mid,
+      );
+      if (row === undefined || row.at >= at) hi = mid;
+      else lo = row.seq + 1;
+    }
+    return lo;
   }
 
   /** Every row, oldest first, for the audit. */

@@ -1,6 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { accountStub, newUserId } from '../../support/helpers';
+import { accountStub, newUserId, setClock } from '../../support/helpers';
 import { drive } from '../../support/drive';
 
 describe('UserAccount over RPC', () => {
@@ -102,5 +102,37 @@ describe('UserAccount over RPC', () => {
     expect(audit.ok).toBe(false);
     expect(audit.balanceFromGrants - audit.balanceFromLog).toBe(7);
     expect(audit.problems.join('\n')).toContain('grant 1');
+  });
+});
+
+describe('time filters on the log', () => {
+  it('return exactly the rows in [since, until), newest first, however long the log', async () => {
+    const stub = accountStub(newUserId('filters'));
+    const account = drive(stub);
+    const T0 = Date.parse('2027-03-02T00:00:00Z');
+    const HOUR = 3_600_000;
+    for (let i = 0; i < 40; i++) {
+      await setClock(stub, T0 + i * HOUR);
+      expect(
+        (
+          await account.recordUsage({
+            agent: 'code',
+            model: 'haiku',
+            inputTokens: 10,
+            outputTokens: 0,
+            idempotencyKey: `f${i}`,
+          })
+        ).ok,
+      ).toBe(true);
+    }
+    const page = async (since?: number, until?: number) =>
+      (await account.transactions({ limit: 100, since, until })).transactions.map((t) => Date.parse(t.timestamp));
+    const hours = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => T0 + (to - 1 - k) * HOUR);
+    expect(await page(T0 + 10 * HOUR, T0 + 15 * HOUR)).toEqual(hours(10, 15));
+    expect(await page(T0 + 10 * HOUR + 1, T0 + 15 * HOUR + 1)).toEqual(hours(11, 16));
+    expect(await page(undefined, T0 + 3 * HOUR)).toEqual([...hours(1, 3), ...(await page(undefined, T0 + 1)).slice(0)]);
+    expect(await page(T0 + 100 * HOUR)).toEqual([]);
+    expect(await page(undefined, T0 - 1)).toEqual([]);
+    await setClock(stub, Date.now());
   });
 });
