@@ -2,6 +2,8 @@
 // - outbox rows: as soon as D1 has counted them (outbox/flusher.ts);
 // - usage idempotency keys ('u:…'): USAGE_KEY_REPLAY_WINDOW_MS after their ledger row, so a replay
 //   within the window still answers the first result, and the log stays small;
+// - reservation keys ('hold:…', 'hold-commit:…', 'hold-release:…'): the same window after the hold
+//   was opened, once it is settled (a settled hold refuses a second, different settlement by itself);
 // - ledger rows: kept (the per-day rollup already summarises them; pruning them would need the audit
 //   to start from a carried-forward summary).
 // Keys that guard credits (Stripe events and checkouts, promo codes and attempts, resets, admin
@@ -23,7 +25,31 @@ export class Retention {
   maybeRun(now: number): number {
     if (now - this.lastPassAt < RETENTION_PASS_INTERVAL_MS) return 0;
     this.lastPassAt = now;
-    return this.dropUsageKeys(now - USAGE_KEY_REPLAY_WINDOW_MS);
+    const before = now - USAGE_KEY_REPLAY_WINDOW_MS;
+    return this.dropUsageKeys(before) + this.dropHoldKeys(before);
+  }
+
+  /** Drop the keys of holds opened before `before` (epoch ms) and settled since. */
+  dropHoldKeys(before: number): number {
+    const old = "SELECT id FROM holds WHERE created_at < ? AND status <> 'open'";
+    this.sql.run(
+      'retention hold keys',
+      `DELETE FROM idempotency_keys WHERE key >= 'hold:' AND key < 'hold;' AND CAST(outcome AS INTEGER) IN (${old})`,
+      before,
+    );
+    let dropped = this.sql.one<{ n: number }>('retention dropped', 'SELECT changes() AS n').n;
+    for (const prefix of ['hold-commit:', 'hold-release:']) {
+      this.sql.run(
+        'retention hold settlement keys',
+        `DELETE FROM idempotency_keys WHERE key >= ? AND key < ? AND CAST(substr(key, ?) AS INTEGER) IN (${old})`,
+        prefix,
+        prefix.slice(0, -1) + ';',
+        prefix.length + 1,
+        before,
+      );
+      dropped += this.sql.one<{ n: number }>('retention dropped', 'SELECT changes() AS n').n;
+    }
+    return dropped;
   }
 
   /**

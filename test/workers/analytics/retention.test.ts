@@ -63,4 +63,36 @@ describe('retention on the alarm', () => {
     expect(await outboxCount(stub)).toBe(0);
     await expectAuditOk(stub);
   });
+
+  it('drops the keys of settled holds after the window, keeps those of an open one', async () => {
+    const start = T('2037-05-02T00:00:00Z');
+    const stub = accountStub(newUserId('retain-holds'));
+    await setClock(stub, start);
+    const hold = (key: string) => ({
+      agent: 'code',
+      model: 'haiku',
+      estimatedTokens: 100,
+      ttlSeconds: 3_600,
+      idempotencyKey: idempotencyKeys.holdReserve(key),
+    });
+    const settled = await stub.reserve(hold('settled'));
+    const released = await stub.reserve(hold('released'));
+    if (!settled.ok || !released.ok) throw new Error('reserve refused');
+    expect((await stub.commitHold({ holdId: settled.value.result.id, inputTokens: 50, outputTokens: 0 })).ok).toBe(
+      true,
+    );
+    expect((await stub.releaseHold(released.value.result.id)).ok).toBe(true);
+    await setClock(stub, start + USAGE_KEY_REPLAY_WINDOW_MS + DAY_MS);
+    const open = await stub.reserve({ ...hold('open'), ttlSeconds: 3_600 });
+    expect(open.ok).toBe(true);
+    await drainOutbox(stub);
+    await runDurableObjectAlarm(stub);
+    expect((await keys(stub)).filter((k) => k.startsWith('hold'))).toEqual(['hold:open']);
+    // A settled hold still refuses a different settlement with its key gone.
+    expect(await stub.commitHold({ holdId: settled.value.result.id, inputTokens: 1, outputTokens: 0 })).toMatchObject({
+      ok: false,
+      failure: { code: 'conflict' },
+    });
+    await expectAuditOk(stub);
+  });
 });
