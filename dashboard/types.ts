@@ -109,5 +109,5 @@ export const TRANSACTION_TYPES = [
   'plan_change',
 ] as const;
 
-/** The agents of the seed's catalog; the filter also takes any other slug typed in. */
+/** The seven agents of the catalog; the filter also takes any other slug typed in. */
 export const KNOWN_AGENTS = ['idea', 'srs', 'code', 'uml', 'report', 'ppt', 'viva'] as const;

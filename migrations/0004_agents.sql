@@ -13,7 +13,7 @@ CREATE TABLE agents (
   updated_at         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 
--- Profiles sum to the seed's per-agent figures: 2,000 + 3,500 + 5,000 + 2,500 + 4,000 + 1,500 + 2,000 = 20,500.
+-- Profiles sum to the per-agent figures of the documented usage example: 2,000 + 3,500 + 5,000 + 2,500 + 4,000 + 1,500 + 2,000 = 20,500.
 INSERT INTO agents (id, name, sort_order, est_input_tokens, est_output_tokens) VALUES
   ('idea',   'IdeaAgent',    1,  800, 1200),
   ('srs',    'SRSAgent',     2, 1500, 2000),

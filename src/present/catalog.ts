@@ -31,7 +31,7 @@ export function presentPlan(p: Plan) {
   };
 }
 
-/** `GET /tokens/packages`: the seed's two lists. */
+/** `GET /tokens/packages`: the packages and the monthly plans on sale. */
 export function presentCatalog(catalog: Catalog) {
   return {
     packages: catalog.packages.map(presentPackage),
