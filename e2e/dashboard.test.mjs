@@ -175,8 +175,11 @@ test('runs a cost estimate against POST /tokens/estimate', async () => {
   const result = page.getByTestId('estimate-result');
   await result.waitFor();
   // The profiles (docs/projects.md): srs 3,500 and code 5,000 tokens, on sonnet.
-  assert.match(await result.locator('[data-agent="srs"]').textContent(), /srs3,500\$0\.0345₹2\.86profile/);
-  assert.match(await result.locator('[data-agent="code"]').textContent(), /code5,000\$\d+\.\d+₹\d+\.\d+profile/);
+  assert.match(await result.locator('[data-agent="srs"]').textContent(), /^srs, from profile3,500\$0\.0345₹2\.86$/);
+  assert.match(
+    await result.locator('[data-agent="code"]').textContent(),
+    /^code, from profile5,000\$\d+\.\d+₹\d+\.\d+$/,
+  );
   assert.match(await text(page, 'estimate-total'), /^Total8,500\$\d+\.\d+₹\d+\.\d+$/);
   const coverage = await text(page, 'estimate-coverage');
   assert.match(coverage, /Your balance covers it: 10,000 tokens available/);

@@ -87,8 +87,8 @@ function EstimateResult({ estimate }: { estimate: Estimate }) {
   return (
     <div data-testid="estimate-result" aria-live="polite">
       <p class="fine">
-        On <strong>{estimate.model}</strong>. Each figure is the agent&apos;s profile until you have run it{' '}
-        {estimate.average_after_runs} times, then your own average.
+        On <strong>{estimate.model}</strong>. Under each agent, where its figure comes from: its profile until you have
+        run it {estimate.average_after_runs} times, then your own average.
       </p>
       <div class="table-scroll" tabIndex={0} role="region" aria-label="Estimate by agent">
         <table class="table">
@@ -104,20 +104,22 @@ function EstimateResult({ estimate }: { estimate: Estimate }) {
               <th scope="col" class="num">
                 INR
               </th>
-              <th scope="col">Source</th>
             </tr>
           </thead>
           <tbody>
             {estimate.agents.map((a) => (
               <tr key={a.agent} data-agent={a.agent}>
-                <th scope="row">{a.agent}</th>
+                <th scope="row">
+                  {a.agent}
+                  <span class="estimate__source fine">
+                    <span class="sr-only">, from </span>
+                    {SOURCE_WORDS[a.source] ?? a.source}
+                    {a.source === 'your_average' ? ` (${a.your_runs} runs)` : ''}
+                  </span>
+                </th>
                 <td class="num">{fmt.tokens(a.tokens)}</td>
                 <td class="num">{fmt.usdFromMicros(a.estimated_cost_usd_micros)}</td>
                 <td class="num">{fmt.inrFromPaise(a.estimated_cost_inr_paise)}</td>
-                <td>
-                  <span class="tag">{SOURCE_WORDS[a.source] ?? a.source}</span>
-                  {a.source === 'your_average' ? <span class="fine"> ({a.your_runs} runs)</span> : null}
-                </td>
               </tr>
             ))}
             <tr class="total" data-testid="estimate-total">
@@ -125,7 +127,6 @@ function EstimateResult({ estimate }: { estimate: Estimate }) {
               <td class="num">{fmt.tokens(total.tokens)}</td>
               <td class="num">{fmt.usdFromMicros(total.estimated_cost_usd_micros)}</td>
               <td class="num">{fmt.inrFromPaise(total.estimated_cost_inr_paise)}</td>
-              <td />
             </tr>
           </tbody>
         </table>

@@ -57,7 +57,7 @@ export function ProjectsPanel(props: { version: number; onChanged: () => void })
           </li>
         ))}
       </ul>
-      <nav class="pager" aria-label="Project pages">
+      <nav class="pager" aria-label="Project pages" hidden={cursors.length === 1 && !page.data?.next_cursor}>
         <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
           Newer
         </button>
