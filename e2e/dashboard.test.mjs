@@ -195,6 +195,13 @@ test('runs a cost estimate against POST /tokens/estimate', async () => {
   assert.match(await text(page, 'estimate-coverage'), /falls 10,500 tokens short/);
   assert.equal(await text(page, 'estimate-verdict'), 'You cannot run all of this now.');
   await page.locator('#estimate').screenshot({ path: `${shotsDir}03b-estimate-all.png` });
+
+  // A model the catalog does not have: the API's words, and no stale table.
+  await page.getByLabel('Model', { exact: true }).fill('no-such-model');
+  await page.getByRole('button', { name: 'Estimate' }).click();
+  await page.locator('#estimate [role="alert"]').waitFor();
+  assert.match(await page.locator('#estimate [role="alert"]').textContent(), /no-such-model|model/i);
+  assert.equal(await result.count(), 0);
   assert.deepEqual(consoleErrors, []);
   await context.close();
 });
