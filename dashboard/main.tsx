@@ -91,7 +91,7 @@ function App() {
         <BalancePanel version={version} />
         <PromoPanel onChanged={refresh} />
         <EstimatePanel />
-        <ProjectsPanel version={version} />
+        <ProjectsPanel version={version} onChanged={refresh} />
         <UsagePanel version={version} />
         <TransactionsPanel version={version} />
         <ShopPanel version={version} />

@@ -111,3 +111,97 @@ export const TRANSACTION_TYPES = [
 
 /** The seven agents of the catalog; the filter also takes any other slug typed in. */
 export const KNOWN_AGENTS = ['idea', 'srs', 'code', 'uml', 'report', 'ppt', 'viva'] as const;
+
+/** Exact integers beside the decimals, as the service prices everything. */
+export interface Money {
+  usd: number;
+  inr: number;
+}
+
+/** POST /tokens/estimate (docs/projects.md, "Estimates"). */
+export interface EstimateAgent {
+  agent: string;
+  name: string;
+  input_tokens: number;
+  output_tokens: number;
+  tokens: number;
+  source: 'profile' | 'your_average';
+  your_runs: number;
+  estimated_cost_usd_micros: number;
+  estimated_cost_inr_paise: number;
+  estimated_cost: Money;
+}
+
+export interface Estimate {
+  model: string;
+  runner: string;
+  average_after_runs: number;
+  agents: EstimateAgent[];
+  total: {
+    input_tokens: number;
+    output_tokens: number;
+    tokens: number;
+    estimated_cost_usd_micros: number;
+    estimated_cost_inr_paise: number;
+    estimated_cost: Money;
+  };
+  coverage: {
+    remaining_tokens: number;
+    balance_covers: boolean;
+    shortfall_tokens: number;
+    requests_needed: number;
+    requests_remaining_today: number;
+    requests_cover: boolean;
+    max_tokens_per_request: number;
+    over_per_request_cap: string[];
+    covered: boolean;
+  };
+}
+
+/** GET /projects entries (docs/projects.md, "Endpoints"). */
+export interface ProjectSummary {
+  id: string;
+  title: string;
+  mode: string;
+  description: string | null;
+  model: string;
+  status: 'created' | 'running' | 'stopped' | 'completed';
+  agents_finished: number;
+  agents_total: number;
+  tokens_used: number;
+  cost_usd_micros: number;
+  cost_inr_paise: number;
+  cost: Money;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProjectStep {
+  agent: string;
+  position: number;
+  status: 'pending' | 'running' | 'finished' | 'failed' | 'interrupted';
+  estimated_tokens: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  tokens: number | null;
+  cost_usd_micros: number | null;
+  cost_inr_paise: number | null;
+  cost: Money | null;
+  transaction_id: number | null;
+  reservation_id: number | null;
+  attempts: number;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  error: string | null;
+}
+
+export interface Project extends ProjectSummary {
+  running_until: string | null;
+  agents: ProjectStep[];
+}
+
+export interface ProjectPage {
+  projects: ProjectSummary[];
+  next_cursor: string | null;
+}

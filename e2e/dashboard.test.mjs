@@ -14,19 +14,21 @@ const shotsDir = fileURLToPath(
   new URL(`./screenshots/${new Date().toISOString().replace(/[:.]/g, '-')}/`, import.meta.url),
 );
 
-/** SERVICE_TOKEN as `npm start` configures it (.dev.vars, else .dev.vars.example). */
-function serviceToken() {
+/** A value of `npm start`'s configuration (.dev.vars, else .dev.vars.example). */
+function devVar(name) {
   for (const file of ['../.dev.vars', '../.dev.vars.example']) {
     try {
       const text = readFileSync(new URL(file, import.meta.url), 'utf8');
-      const line = text.split('\n').find((l) => l.startsWith('SERVICE_TOKEN='));
-      if (line) return line.slice('SERVICE_TOKEN='.length).trim();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}=`));
+      if (line) return line.slice(name.length + 1).trim();
     } catch {
       // try the next file
     }
   }
-  throw new Error('SERVICE_TOKEN not found in .dev.vars or .dev.vars.example');
+  throw new Error(`${name} not found in .dev.vars or .dev.vars.example`);
 }
+
+const serviceToken = () => devVar('SERVICE_TOKEN');
 
 let service;
 let browser;
@@ -164,49 +166,171 @@ test('redeems WELCOME2024: balance and history change without a reload', async (
   await context.close();
 });
 
-test('runs a cost estimate', async (t) => {
-  const { page, context } = await openPage();
+test('runs a cost estimate against POST /tokens/estimate', async () => {
+  const { page, context, consoleErrors } = await openPage();
   await signIn(page, newUser('estimate'));
   await page.getByLabel('srs').check();
   await page.getByLabel('code', { exact: true }).check();
   await page.getByRole('button', { name: 'Estimate' }).click();
   const result = page.getByTestId('estimate-result');
-  const absent = page.getByText('Estimates are not available yet');
-  await result.or(absent).first().waitFor();
-  await shot(page, '03-estimate', false);
-  if (await absent.isVisible()) {
-    t.skip('POST /api/v1/tokens/estimate is not served yet (404): the page says so');
-  } else {
-    assert.match(await result.textContent(), /Total/);
-  }
+  await result.waitFor();
+  // The profiles (docs/projects.md): srs 3,500 and code 5,000 tokens, on sonnet.
+  assert.match(await result.locator('[data-agent="srs"]').textContent(), /^srs, from profile3,500\$0\.0345₹2\.86$/);
+  assert.match(
+    await result.locator('[data-agent="code"]').textContent(),
+    /^code, from profile5,000\$\d+\.\d+₹\d+\.\d+$/,
+  );
+  assert.match(await text(page, 'estimate-total'), /^Total8,500\$\d+\.\d+₹\d+\.\d+$/);
+  const coverage = await text(page, 'estimate-coverage');
+  assert.match(coverage, /Your balance covers it: 10,000 tokens available/);
+  assert.match(coverage, /2 needed, 100 left today/);
+  assert.equal(await text(page, 'estimate-verdict'), 'You can run this now.');
+  await page.locator('#estimate').screenshot({ path: `${shotsDir}03-estimate.png` });
+
+  // All seven (none ticked) is more than the free balance: the shortfall in words.
+  await page.getByLabel('srs').uncheck();
+  await page.getByLabel('code', { exact: true }).uncheck();
+  await page.getByRole('button', { name: 'Estimate' }).click();
+  await waitForText(page, 'estimate-total', '20,500');
+  assert.match(await text(page, 'estimate-coverage'), /falls 10,500 tokens short/);
+  assert.equal(await text(page, 'estimate-verdict'), 'You cannot run all of this now.');
+  await page.locator('#estimate').screenshot({ path: `${shotsDir}03b-estimate-all.png` });
+
+  // A model the catalog does not have: the API's words, and no stale table.
+  await page.getByLabel('Model', { exact: true }).fill('no-such-model');
+  await page.getByRole('button', { name: 'Estimate' }).click();
+  await page.locator('#estimate [role="alert"]').waitFor();
+  assert.match(await page.locator('#estimate [role="alert"]').textContent(), /no-such-model|model/i);
+  assert.equal(await result.count(), 0);
+  assert.deepEqual(consoleErrors, []);
   await context.close();
 });
 
-test('shows the projects panel and an estimate table once the service answers them (answers stubbed in the browser)', async () => {
-  const { page, context } = await openPage();
-  // Stand-ins for routes the service does not serve yet; every other request reaches the service.
-  await page.route('**/api/v1/projects', (route) =>
-    route.fulfill({ json: { projects: [{ id: 'p1', name: 'Library manager', status: 'running' }] } }),
-  );
-  await page.route('**/api/v1/tokens/estimate', (route) =>
-    route.fulfill({
-      json: {
-        agents: [
-          { agent: 'srs', expected_tokens: 6000, estimated_cost_usd_micros: 40000, estimated_cost_inr_paise: 334 },
-          { agent: 'code', expected_tokens: 9000, estimated_cost_usd_micros: 60000, estimated_cost_inr_paise: 501 },
-        ],
-        total: { expected_tokens: 15000, estimated_cost_usd_micros: 100000, estimated_cost_inr_paise: 835 },
-      },
-    }),
-  );
-  await signIn(page, newUser('stubbed'));
-  await page.locator('#projects').getByText('Library manager').waitFor();
-  await page.getByLabel('srs').check();
-  await page.getByRole('button', { name: 'Estimate' }).click();
-  const table = page.getByTestId('estimate-result');
-  await table.waitFor();
-  assert.match(await table.textContent(), /srs6,000\$0\.04.*code9,000.*Total15,000\$0\.10.*₹8\.35/s);
-  await page.locator('#estimate').screenshot({ path: `${shotsDir}03b-estimate-stubbed.png` });
+/** An operator's grant through the admin API (ADMIN_TOKEN from .dev.vars[.example]). */
+async function grant(userId, tokens) {
+  const response = await fetch(`${service.baseUrl}/api/v1/admin/users/${userId}/grants`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${devVar('ADMIN_TOKEN')}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ tokens, reason: 'e2e grant' }),
+  });
+  assert.equal(response.status < 300, true, await response.text());
+}
+
+async function createProject(page, title, description) {
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Mode', { exact: true }).fill('student');
+  if (description) await page.getByLabel('Description (optional)').fill(description);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByTestId('project-detail').getByRole('heading', { name: title }).waitFor();
+  await page.getByTestId('projects-list').getByText(title).waitFor();
+}
+
+test('creates a project and executes it: seven agents finish live, the balance drops by 20,500', async () => {
+  const { page, context, consoleErrors } = await openPage();
+  const user = newUser('project');
+  await signIn(page, user);
+  await waitForText(page, 'remaining-tokens', '10,000');
+  await grant(user, 40_000);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await waitForText(page, 'remaining-tokens', '50,000');
+
+  await createProject(page, 'E-Commerce Platform', 'A shop for a college fest');
+  const agents = page.getByTestId('project-agents');
+  assert.equal(await agents.locator('tbody tr').count(), 7);
+  assert.equal(await agents.locator('[data-status="pending"]').count(), 7);
+  await page.locator('#projects').screenshot({ path: `${shotsDir}11-project-created.png` });
+
+  // Record every status each agent's row shows while the stream runs.
+  const seen = await page.evaluate(() => {
+    window.__seen = [];
+    new MutationObserver(() => {
+      for (const row of document.querySelectorAll('[data-testid="project-agents"] tbody tr')) {
+        const entry = `${row.dataset.agent}:${row.dataset.status}`;
+        if (!window.__seen.includes(entry)) window.__seen.push(entry);
+      }
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
+    return true;
+  });
+  assert.ok(seen);
+  await page.getByRole('button', { name: 'Execute the agents' }).click();
+  await agents.locator('[data-status="running"]').first().waitFor();
+  await page.locator('#projects').screenshot({ path: `${shotsDir}12a-project-running.png` });
+  await waitForText(page, 'project-status', 'completed');
+  assert.equal(await agents.locator('[data-status="finished"]').count(), 7);
+  for (const [agent, tokens] of [
+    ['idea', '2,000'],
+    ['srs', '3,500'],
+    ['code', '5,000'],
+    ['uml', '2,500'],
+    ['report', '4,000'],
+    ['ppt', '1,500'],
+    ['viva', '2,000'],
+  ]) {
+    assert.match(await agents.locator(`[data-agent="${agent}"]`).textContent(), new RegExp(`finished${tokens}\\$`));
+  }
+  assert.equal(await text(page, 'project-tokens'), '20,500');
+  // Each agent showed as running, then finished, one after the other, before the run ended.
+  const history = await page.evaluate(() => window.__seen);
+  for (const agent of ['idea', 'srs', 'code', 'uml', 'report', 'ppt', 'viva']) {
+    const running = history.indexOf(`${agent}:running`);
+    const finished = history.indexOf(`${agent}:finished`);
+    assert.ok(running >= 0 && finished > running, `${agent} ran, then finished, on screen (${history.join(' ')})`);
+  }
+  assert.ok(history.indexOf('idea:finished') < history.indexOf('viva:running'), history.join(' '));
+  await waitForText(page, 'project-live', 'Completed: 7 of 7 agents, 20,500 tokens.');
+  // The balance, usage and history panels read the API again after the run.
+  await waitForText(page, 'remaining-tokens', '29,500');
+  await waitForText(page, 'tokens-used', '20,500');
+  await waitForText(page, 'requests-today', '7 of 100');
+  await page.getByTestId('transactions').getByText('viva agent').first().waitFor();
+  await page.getByTestId('projects-list').getByText('7 of 7 agents').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Completed' }).isDisabled(), true);
+  await shot(page, '12-project-completed');
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test('a run refused part-way says so in words, with what finished', async () => {
+  const { page, context, consoleErrors } = await openPage();
+  const user = newUser('refused');
+  await signIn(page, user);
+  await waitForText(page, 'remaining-tokens', '10,000');
+  await createProject(page, 'Library manager');
+  await page.getByRole('button', { name: 'Execute the agents' }).click();
+  const refusal = page.getByTestId('project-refusal');
+  await refusal.filter({ hasText: 'Finished: idea, srs' }).waitFor();
+  // Free tier, 10,000 tokens: idea (2,000) and srs (3,500) fit, code (5,000) does not.
+  assert.match(await refusal.textContent(), /Stopped at code: Need 500 more tokens\. Current balance: 4500/);
+  await waitForText(page, 'project-status', 'stopped');
+  const agents = page.getByTestId('project-agents');
+  assert.equal(await agents.locator('[data-status="finished"]').count(), 2);
+  assert.equal(await agents.locator('[data-status="pending"]').count(), 5);
+  await waitForText(page, 'remaining-tokens', '4,500');
+  await page.getByRole('button', { name: 'Resume' }).waitFor();
+  await page.locator('#projects').screenshot({ path: `${shotsDir}13-project-refused.png` });
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test('projects read well at 375 px and page through the list', async () => {
+  const { page, context } = await openPage({ width: 375, height: 740 });
+  const user = newUser('narrow-projects');
+  await signIn(page, user);
+  await waitForText(page, 'remaining-tokens', '10,000');
+  for (let i = 1; i <= 6; i++) await createProject(page, `Project number ${i}`);
+  const list = page.getByTestId('projects-list');
+  assert.equal(await list.locator('li').count(), 5);
+  assert.match(await list.locator('li').first().textContent(), /Project number 6/);
+  await page.getByRole('navigation', { name: 'Project pages' }).getByRole('button', { name: 'Older' }).click();
+  await list.getByText('Project number 1').waitFor();
+  assert.equal(await list.locator('li').count(), 1);
+  await page.getByRole('button', { name: 'Open Project number 1' }).click();
+  await page.getByTestId('project-detail').getByRole('heading', { name: 'Project number 1' }).waitFor();
+  await page.getByRole('button', { name: 'Execute the agents' }).click();
+  await page.getByTestId('project-refusal').filter({ hasText: 'Finished: idea, srs' }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the viewport`);
+  await page.locator('#projects').screenshot({ path: `${shotsDir}14-narrow-projects.png` });
   await context.close();
 });
 

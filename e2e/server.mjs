@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const READY_TIMEOUT_MS = 120_000;
+export const RUNNER_DELAY_MS = 150;
 
 async function freePort() {
   const server = createServer();
@@ -30,7 +31,10 @@ export async function startService(logPath) {
   const baseUrl = `http://127.0.0.1:${port}`;
   const log = [];
   // Its own process group, so stopping it also stops wrangler and workerd under it.
-  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+  // Each local agent run waits a little, the way a model call takes time, so a project's progress
+  // can be watched arriving agent by agent (docs/projects.md, "The event stream").
+  const args = ['scripts/start.mjs', '--var', `LOCAL_RUNNER_DELAY_MS:${RUNNER_DELAY_MS}`];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,42 +1,35 @@
-// What a run of some agents is expected to cost: POST /tokens/estimate {agents?, model?}. The
-// route is newer than this page may be served with: a 404 says estimates are not available yet.
+// What a run of some agents is expected to cost: POST /tokens/estimate {agents?, model?}
+// (docs/projects.md, "Estimates"): per agent and in total, where each figure comes from, and
+// whether the balance and today's requests cover it.
 import { useState } from 'preact/hooks';
-import { api, ApiFailure } from '../api';
+import { api } from '../api';
 import * as fmt from '../format';
-import { KNOWN_AGENTS } from '../types';
-import { ErrorText, Notice, Panel } from '../ui';
+import { KNOWN_AGENTS, type Estimate } from '../types';
+import { ErrorText, Panel } from '../ui';
 
-interface EstimateLine {
-  name: string;
-  tokens: number | null;
-  usdMicros: number | null;
-  inrPaise: number | null;
-}
+const SOURCE_WORDS = { profile: 'profile', your_average: 'your average' } as const;
 
 export function EstimatePanel() {
   const [agents, setAgents] = useState<string[]>([]);
   const [model, setModel] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [unavailable, setUnavailable] = useState(false);
-  const [lines, setLines] = useState<EstimateLine[] | null>(null);
+  const [estimate, setEstimate] = useState<Estimate | null>(null);
 
-  async function estimate(event: Event) {
+  async function run(event: Event) {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
       const body: { agents?: string[]; model?: string } = {};
-      if (agents.length) body.agents = agents;
+      // In run order, whatever order they were ticked in.
+      if (agents.length) body.agents = KNOWN_AGENTS.filter((a) => agents.includes(a));
       if (model.trim()) body.model = model.trim();
-      const { data } = await api<unknown>('/tokens/estimate', { method: 'POST', body });
-      setLines(readEstimate(data));
-      setUnavailable(false);
+      const { data } = await api<Estimate>('/tokens/estimate', { method: 'POST', body });
+      setEstimate(data);
     } catch (failure) {
-      if (failure instanceof ApiFailure && failure.status === 404 && failure.code === 'not_found') {
-        setUnavailable(true);
-        setLines(null);
-      } else setError(failure);
+      setError(failure);
+      setEstimate(null);
     } finally {
       setBusy(false);
     }
@@ -48,7 +41,7 @@ export function EstimatePanel() {
 
   return (
     <Panel id="estimate" title="Cost estimate" busy={busy}>
-      <form onSubmit={(event) => void estimate(event)}>
+      <form onSubmit={(event) => void run(event)}>
         <fieldset class="checks">
           <legend>Agents (none chosen: all seven)</legend>
           {KNOWN_AGENTS.map((agent) => (
@@ -70,7 +63,7 @@ export function EstimatePanel() {
             id="estimate-model"
             name="model"
             list="model-names"
-            placeholder="default"
+            placeholder="sonnet"
             value={model}
             onInput={(event) => setModel(event.currentTarget.value)}
           />
@@ -83,10 +76,22 @@ export function EstimatePanel() {
           </button>
         </div>
       </form>
-      <Notice text={unavailable ? 'Estimates are not available yet on this server.' : null} tone="info" />
       <ErrorText error={error} />
-      {lines ? (
-        <table class="table" data-testid="estimate-result">
+      {estimate ? <EstimateResult estimate={estimate} /> : null}
+    </Panel>
+  );
+}
+
+function EstimateResult({ estimate }: { estimate: Estimate }) {
+  const { total, coverage } = estimate;
+  return (
+    <div data-testid="estimate-result" aria-live="polite">
+      <p class="fine">
+        On <strong>{estimate.model}</strong>. Under each agent, where its figure comes from: its profile until you have
+        run it {estimate.average_after_runs} times, then your own average.
+      </p>
+      <div class="table-scroll" tabIndex={0} role="region" aria-label="Estimate by agent">
+        <table class="table">
           <thead>
             <tr>
               <th scope="col">Agent</th>
@@ -94,61 +99,59 @@ export function EstimatePanel() {
                 Tokens
               </th>
               <th scope="col" class="num">
-                Cost
+                USD
+              </th>
+              <th scope="col" class="num">
+                INR
               </th>
             </tr>
           </thead>
           <tbody>
-            {lines.map((line) => (
-              <tr key={line.name} class={line.name === 'Total' ? 'total' : undefined}>
-                <th scope="row">{line.name}</th>
-                <td class="num">{line.tokens === null ? '—' : fmt.tokens(line.tokens)}</td>
-                <td class="num">
-                  {line.usdMicros === null ? '' : fmt.usdFromMicros(line.usdMicros)}
-                  {line.usdMicros !== null && line.inrPaise !== null ? ' · ' : ''}
-                  {line.inrPaise === null ? '' : fmt.inrFromPaise(line.inrPaise)}
-                </td>
+            {estimate.agents.map((a) => (
+              <tr key={a.agent} data-agent={a.agent}>
+                <th scope="row">
+                  {a.agent}
+                  <span class="estimate__source fine">
+                    <span class="sr-only">, from </span>
+                    {SOURCE_WORDS[a.source] ?? a.source}
+                    {a.source === 'your_average' ? ` (${a.your_runs} runs)` : ''}
+                  </span>
+                </th>
+                <td class="num">{fmt.tokens(a.tokens)}</td>
+                <td class="num">{fmt.usdFromMicros(a.estimated_cost_usd_micros)}</td>
+                <td class="num">{fmt.inrFromPaise(a.estimated_cost_inr_paise)}</td>
               </tr>
             ))}
+            <tr class="total" data-testid="estimate-total">
+              <th scope="row">Total</th>
+              <td class="num">{fmt.tokens(total.tokens)}</td>
+              <td class="num">{fmt.usdFromMicros(total.estimated_cost_usd_micros)}</td>
+              <td class="num">{fmt.inrFromPaise(total.estimated_cost_inr_paise)}</td>
+            </tr>
           </tbody>
         </table>
-      ) : null}
-    </Panel>
+      </div>
+      <ul class="plain-list coverage" data-testid="estimate-coverage">
+        <li class={coverage.balance_covers ? 'credit' : 'debit'}>
+          {coverage.balance_covers
+            ? `Your balance covers it: ${fmt.tokens(coverage.remaining_tokens)} tokens available.`
+            : `Your balance falls ${fmt.tokens(coverage.shortfall_tokens)} tokens short: ${fmt.tokens(coverage.remaining_tokens)} available.`}
+        </li>
+        <li class={coverage.requests_cover ? 'credit' : 'debit'}>
+          {coverage.requests_cover
+            ? `Today's requests cover it: ${coverage.requests_needed} needed, ${coverage.requests_remaining_today} left today.`
+            : `Not enough requests left today: ${coverage.requests_needed} needed, ${coverage.requests_remaining_today} left.`}
+        </li>
+        {coverage.over_per_request_cap.length ? (
+          <li class="debit">
+            Over your plan&apos;s {fmt.tokens(coverage.max_tokens_per_request)} tokens per request:{' '}
+            {coverage.over_per_request_cap.join(', ')}.
+          </li>
+        ) : null}
+      </ul>
+      <p class={`message ${coverage.covered ? 'message--ok' : 'message--error'}`} data-testid="estimate-verdict">
+        {coverage.covered ? 'You can run this now.' : 'You cannot run all of this now.'}
+      </p>
+    </div>
   );
-}
-
-// The estimate's exact shape is the service's to settle; read the usual names for tokens and cost
-// from per-agent entries (a list or a map) and from a total, whichever are present.
-function readEstimate(data: unknown): EstimateLine[] {
-  const root = (data ?? {}) as Record<string, unknown>;
-  const lines: EstimateLine[] = [];
-  const perAgent = root.agents ?? root.per_agent ?? root.breakdown;
-  if (Array.isArray(perAgent)) {
-    for (const entry of perAgent as Record<string, unknown>[]) {
-      lines.push(line(String(entry.agent ?? entry.id ?? entry.name ?? '?'), entry));
-    }
-  } else if (perAgent && typeof perAgent === 'object') {
-    for (const [name, entry] of Object.entries(perAgent as Record<string, unknown>)) {
-      lines.push(line(name, typeof entry === 'number' ? { tokens: entry } : (entry as Record<string, unknown>)));
-    }
-  }
-  const total = root.total && typeof root.total === 'object' ? (root.total as Record<string, unknown>) : root;
-  lines.push(line('Total', total));
-  return lines;
-}
-
-function line(name: string, entry: Record<string, unknown>): EstimateLine {
-  const num = (...keys: string[]) => {
-    for (const key of keys) if (typeof entry[key] === 'number') return entry[key];
-    return null;
-  };
-  const cost = (entry.estimated_cost ?? entry.cost ?? {}) as Record<string, unknown>;
-  const usd = num('estimated_cost_usd_micros', 'cost_usd_micros', 'usd_micros');
-  const inr = num('estimated_cost_inr_paise', 'cost_inr_paise', 'inr_paise');
-  return {
-    name,
-    tokens: num('expected_tokens', 'estimated_tokens', 'total_tokens', 'tokens'),
-    usdMicros: usd ?? (typeof cost.usd === 'number' ? Math.round(cost.usd * 1_000_000) : null),
-    inrPaise: inr ?? (typeof cost.inr === 'number' ? Math.round(cost.inr * 100) : null),
-  };
 }
