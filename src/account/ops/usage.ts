@@ -1,7 +1,9 @@
 // Usage records: one at a time, or many of one user in one transaction.
 import type { AccountResult, AccountSnapshot, Applied, BatchItemResult, Transaction, UsageRequest } from '../contract';
+import type { ModelPrice } from '../../ledger/cost';
 import { fingerprintOf } from '../core/fingerprint';
 import { decideUsage } from '../core/usage';
+import type { IdempotentResult } from '../db/idempotency';
 import { snapshotOf } from '../read/balance';
 import type { AccountShell } from '../shell';
 
@@ -17,28 +19,8 @@ export async function recordUsage(a: AccountShell, req: UsageRequest): Promise<A
   const { now } = ready;
   const priced = await a.priced(req.model, now, req.agent);
   if (!priced.ok) return a.failed(priced.failure, now);
-  const { idempotencyKey, ...command } = req;
   let after: AccountSnapshot | undefined;
-  const result = a.transact(() =>
-    a.idempotency.once<Transaction>(
-      idempotencyKey,
-      fingerprintOf(command),
-      () => {
-        const draft = a.draft(now);
-        const decided = decideUsage(draft, { ...command, ...priced.value }, now);
-        if (!decided.ok) return decided;
-        const [row] = a.store.apply(draft.changes, now);
-        // The numbers just written, not read back: two queries less on the hot path.
-        after = {
-          remainingTokens: row!.tokensAfter - draft.heldTokens(),
-          tokensUsedToday: draft.today.tokens,
-          requestsToday: draft.today.requests,
-        };
-        return { ok: true, value: row!, seq: row!.seq };
-      },
-      (record) => ({ ok: true, replayed: true, value: a.log.transaction(record.seq!) }),
-    ),
-  );
+  const result = a.transact(() => applyOnce(a, req, priced.value, now, (snapshot) => (after = snapshot)));
   await a.armAlarm(); // the outbox row just written wants a flush
   return a.answer(result, now, after);
 }
@@ -62,22 +44,39 @@ export async function recordUsageBatch(
     records.map((req): BatchItemResult => {
       const priced = prices.get(pairOf(req))!;
       if (!priced.ok) return priced;
-      const { idempotencyKey, ...command } = req;
-      const result = a.idempotency.once<Transaction>(
-        idempotencyKey,
-        fingerprintOf(command),
-        () => {
-          const draft = a.draft(now);
-          const decided = decideUsage(draft, { ...command, ...priced.value }, now);
-          if (!decided.ok) return decided;
-          const [row] = a.store.apply(draft.changes, now);
-          return { ok: true, value: row!, seq: row!.seq };
-        },
-        (record) => ({ ok: true, replayed: true, value: a.log.transaction(record.seq!) }),
-      );
+      const result = applyOnce(a, req, priced.value, now);
       return result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result;
     }),
   );
   await a.armAlarm(); // the outbox rows just written want a flush
   return { ok: true, value: results, snapshot: snapshotOf(a.log, now) };
+}
+
+/** One usage record under its idempotency key, inside the caller's transaction. */
+function applyOnce(
+  a: AccountShell,
+  req: UsageRequest,
+  price: { price: ModelPrice; usdInrPaise: number },
+  now: number,
+  written?: (snapshot: AccountSnapshot) => void,
+): IdempotentResult<Transaction> {
+  const { idempotencyKey, ...command } = req;
+  return a.idempotency.once<Transaction>(
+    idempotencyKey,
+    fingerprintOf(command),
+    () => {
+      const draft = a.draft(now);
+      const decided = decideUsage(draft, { ...command, ...price }, now);
+      if (!decided.ok) return decided;
+      const [row] = a.store.apply(draft.changes, now);
+      // The numbers just written, not read back: two queries less on the hot path.
+      written?.({
+        remainingTokens: row!.tokensAfter - draft.heldTokens(),
+        tokensUsedToday: draft.today.tokens,
+        requestsToday: draft.today.requests,
+      });
+      return { ok: true, value: row!, seq: row!.seq };
+    },
+    (record) => ({ ok: true, replayed: true, value: a.log.transaction(record.seq!) }),
+  );
 }
