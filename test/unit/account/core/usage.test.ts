@@ -46,11 +46,18 @@ describe('core: usage', () => {
             return;
           }
           expect(draft.balanceTokens()).toBe(before - input - output);
-          expect(loggedTokens(draft)).toBe(-(input + output));
+          expect(loggedTokens(draft)).toBe(0 - (input + output));
           expect(decided.value.tokensAfter).toBe(draft.balanceTokens());
           for (const grant of draft.liveGrants()) expect(grant.remaining).toBeGreaterThanOrEqual(0);
         },
       ),
+      // The edges: an empty run, and one that takes the whole allowance.
+      {
+        examples: [
+          [[], 0, 0],
+          [[], 8_192, 1_808],
+        ],
+      },
     );
   });
 
