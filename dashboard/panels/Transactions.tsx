@@ -23,8 +23,8 @@ export function TransactionsPanel(props: { version: number }) {
   const page = useResource<Transaction[]>(`/tokens/transactions?${query.toString()}`, props.version);
   const nextCursor = page.headers?.get('X-Next-Cursor') ?? null;
 
-  // Grants are named after the row that credited them, as far as this session has seen them (the
-  // API names grants by id only). Recording them while rendering is idempotent.
+  // Grants are named after the row that credited them, among the rows this page has loaded so far
+  // (the API names grants by id only). Recording them while rendering is idempotent.
   const grantNames = useRef(new Map<number, string>());
   for (const row of page.data ?? []) {
     if (row.tokens <= 0) continue;
