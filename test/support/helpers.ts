@@ -117,3 +117,24 @@ export async function expectAuditOk(stub: AccountStub): Promise<void> {
   expect(audit.value.problems).toEqual([]);
   expect(audit.value.ok).toBe(true);
 }
+
+/** A new paid plan in the catalog (30,000 tokens a month, ₹199), created by an operator; its id. */
+export async function createPaidPlan(prefix: string): Promise<string> {
+  const id = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+  const plan = {
+    id,
+    name: 'Retired',
+    tokens_per_month: 30000,
+    rollover_cap_tokens: 0,
+    price_paise: 19900,
+    max_tokens_per_request: 8192,
+    max_requests_per_day: 100,
+  };
+  const response = await asAdmin('/api/v1/admin/plans', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(plan),
+  });
+  expect(response.status).toBe(201);
+  return id;
+}

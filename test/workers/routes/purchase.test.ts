@@ -2,7 +2,7 @@ import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../../src/index';
 import { FAKE_STRIPE_REFUSE_PREFIX } from '../../support/fakes/stripeApiKnobs';
-import { asAdmin, asUser, newUserId, userToken } from '../../support/helpers';
+import { asAdmin, asUser, newUserId, userToken, createPaidPlan } from '../../support/helpers';
 import { deliverOk, stripeEvent, subscriptionObject, subscriptionSession } from '../../support/stripeHelpers';
 
 function purchase(userId: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -143,25 +143,7 @@ describe('POST /tokens/purchase (against a fake Stripe API)', () => {
   });
 
   it('does not sell a retired plan', async () => {
-    const planId = `retired-${crypto.randomUUID().slice(0, 8)}`;
-    const plan = {
-      id: planId,
-      name: 'Retired',
-      tokens_per_month: 30000,
-      rollover_cap_tokens: 0,
-      price_paise: 19900,
-      max_tokens_per_request: 8192,
-      max_requests_per_day: 100,
-    };
-    expect(
-      (
-        await asAdmin('/api/v1/admin/plans', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(plan),
-        })
-      ).status,
-    ).toBe(201);
+    const planId = await createPaidPlan('retired');
     expect((await purchase(newUserId(), { plan_id: planId })).status).toBe(201);
     expect((await asAdmin(`/api/v1/admin/plans/${planId}`, { method: 'DELETE' })).status).toBe(200);
     const response = await purchase(newUserId(), { plan_id: planId });

@@ -59,4 +59,26 @@ describe('POST /service/usage/batch', () => {
     const anonymous = await call('/api/v1/service/usage/batch', { method: 'POST', body: '{}' });
     expect(anonymous.status).toBe(401);
   });
+
+  it('charges each record once when the same batch races itself and single usage with the same keys', async () => {
+    const user = newUserId('batch-race');
+    const records = Array.from({ length: 10 }, (_, i) => record(user, 100, `race-${i}`));
+    const answers = await Promise.all([
+      ...Array.from({ length: 6 }, () => batch({ records })),
+      ...records.slice(0, 4).map((r) =>
+        call(`/api/v1/service/users/${user}/usage`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${env.SERVICE_TOKEN}`,
+            'Content-Type': 'application/json',
+            'Idempotency-Key': r.idempotency_key,
+          },
+          body: JSON.stringify({ agent: r.agent, model: r.model, input_tokens: 100, output_tokens: 0 }),
+        }),
+      ),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 9_000, total_requests: 10 });
+    expect((await auditOf(user)).ok).toBe(true);
+  });
 });

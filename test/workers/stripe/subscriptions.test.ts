@@ -1,7 +1,15 @@
 import { drive } from '../../support/drive';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { accountStub, asAdmin, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
+import {
+  accountStub,
+  asAdmin,
+  expectAuditOk,
+  newUserId,
+  setClock,
+  type AccountStub,
+  createPaidPlan,
+} from '../../support/helpers';
 import {
   deliver,
   deliverOk,
@@ -286,25 +294,7 @@ describe('Stripe subscriptions drive the plan', () => {
   });
 
   it('changes nothing, and says so, when the subscription’s plan was retired before its checkout event arrived', async () => {
-    const planId = `retired-${crypto.randomUUID().slice(0, 8)}`;
-    const plan = {
-      id: planId,
-      name: 'Retired',
-      tokens_per_month: 30000,
-      rollover_cap_tokens: 0,
-      price_paise: 19900,
-      max_tokens_per_request: 8192,
-      max_requests_per_day: 100,
-    };
-    expect(
-      (
-        await asAdmin('/api/v1/admin/plans', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(plan),
-        })
-      ).status,
-    ).toBe(201);
+    const planId = await createPaidPlan('retired');
     expect((await asAdmin(`/api/v1/admin/plans/${planId}`, { method: 'DELETE' })).status).toBe(200);
     const { user, stub, sub } = await subscriberAt('2027-01-15T10:00:00Z');
     const body = await deliverOk(stripeEvent('checkout.session.completed', subscriptionSession(user, planId, sub)));
