@@ -43,6 +43,7 @@ import * as plan from './ops/plan';
 import * as projects from './ops/projects';
 import * as reads from './ops/reads';
 import * as usage from './ops/usage';
+import { GroupCommit } from './groupCommit';
 import { AccountShell } from './shell';
 
 const ops = { ...reads, ...usage, ...credits, ...plan, ...holds, ...projects };
@@ -59,10 +60,13 @@ export class UserAccount extends DurableObject<Env> {
   /** The object's only clock. Tests replace it to move time. */
   clock: () => number = () => Date.now();
   private readonly shell: AccountShell;
+  /** Usage that arrives while a group is applied waits, and is applied as the next group. */
+  private readonly usageGroup: GroupCommit<UsageRequest, AccountResult<Applied<Transaction>>>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.shell = new AccountShell(ctx, env, () => this.clock());
+    this.usageGroup = new GroupCommit((group) => ops.recordUsageGroup(this.shell, group));
   }
 
   /** Remaining, allowance, premium and rollover tokens, request counts, and the plan's terms. */
@@ -97,7 +101,7 @@ export class UserAccount extends DurableObject<Env> {
    * key is refused; a refusal is not recorded, so the key may be sent again once the cause is gone.
    */
   recordUsage(req: UsageRequest): Promise<AccountResult<Applied<Transaction>>> {
-    return ops.recordUsage(this.shell, req);
+    return this.usageGroup.submit(req);
   }
 
   /**

@@ -78,7 +78,12 @@ export class AccountShell {
 
   /** One synchronous SQLite transaction: everything inside commits together or not at all. */
   transact<T>(fn: () => T): T {
-    return this.ctx.storage.transactionSync(fn);
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (error) {
+      this.store.forget();
+      throw error;
+    }
   }
 
   /**

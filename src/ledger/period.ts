@@ -15,9 +15,16 @@ export function nextPeriod(period: string): string {
   return periodOf(periodEnd(period));
 }
 
+const DAY_MS = 86_400_000;
+/** The last day asked for: every request asks several times, nearly always for the same day. */
+let lastDay = { start: Number.NaN, key: '' };
+
 /** 'YYYY-MM-DD' of `at` in UTC: the key of the day's counters. */
 export function dayOf(at: number): string {
-  return new Date(at).toISOString().slice(0, 10);
+  if (at >= lastDay.start && at < lastDay.start + DAY_MS) return lastDay.key;
+  const key = new Date(at).toISOString().slice(0, 10);
+  lastDay = { start: Math.floor(at / DAY_MS) * DAY_MS, key }; // UTC days carry no leap seconds
+  return key;
 }
 
 /** The next 00:00 UTC after `at`: when the day's counters restart. */

@@ -136,6 +136,20 @@ export class Draft {
     }
   }
 
+  /** The account as the drafted changes leave it: what the store holds once they are applied. */
+  state(): AccountState {
+    return {
+      period: this.period,
+      terms: this.terms,
+      pendingTerms: this.pendingTerms,
+      grants: this.liveGrants().map((g) => ({ ...g })),
+      today: { ...this.today },
+      nextGrantId: this.nextGrantId,
+      holds: this.openHolds().map((h) => ({ ...h })),
+      nextHoldId: this.nextHoldId,
+    };
+  }
+
   /** Σ remaining over live grants: the balance, as the drafted changes leave it. */
   balanceTokens(): number {
     return this.balance;

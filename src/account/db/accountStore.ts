@@ -54,6 +54,12 @@ export type HoldRow = OpenHold & {
 export class AccountStore {
   /** Analytics facts for D1, written by apply with the changes they describe. */
   readonly outbox: OutboxStore;
+  /**
+   * The state a decision starts from, kept between requests so consecutive usage skips its six
+   * reads. Only `remember` sets it, only after the changes it describes were applied; any other
+   * `apply` and any rolled-back transaction (`forget`) drop it, and a new UTC day reloads it.
+   */
+  private cached: AccountState | undefined;
 
   constructor(private readonly sql: Sql) {
     this.outbox = new OutboxStore(sql);
@@ -84,6 +90,7 @@ export class AccountStore {
 
   /** Everything a decision may look at; `day` picks the day counters. */
   state(day: string): AccountState {
+    if (this.cached?.today.day === day) return this.cached;
     const head = this.head();
     if (!head) throw new Error('account: state of an account that does not exist');
     const today = this.sql.first<{ requests: number; tokens: number }>(
@@ -146,6 +153,7 @@ export class AccountStore {
    * returns the ledger rows appended, with their seq.
    */
   apply(changes: readonly Change[], createdAt: number): Transaction[] {
+    this.cached = undefined;
     const appended: Transaction[] = [];
     for (const change of changes) {
       switch (change.kind) {
@@ -263,6 +271,16 @@ export class AccountStore {
     }
     this.outbox.write(outboxFactsOf(changes, appended), createdAt);
     return appended;
+  }
+
+  /** `state` is what the store now holds (a draft's state after its changes were applied). */
+  remember(state: AccountState): void {
+    this.cached = state;
+  }
+
+  /** The transaction rolled back: what was remembered may describe changes that are gone. */
+  forget(): void {
+    this.cached = undefined;
   }
 
   private append(e: NewEntry): Transaction {

@@ -59,7 +59,10 @@ export class LedgerReads {
   private firstSeqAtOrAfter(at: number): number {
     const bounds = this.sql.one<{ lo: number | null; hi: number | null }>(
       'seq bounds',
-      'SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM transactions',
+      // Two subqueries: SQLite reads MIN and MAX from the ends of the key only one at a time; together
+      // in one SELECT they scan the whole log.
+      `SELECT (SELECT seq FROM transactions ORDER BY seq LIMIT 1) AS lo,
+              (SELECT seq FROM transactions ORDER BY seq DESC LIMIT 1) AS hi`,
     );
     if (bounds.lo === null || bounds.hi === null) return 1;
     let lo = bounds.lo;

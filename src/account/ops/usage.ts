@@ -1,4 +1,4 @@
-// Usage records: one at a time, or many of one user in one transaction.
+// Usage records: a group of single requests, or a batch, of one user in one transaction.
 import type { AccountResult, AccountSnapshot, Applied, BatchItemResult, Transaction, UsageRequest } from '../contract';
 import type { ModelPrice } from '../../ledger/cost';
 import { fingerprintOf } from '../core/fingerprint';
@@ -8,26 +8,37 @@ import { snapshotOf } from '../read/balance';
 import type { AccountShell } from '../shell';
 
 /**
- * Charge input + output tokens for one agent run, priced from the object's own copy of the model
- * prices, in spend order, all or nothing, within the plan's per-request and per-day limits.
- * Idempotent by `idempotencyKey`: a replay returns the first result; other usage under the same
- * key is refused; a refusal is not recorded, so the key may be sent again once the cause is gone.
+ * Charge input + output tokens for one agent run each, priced from the object's own copy of the
+ * model prices, in spend order, all or nothing, within the plan's per-request and per-day limits.
+ * The requests of one group (groupCommit.ts) are applied in order in one transaction; each gets
+ * its own result and the balance as its own record left it. Idempotent by `idempotencyKey`: a
+ * replay returns the first result; other usage under the same key is refused; a refusal is not
+ * recorded, so the key may be sent again once the cause is gone.
  */
-export async function recordUsage(a: AccountShell, req: UsageRequest): Promise<AccountResult<Applied<Transaction>>> {
+export async function recordUsageGroup(
+  a: AccountShell,
+  group: UsageRequest[],
+): Promise<AccountResult<Applied<Transaction>>[]> {
   const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
+  if (!ready.ok) return group.map(() => a.failed(ready.failure));
   const { now } = ready;
-  const priced = await a.priced(req.model, now, req.agent);
-  if (!priced.ok) return a.failed(priced.failure, now);
-  let after: AccountSnapshot | undefined;
-  const result = a.transact(() => applyOnce(a, req, priced.value, now, (snapshot) => (after = snapshot)));
-  await a.armAlarm(); // the outbox row just written wants a flush
-  return a.answer(result, now, after);
+  const priced = await pricedEach(a, group, now);
+  const results = a.transact(() =>
+    group.map((req, i) => {
+      const price = priced[i]!;
+      if (!price.ok) return a.failed(price.failure, now);
+      let after: AccountSnapshot | undefined;
+      const result = applyOnce(a, req, price.value, now, (snapshot) => (after = snapshot));
+      return a.answer(result, now, after);
+    }),
+  );
+  await a.armAlarm(); // the outbox rows just written want a flush
+  return results;
 }
 
 /**
  * Many usage records of this user in one call and one transaction, each applied in order under
- * its own idempotency key exactly as `recordUsage` would apply it, each with its own result.
+ * its own idempotency key exactly as `recordUsageGroup` would apply it, each with its own result.
  */
 export async function recordUsageBatch(
   a: AccountShell,
@@ -36,20 +47,27 @@ export async function recordUsageBatch(
   const ready = await a.ready(true);
   if (!ready.ok) return a.failed(ready.failure);
   const { now } = ready;
-  // Priced (and the agent checked) once per model × agent the batch names.
-  const pairOf = (r: UsageRequest) => JSON.stringify([r.model, r.agent]);
-  const prices = new Map<string, Awaited<ReturnType<AccountShell['priced']>>>();
-  for (const r of records) if (!prices.has(pairOf(r))) prices.set(pairOf(r), await a.priced(r.model, now, r.agent));
+  const priced = await pricedEach(a, records, now);
   const results = a.transact(() =>
-    records.map((req): BatchItemResult => {
-      const priced = prices.get(pairOf(req))!;
-      if (!priced.ok) return priced;
-      const result = applyOnce(a, req, priced.value, now);
+    records.map((req, i): BatchItemResult => {
+      const price = priced[i]!;
+      if (!price.ok) return price;
+      const result = applyOnce(a, req, price.value, now);
       return result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result;
     }),
   );
   await a.armAlarm(); // the outbox rows just written want a flush
   return { ok: true, value: results, snapshot: snapshotOf(a.log, now) };
+}
+
+type Priced = Awaited<ReturnType<AccountShell['priced']>>;
+
+/** Each record's price (or refusal), looked up once per model × agent the records name. */
+async function pricedEach(a: AccountShell, records: UsageRequest[], now: number): Promise<Priced[]> {
+  const pairOf = (r: UsageRequest) => JSON.stringify([r.model, r.agent]);
+  const prices = new Map<string, Priced>();
+  for (const r of records) if (!prices.has(pairOf(r))) prices.set(pairOf(r), await a.priced(r.model, now, r.agent));
+  return records.map((r) => prices.get(pairOf(r))!);
 }
 
 /** One usage record under its idempotency key, inside the caller's transaction. */
@@ -69,6 +87,7 @@ function applyOnce(
       const decided = decideUsage(draft, { ...command, ...price }, now);
       if (!decided.ok) return decided;
       const [row] = a.store.apply(draft.changes, now);
+      a.store.remember(draft.state());
       // The numbers just written, not read back: two queries less on the hot path.
       written?.({
         remainingTokens: row!.tokensAfter - draft.heldTokens(),

@@ -32,4 +32,31 @@ describe('concurrent usage', () => {
     expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 9500, total_requests: 1 });
     expect((await auditOf(user)).ok).toBe(true);
   });
+
+  it('usage that arrives together is applied in groups yet answered one by one, each with the balance its own row left', async () => {
+    const user = newUserId();
+    // Every tenth names an unknown model: refused on its own, the others of its group still apply.
+    const bodies = Array.from({ length: 40 }, (_, i) => ({
+      agent: 'code',
+      model: i % 10 === 3 ? 'no-such-model' : 'haiku',
+      input_tokens: 100 + i,
+      output_tokens: 0,
+    }));
+    const responses = await Promise.all(bodies.map((body) => postUsage(user, body)));
+    expect(responses.map((r) => r.status).filter((s) => s === 400)).toHaveLength(4);
+    const applied = await Promise.all(
+      responses.filter((r) => r.status === 200).map(async (r) => ({ r, body: await r.json<any>() })),
+    );
+    expect(applied).toHaveLength(36);
+    for (const { r, body } of applied) {
+      expect(body.remaining_tokens).toBe(body.tokens_after);
+      expect(r.headers.get('X-Tokens-Remaining')).toBe(String(body.tokens_after));
+    }
+    // The rows chain: each starts where the one before ended, from the free plan's 10,000.
+    const rows = applied.map((a) => a.body).sort((a, b) => a.transaction_id - b.transaction_id);
+    rows.forEach((row, i) => expect(row.tokens_before).toBe(i === 0 ? 10_000 : rows[i - 1].tokens_after));
+    const charged = bodies.filter((b) => b.model === 'haiku').reduce((sum, b) => sum + b.input_tokens, 0);
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 10_000 - charged, total_requests: 36 });
+    expect((await auditOf(user)).ok).toBe(true);
+  });
 });
