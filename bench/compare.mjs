@@ -143,7 +143,7 @@ export async function compare({ sides, serviceToken, config, log }) {
         });
         if (figures.non2xx || figures.errors)
           log(
-            `  ${figures.non2xx} non-2xx, ${figures.errors} connection errors ${JSON.stringify(figures.statusCodes)} ${JSON.stringify(figures.errorKinds)}`,
+            `  ${figures.non2xx} non-2xx, ${figures.errors} connection errors ${JSON.stringify(figures.statusCodes)} ${JSON.stringify(figures.errorKinds)}; bodies: ${JSON.stringify(figures.nonOkBodies)}`,
           );
       }
     }
@@ -168,6 +168,11 @@ function summarise(runs) {
     otherCores: round3(med((r) => r.otherCores)),
     non2xx: runs.reduce((t, r) => t + r.non2xx, 0),
     errors: runs.reduce((t, r) => t + r.errors, 0),
+    nonOkBodies: runs.reduce((all, r) => {
+      for (const [status, bodies] of Object.entries(r.nonOkBodies ?? {}))
+        all[status] = [...(all[status] ?? []), ...bodies].slice(0, 3);
+      return all;
+    }, {}),
   };
 }
 

@@ -3,6 +3,7 @@ import autocannon from 'autocannon';
 
 /** Requests in flight: enough to keep both cores busy, few enough that latency means something. */
 export const CONNECTIONS = 32;
+const NON_OK_BODIES_KEPT = 3;
 
 /**
  * Drive `path` for `duration` seconds (or `amount` requests). `setupRequest(request)` may rewrite
@@ -22,6 +23,13 @@ export async function load({
   connections = CONNECTIONS,
 }) {
   const errorKinds = {};
+  // The first few bodies of each non-2xx status, so a report can say what went wrong, not only how often.
+  const nonOkBodies = {};
+  const keepNonOk = (status, responseBody) => {
+    if (status < 300) return;
+    const kept = (nonOkBodies[status] ??= []);
+    if (kept.length < NON_OK_BODIES_KEPT) kept.push(String(responseBody ?? '').slice(0, 300));
+  };
   const startedAt = performance.now();
   const run = autocannon({
     url,
@@ -30,7 +38,17 @@ export async function load({
     timeout: 30,
     // autocannon calls setupRequest whenever the key is present, so leave it out when unset.
     requests: [
-      { method, path, headers, body, ...(setupRequest && { setupRequest }), ...(onResponse && { onResponse }) },
+      {
+        method,
+        path,
+        headers,
+        body,
+        ...(setupRequest && { setupRequest }),
+        onResponse: (status, responseBody, ...rest) => {
+          keepNonOk(status, responseBody);
+          onResponse?.(status, responseBody, ...rest);
+        },
+      },
     ],
   });
   run.on('reqError', (error) => {
@@ -53,6 +71,7 @@ export async function load({
     errors: result.errors,
     timeouts: result.timeouts,
     errorKinds,
+    nonOkBodies,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
   };
 }

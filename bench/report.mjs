@@ -52,7 +52,11 @@ export function evaluate(results) {
   for (const s of results.comparison.scenarios)
     for (const [side, f] of Object.entries(s.sides))
       if (f.non2xx || f.errors)
-        check(`${s.label}, ${side}: every answer 2xx`, `${f.non2xx} non-2xx, ${f.errors} errors`, false);
+        check(
+          `${s.label}, ${side}: every answer 2xx`,
+          `${f.non2xx} non-2xx, ${f.errors} errors${firstBody(f.nonOkBodies)}`,
+          false,
+        );
   for (const s of results.context.filter((x) => x.non2xx || x.errors))
     check(`${s.label}: every answer 2xx`, `${s.non2xx} non-2xx ${JSON.stringify(s.statusCodes)}`, false);
   const T = TARGETS;
@@ -278,4 +282,10 @@ export function printReport(results) {
 
 function mb(bytes) {
   return `${Math.round(bytes / 1024 / 1024)} MiB`;
+}
+
+/** The first non-2xx body kept, as a suffix for a report line. */
+function firstBody(nonOkBodies = {}) {
+  const [status, bodies] = Object.entries(nonOkBodies)[0] ?? [];
+  return status ? `; first ${status}: ${bodies[0]}` : '';
 }
