@@ -172,8 +172,8 @@ export class AccountShell {
     };
   }
 
-  answer<T>(result: IdempotentResult<T>, now: number, after?: AccountSnapshot): AccountResult<Applied<T>> {
-    const snapshot = (result.ok && !result.replayed && after) || snapshotOf(this.log, now);
+  answer<T>(result: IdempotentResult<T>, now: number): AccountResult<Applied<T>> {
+    const snapshot = snapshotOf(this.log, now);
     if (!result.ok) return { ok: false, failure: result.failure, snapshot };
     return { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot };
   }

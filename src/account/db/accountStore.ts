@@ -6,6 +6,7 @@ import type { AccountState, Change, LiveGrant, NewEntry, OpenHold } from '../cor
 import { outboxFactsOf } from '../outbox/outboxRows';
 import { OutboxStore } from '../outbox/outboxStore';
 import type { Sql } from './sql';
+import { SummedWrites, type DayCounts, type RollupTotals } from './summedWrites';
 
 export interface AccountHead {
   period: string;
@@ -150,9 +151,12 @@ export class AccountStore {
 
   /**
    * Apply the core's changes in order, and the outbox rows they make for platform analytics;
-   * returns the ledger rows appended, with their seq.
+   * returns the ledger rows appended, with their seq. With `summed`, the writes that add up (grant
+   * moves, day counters, the usage rollup, outbox rows) are collected there instead, and written
+   * once by `writeSummed` before the transaction ends: a group of usage records then updates each
+   * counter row once rather than once per record.
    */
-  apply(changes: readonly Change[], createdAt: number): Transaction[] {
+  apply(changes: readonly Change[], createdAt: number, summed?: SummedWrites): Transaction[] {
     this.cached = undefined;
     const appended: Transaction[] = [];
     for (const change of changes) {
@@ -173,13 +177,8 @@ export class AccountStore {
           break;
         }
         case 'grant_move':
-          this.sql.run(
-            'grant move',
-            'UPDATE grants SET remaining = remaining + ?, spent = spent + ? WHERE id = ?',
-            change.delta,
-            change.spent,
-            change.grantId,
-          );
+          if (summed) summed.move(change.grantId, change.delta, change.spent);
+          else this.moveGrant(change.grantId, change.delta, change.spent);
           break;
         case 'grant_close':
           this.sql.run('grant close', 'UPDATE grants SET closed_at = ? WHERE id = ?', change.at, change.grantId);
@@ -239,38 +238,79 @@ export class AccountStore {
           break;
         case 'usage_count': {
           const u = change.usage;
-          const tokens = u.chargedTokens;
-          const requests = change.countsRequest ? 1 : 0;
-          this.sql.run(
-            'day count',
-            `INSERT INTO daily_usage (day, requests, tokens, last_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (day) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens, last_at = excluded.last_at`,
-            u.day,
-            requests,
-            tokens,
-            u.at,
-          );
-          this.sql.run(
-            'rollup add',
-            `INSERT INTO usage_rollup VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
-             ON CONFLICT (day, agent, model) DO UPDATE SET requests = requests + 1, tokens = tokens + excluded.tokens,
-               input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-               cost_usd_micros = cost_usd_micros + excluded.cost_usd_micros, cost_inr_paise = cost_inr_paise + excluded.cost_inr_paise`,
-            u.day,
-            u.agent,
-            u.model,
-            tokens,
-            u.inputTokens,
-            u.outputTokens,
-            u.costUsdMicros,
-            u.costInrPaise,
-          );
+          const day = { requests: change.countsRequest ? 1 : 0, tokens: u.chargedTokens, lastAt: u.at };
+          const rollup = {
+            requests: 1,
+            tokens: u.chargedTokens,
+            inputTokens: u.inputTokens,
+            outputTokens: u.outputTokens,
+            costUsdMicros: u.costUsdMicros,
+            costInrPaise: u.costInrPaise,
+          };
+          if (summed) summed.count(u.day, u.agent, u.model, day, rollup);
+          else {
+            this.countDay(u.day, day);
+            this.addRollup(u.day, u.agent, u.model, rollup);
+          }
           break;
         }
       }
     }
-    this.outbox.write(outboxFactsOf(changes, appended), createdAt);
+    const facts = outboxFactsOf(changes, appended);
+    if (summed) summed.facts.push(...facts);
+    else this.outbox.write(facts, createdAt);
     return appended;
+  }
+
+  /** Write what `apply` collected in `summed`: one statement per grant, day and rollup row touched. */
+  writeSummed(summed: SummedWrites, createdAt: number): void {
+    this.cached = undefined;
+    for (const [grantId, m] of summed.moves) this.moveGrant(grantId, m.delta, m.spent);
+    for (const [day, counts] of summed.days) this.countDay(day, counts);
+    for (const r of summed.rollups.values()) this.addRollup(r.day, r.agent, r.model, r.totals);
+    this.outbox.write(summed.facts, createdAt);
+  }
+
+  private moveGrant(grantId: number, delta: number, spent: number): void {
+    this.sql.run(
+      'grant move',
+      'UPDATE grants SET remaining = remaining + ?, spent = spent + ? WHERE id = ?',
+      delta,
+      spent,
+      grantId,
+    );
+  }
+
+  private countDay(day: string, c: DayCounts): void {
+    this.sql.run(
+      'day count',
+      `INSERT INTO daily_usage (day, requests, tokens, last_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (day) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens,
+         last_at = MAX(last_at, excluded.last_at)`,
+      day,
+      c.requests,
+      c.tokens,
+      c.lastAt,
+    );
+  }
+
+  private addRollup(day: string, agent: string, model: string, t: RollupTotals): void {
+    this.sql.run(
+      'rollup add',
+      `INSERT INTO usage_rollup VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (day, agent, model) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens,
+         input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+         cost_usd_micros = cost_usd_micros + excluded.cost_usd_micros, cost_inr_paise = cost_inr_paise + excluded.cost_inr_paise`,
+      day,
+      agent,
+      model,
+      t.requests,
+      t.tokens,
+      t.inputTokens,
+      t.outputTokens,
+      t.costUsdMicros,
+      t.costInrPaise,
+    );
   }
 
   /** `state` is what the store now holds (a draft's state after its changes were applied). */

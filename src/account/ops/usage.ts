@@ -1,19 +1,21 @@
-// Usage records: a group of single requests, or a batch, of one user in one transaction.
+// Usage records of one user, applied in order in one transaction: a group of single requests
+// (groupCommit.ts) or a batch.
 import type { AccountResult, AccountSnapshot, Applied, BatchItemResult, Transaction, UsageRequest } from '../contract';
 import type { ModelPrice } from '../../ledger/cost';
+import type { Draft } from '../core/draft';
 import { fingerprintOf } from '../core/fingerprint';
 import { decideUsage } from '../core/usage';
 import type { IdempotentResult } from '../db/idempotency';
+import { SummedWrites } from '../db/summedWrites';
 import { snapshotOf } from '../read/balance';
 import type { AccountShell } from '../shell';
 
 /**
  * Charge input + output tokens for one agent run each, priced from the object's own copy of the
  * model prices, in spend order, all or nothing, within the plan's per-request and per-day limits.
- * The requests of one group (groupCommit.ts) are applied in order in one transaction; each gets
- * its own result and the balance as its own record left it. Idempotent by `idempotencyKey`: a
- * replay returns the first result; other usage under the same key is refused; a refusal is not
- * recorded, so the key may be sent again once the cause is gone.
+ * Each request gets its own result and the balance as its own record left it. Idempotent by
+ * `idempotencyKey`: a replay returns the first result; other usage under the same key is refused;
+ * a refusal is not recorded, so the key may be sent again once the cause is gone.
  */
 export async function recordUsageGroup(
   a: AccountShell,
@@ -23,17 +25,13 @@ export async function recordUsageGroup(
   if (!ready.ok) return group.map(() => a.failed(ready.failure));
   const { now } = ready;
   const priced = await pricedEach(a, group, now);
-  const results = a.transact(() =>
-    group.map((req, i) => {
-      const price = priced[i]!;
-      if (!price.ok) return a.failed(price.failure, now);
-      let after: AccountSnapshot | undefined;
-      const result = applyOnce(a, req, price.value, now, (snapshot) => (after = snapshot));
-      return a.answer(result, now, after);
-    }),
-  );
+  const outcomes = a.transact(() => applyRecords(a, group, priced, now));
   await a.armAlarm(); // the outbox rows just written want a flush
-  return results;
+  return outcomes.map(({ result, snapshot }) =>
+    result.ok
+      ? { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot }
+      : { ok: false, failure: result.failure, snapshot },
+  );
 }
 
 /**
@@ -48,15 +46,11 @@ export async function recordUsageBatch(
   if (!ready.ok) return a.failed(ready.failure);
   const { now } = ready;
   const priced = await pricedEach(a, records, now);
-  const results = a.transact(() =>
-    records.map((req, i): BatchItemResult => {
-      const price = priced[i]!;
-      if (!price.ok) return price;
-      const result = applyOnce(a, req, price.value, now);
-      return result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result;
-    }),
-  );
+  const outcomes = a.transact(() => applyRecords(a, records, priced, now));
   await a.armAlarm(); // the outbox rows just written want a flush
+  const results = outcomes.map(({ result }): BatchItemResult =>
+    result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result,
+  );
   return { ok: true, value: results, snapshot: snapshotOf(a.log, now) };
 }
 
@@ -70,30 +64,57 @@ async function pricedEach(a: AccountShell, records: UsageRequest[], now: number)
   return records.map((r) => prices.get(pairOf(r))!);
 }
 
-/** One usage record under its idempotency key, inside the caller's transaction. */
+/**
+ * Inside the caller's transaction: the records decided in order on one draft of the account, each
+ * under its own idempotency key, with the balance each left; the writes that add up are written
+ * once for all of them (db/summedWrites.ts).
+ */
+function applyRecords(
+  a: AccountShell,
+  records: UsageRequest[],
+  priced: Priced[],
+  now: number,
+): { result: IdempotentResult<Transaction>; snapshot: AccountSnapshot }[] {
+  const draft = a.draft(now);
+  const summed = new SummedWrites();
+  const outcomes = records.map((req, i) => {
+    const price = priced[i]!;
+    const result = price.ok ? applyOnce(a, draft, summed, req, price.value, now) : price;
+    // The numbers the draft holds, not read back: the summed writes are not in the tables yet.
+    const snapshot = {
+      remainingTokens: draft.balanceTokens() - draft.heldTokens(),
+      tokensUsedToday: draft.today.tokens,
+      requestsToday: draft.today.requests,
+    };
+    return { result, snapshot };
+  });
+  a.store.writeSummed(summed, now);
+  a.store.remember(draft.state());
+  return outcomes;
+}
+
+/** One usage record under its idempotency key, decided on the group's draft. */
 function applyOnce(
   a: AccountShell,
+  draft: Draft,
+  summed: SummedWrites,
   req: UsageRequest,
   price: { price: ModelPrice; usdInrPaise: number },
   now: number,
-  written?: (snapshot: AccountSnapshot) => void,
 ): IdempotentResult<Transaction> {
   const { idempotencyKey, ...command } = req;
   return a.idempotency.once<Transaction>(
     idempotencyKey,
     fingerprintOf(command),
     () => {
-      const draft = a.draft(now);
+      const mark = draft.changes.length;
       const decided = decideUsage(draft, { ...command, ...price }, now);
-      if (!decided.ok) return decided;
-      const [row] = a.store.apply(draft.changes, now);
-      a.store.remember(draft.state());
-      // The numbers just written, not read back: two queries less on the hot path.
-      written?.({
-        remainingTokens: row!.tokensAfter - draft.heldTokens(),
-        tokensUsedToday: draft.today.tokens,
-        requestsToday: draft.today.requests,
-      });
+      if (!decided.ok) {
+        // The records after this one are decided on the same draft: a refusal must leave it as it was.
+        if (draft.changes.length !== mark) throw new Error('usage: a refusal left changes on the draft');
+        return decided;
+      }
+      const [row] = a.store.apply(draft.changes.slice(mark), now, summed);
       return { ok: true, value: row!, seq: row!.seq };
     },
     (record) => ({ ok: true, replayed: true, value: a.log.transaction(record.seq!) }),

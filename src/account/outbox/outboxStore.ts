@@ -37,33 +37,40 @@ export class OutboxStore {
   constructor(private readonly sql: Sql) {}
 
   write(facts: readonly OutboxFact[], createdAt: number): void {
-    for (const f of facts) {
-      this.sql.run(
-        'outbox write',
-        `INSERT INTO outbox (created_at, day, kind, tx_seq, plan_id, source, agent, model, tokens, input_tokens, output_tokens,
-           cost_usd_micros, cost_inr_paise, amount_paise, product_id, promo_code)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        createdAt,
-        f.day,
-        f.kind,
-        f.txSeq,
-        f.planId,
-        f.source,
-        f.agent,
-        f.model,
-        f.tokens,
-        f.inputTokens,
-        f.outputTokens,
-        f.costUsdMicros,
-        f.costInrPaise,
-        f.amountPaise,
-        f.productId,
-        f.promoCode,
-      );
-    }
+    if (facts.length === 0) return;
+    // One statement for every fact, rows in order: a group of usage records writes its facts at
+    // once (per-row statements, with AUTOINCREMENT's bookkeeping each, cost about as much as the
+    // ledger rows themselves).
+    const rows = facts.map((f) => [
+      f.day,
+      f.kind,
+      f.txSeq,
+      f.planId,
+      f.source,
+      f.agent,
+      f.model,
+      f.tokens,
+      f.inputTokens,
+      f.outputTokens,
+      f.costUsdMicros,
+      f.costInrPaise,
+      f.amountPaise,
+      f.productId,
+      f.promoCode,
+    ]);
+    this.sql.run(
+      'outbox write',
+      `INSERT INTO outbox (created_at, day, kind, tx_seq, plan_id, source, agent, model, tokens, input_tokens, output_tokens,
+         cost_usd_micros, cost_inr_paise, amount_paise, product_id, promo_code)
+       SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7,
+         value ->> 8, value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14
+       FROM json_each(?) ORDER BY key`,
+      createdAt,
+      JSON.stringify(rows),
+    );
     // Should the transaction roll back, this time names a row that never was: the flush then finds
     // nothing, and reads the time again.
-    if (facts.length > 0 && this.oldest == null) this.oldest = createdAt;
+    if (this.oldest == null) this.oldest = createdAt;
   }
 
   /** When the oldest unflushed row was written (epoch ms), or null when nothing waits. */
