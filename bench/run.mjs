@@ -52,6 +52,8 @@ const config = {
   contextSeconds: quick ? 2 : 5,
   /** New objects opened at once, well inside the eviction delay, to price one live object. */
   memoryProbeObjects: quick ? 200 : 1_000,
+  /** New objects per step of the first-call breakdown (created, + schema, + account, + first deduction). */
+  coldObjects: quick ? 200 : 500,
   logRows: quick ? 10_000 : 100_000,
   /** Rows of the short log the history-length comparisons start from: more than one page (20). */
   shortLogRows: 1_000,
@@ -178,6 +180,7 @@ async function runAll(peerNote) {
   const inObjectCpu = cpuMonitor(service.pids);
   const { inObject, storage, queryPlans } = await inObjectFigures();
   inObject.otherCores = inObjectCpu.stop().otherCores;
+  const coldObjects = await coldObjectFigures();
 
   // Service-only context: the cheapest authenticated route, and reads on a short and a long log.
   const reader = 'bench-reader';
@@ -219,10 +222,31 @@ async function runAll(peerNote) {
     comparison,
     context,
     inObject,
+    coldObjects,
     storage,
     memory,
     queryPlans,
   };
+}
+
+/**
+ * What the first call to a new object costs, taken apart: workerd's CPU per object for new objects
+ * that are only created (no storage), that also create the account schema, that also open the
+ * account, and that also record a first deduction. Each step's cost is its difference to the one before.
+ */
+async function coldObjectFigures() {
+  const figures = { objects: config.coldObjects };
+  for (const kind of ['bare', 'schema', 'account', 'usage']) {
+    log(`first call, taken apart: ${config.coldObjects} new objects, up to "${kind}" …`);
+    const cpu = cpuMonitor(service.pids);
+    await service.bench({ op: 'coldObjects', kind, name: 'bench-cold', count: config.coldObjects });
+    const used = cpu.stop();
+    figures[kind] = {
+      cpuUsPerObject: Math.round((used.runtimeCpuSeconds * 1e6) / config.coldObjects),
+      otherCores: used.otherCores,
+    };
+  }
+  return figures;
 }
 
 /** Wait until workerd has closed the files of idle objects again; returns the seconds it took. */

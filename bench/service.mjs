@@ -106,6 +106,7 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
         d1Databases: d1,
         durableObjects: {
           BENCH_ACCOUNT: { className: 'BenchAccount', useSQLite: true },
+          BARE_OBJECT: { className: 'BareObject', useSQLite: true },
           USER_ACCOUNT: { className: 'UserAccount', scriptName: 'api', useSQLite: true },
         },
       },

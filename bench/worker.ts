@@ -1,6 +1,7 @@
 // Bench-only Worker, bundled apart from the service: a UserAccount subclass whose extra methods
 // run many operations inside ONE call, so bench/run.mjs can time them from Node. (Inside workerd
 // the clock only advances on I/O, so the object cannot time its own synchronous work.)
+import { DurableObject } from 'cloudflare:workers';
 import { UserAccount } from '../src/account/UserAccount';
 import type { UsageRequest } from '../src/account/contract';
 import { idempotencyKeys } from '../src/account/keys';
@@ -12,6 +13,7 @@ import { createRouter } from '../src/http/router';
 interface BenchEnv {
   DB: D1Database;
   BENCH_ACCOUNT: DurableObjectNamespace<BenchAccount>;
+  BARE_OBJECT: DurableObjectNamespace<BareObject>;
   /** The service's own objects (script `api`), for filling one user's log through real RPC. */
   USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
   /** The service's token, so the object-floor route authenticates exactly as the usage route does. */
@@ -23,6 +25,17 @@ const IN_FLIGHT_MAX = 100;
 const READ_KINDS = ['balance', 'transactions', 'transactionsUntil', 'analytics'] as const;
 type ReadKind = (typeof READ_KINDS)[number];
 const FAR_FUTURE_MS = Date.UTC(2100, 0, 1);
+
+/** An object that never touches its storage: what creating an object costs the runtime alone. */
+export class BareObject extends DurableObject {
+  noop(): number {
+    return 0;
+  }
+}
+
+/** What a first call to a new object pays, step by step (see `coldObjects`). */
+const COLD_KINDS = ['bare', 'schema', 'account', 'usage'] as const;
+type ColdKind = (typeof COLD_KINDS)[number];
 
 export class BenchAccount extends UserAccount {
   /** Open the account and add bonus grants until `liveGrants` grants are live (the monthly one counts). */
@@ -201,6 +214,27 @@ export default {
         await inFlight(Number(command.count), async () => {
           if (!(await account.recordUsage({ ...usage, idempotencyKey: idempotencyKeys.usage(crypto.randomUUID()) })).ok)
             throw new Error('bench: a fill deduction was refused');
+        });
+        return Response.json(command.count);
+      }
+      case 'coldObjects': {
+        // `count` new objects, 100 at a time, each taken one step further than the kind before:
+        // created (no storage), + its schema (a BenchAccount's constructor), + its account opened,
+        // + its first deduction. Node reads workerd's CPU around the call.
+        const kind: ColdKind = COLD_KINDS.find((k) => k === command.kind) ?? 'bare';
+        const usage = usageTemplate();
+        await inFlight(Number(command.count), async (i) => {
+          const name = `${command.name}-${kind}-${i}`;
+          if (kind === 'bare') await env.BARE_OBJECT.get(env.BARE_OBJECT.idFromName(name)).noop();
+          else if (kind === 'schema') await env.BENCH_ACCOUNT.get(env.BENCH_ACCOUNT.idFromName(name)).noop();
+          else {
+            const account = env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(name));
+            const outcome =
+              kind === 'account'
+                ? await account.balance({ openIfNew: true })
+                : await account.recordUsage({ ...usage, idempotencyKey: idempotencyKeys.usage(crypto.randomUUID()) });
+            if (!outcome.ok) throw new Error(`bench: cold ${kind} refused`);
+          }
         });
         return Response.json(command.count);
       }

@@ -53,29 +53,44 @@ export class LedgerReads {
    * The first seq whose row is at or after `at` (one past the last row when none is). A row's time
    * never goes back as seq grows: each is stamped with the request's clock or with a deadline (a
    * reset, an expiry) that fell after the previous request, so the log is sorted by time and a
-   * binary search over seq, one indexed point read per step, finds the boundary. The page query
-   * still filters on `at`, so a row it returns always matches the filter.
+   * search over seq, one indexed point read per step, finds the boundary. Steps alternate between
+   * interpolating on time (a log written at an even pace needs a handful of reads, however long)
+   * and halving (never more than twice a binary search's). The page query still filters on `at`,
+   * so a row it returns always matches the filter.
    */
   private firstSeqAtOrAfter(at: number): number {
-    const bounds = this.sql.one<{ lo: number | null; hi: number | null }>(
-      'seq bounds',
-      // Two subqueries: SQLite reads MIN and MAX from the ends of the key only one at a time; together
-      // in one SELECT they scan the whole log.
-      `SELECT (SELECT seq FROM transactions ORDER BY seq LIMIT 1) AS lo,
-              (SELECT seq FROM transactions ORDER BY seq DESC LIMIT 1) AS hi`,
+    const first = this.sql.first<{ seq: number; at: number }>(
+      'log first',
+      'SELECT seq, at FROM transactions ORDER BY seq LIMIT 1',
     );
-    if (bounds.lo === null || bounds.hi === null) return 1;
-    let lo = bounds.lo;
-    let hi = bounds.hi + 1;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const row = this.sql.first<{ seq: number; at: number }>(
+    if (first === undefined) return 1;
+    if (first.at >= at) return first.seq;
+    const last = this.sql.one<{ seq: number; at: number }>(
+      'log last',
+      'SELECT seq, at FROM transactions ORDER BY seq DESC LIMIT 1',
+    );
+    if (last.at < at) return last.seq + 1;
+    // Rows before `lo` are before `at` (the latest of them at `loAt`); the row at or after `hi` is not (at `hiAt`).
+    let lo = first.seq + 1;
+    let loAt = first.at;
+    let hi = last.seq;
+    let hiAt = last.at;
+    for (let step = 0; lo < hi; step++) {
+      const span = hi - lo;
+      const guess = lo + Math.floor(((at - loAt) / (hiAt - loAt)) * span);
+      const mid = step % 2 === 0 ? Math.min(hi - 1, Math.max(lo, guess)) : lo + Math.floor(span / 2);
+      const row = this.sql.one<{ seq: number; at: number }>(
         'seq probe',
         'SELECT seq, at FROM transactions WHERE seq >= ? ORDER BY seq LIMIT 1',
         mid,
       );
-      if (row === undefined || row.at >= at) hi = mid;
-      else lo = row.seq + 1;
+      if (row.at >= at) {
+        hi = mid;
+        hiAt = row.at;
+      } else {
+        lo = row.seq + 1;
+        loAt = row.at;
+      }
     }
     return lo;
   }

@@ -1,4 +1,5 @@
-import { runInDurableObject } from 'cloudflare:test';
+import { env, runInDurableObject } from 'cloudflare:test';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { accountStub, newUserId, setClock } from '../../support/helpers';
 import { drive } from '../../support/drive';
@@ -134,5 +135,51 @@ describe('time filters on the log', () => {
     expect(await page(T0 + 100 * HOUR)).toEqual([]);
     expect(await page(undefined, T0 - 1)).toEqual([]);
     await setClock(stub, Date.now());
+  });
+
+  it('find the same rows as a walk through the log, whatever the pace it was written at', async () => {
+    const T0 = Date.parse('2027-04-01T00:00:00Z');
+    // Gaps between rows: bursts at one instant, seconds, and pauses of days.
+    const gap = fc.oneof(
+      fc.constant(0),
+      fc.integer({ min: 1, max: 5_000 }),
+      fc.integer({ min: 1, max: 5 * 86_400_000 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(gap, { minLength: 1, maxLength: 25 }),
+        fc.array(
+          fc.tuple(fc.integer({ min: -1, max: 25 }), fc.integer({ min: -1, max: 25 }), fc.integer({ min: -1, max: 1 })),
+          {
+            minLength: 1,
+            maxLength: 6,
+          },
+        ),
+        async (gaps, probes) => {
+          const stub = accountStub(newUserId('pace'));
+          const account = drive(stub);
+          let at = T0;
+          for (const [i, g] of gaps.entries()) {
+            at += g;
+            await setClock(stub, at);
+            const usage = { agent: 'code', model: 'haiku', inputTokens: 1, outputTokens: 0, idempotencyKey: `p${i}` };
+            expect((await account.recordUsage(usage)).ok).toBe(true);
+          }
+          const all = (await account.transactions({ limit: 100 })).transactions.map((t) => Date.parse(t.timestamp));
+          // Bounds on, just before or just after the rows' own times, and beyond both ends.
+          const timeOf = (i: number, nudge: number) => (i < 0 ? T0 - 1 : i >= all.length ? at + 1 : all[i]! + nudge);
+          for (const [a, b, nudge] of probes) {
+            const since = timeOf(a, nudge);
+            const until = timeOf(b, -nudge);
+            const got = (await account.transactions({ limit: 100, since, until })).transactions.map((t) =>
+              Date.parse(t.timestamp),
+            );
+            expect(got).toEqual(all.filter((t) => t >= since && t < until));
+          }
+          await setClock(stub, Date.now());
+        },
+      ),
+      { numRuns: Math.max(5, Math.floor(Number(env.FC_RUNS) / 3)) },
+    );
   });
 });

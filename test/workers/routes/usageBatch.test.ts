@@ -81,4 +81,25 @@ describe('POST /service/usage/batch', () => {
     expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 9_000, total_requests: 10 });
     expect((await auditOf(user)).ok).toBe(true);
   });
+
+  it('a key repeated within one batch replays the row the batch just wrote; with another body it is refused', async () => {
+    const user = newUserId('batch');
+    const response = await batch({
+      records: [record(user, 1_000, 'k'), record(user, 1_000, 'k'), record(user, 2_000, 'k'), record(user, 500)],
+    });
+    const body = await response.json<any>();
+    expect(body.results.map((r: any) => r.status)).toEqual(['ok', 'replayed', 'refused', 'ok']);
+    expect(body.results[1]).toMatchObject({
+      transaction_id: body.results[0].transaction_id,
+      tokens_charged: 1_000,
+      tokens_after: body.results[0].tokens_after,
+    });
+    expect(body.results[2]).toMatchObject({ code: 'idempotency_key_reused' });
+    expect(body.results[3]).toMatchObject({ transaction_id: body.results[0].transaction_id + 1, tokens_after: 8_500 });
+    // What the batch wrote is what a read finds: the rows, the replay of the key, the balance.
+    const again = await (await batch({ records: [record(user, 1_000, 'k')] })).json<any>();
+    expect(again.results[0]).toMatchObject({ status: 'replayed', transaction_id: body.results[0].transaction_id });
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 8_500, total_requests: 2 });
+    expect((await auditOf(user)).ok).toBe(true);
+  });
 });
