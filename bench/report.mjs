@@ -264,23 +264,23 @@ export function printReport(results) {
       ],
     ),
   );
-  const c = results.coldObjects;
-  if (c) {
+  const cold = results.coldObjects;
+  if (cold) {
     const step = (kind, before) =>
-      before ? c[kind].cpuUsPerObject - c[before].cpuUsPerObject : c[kind].cpuUsPerObject;
+      before ? cold[kind].cpuUsPerObject - cold[before].cpuUsPerObject : cold[kind].cpuUsPerObject;
     out.push('');
     out.push(
       table(
         [
-          `first call of a new object, taken apart (${c.objects} new objects per step)`,
+          `first call of a new object, taken apart (${cold.objects} new objects per step)`,
           'workerd CPU µs per object',
           'the step adds',
         ],
         [
-          ['created, no storage (the runtime alone)', c.bare.cpuUsPerObject, step('bare')],
-          ['+ the account schema (a UserAccount constructed)', c.schema.cpuUsPerObject, step('schema', 'bare')],
-          ['+ the account opened (plan read, first grant)', c.account.cpuUsPerObject, step('account', 'schema')],
-          ['+ its first deduction', c.usage.cpuUsPerObject, step('usage', 'account')],
+          ['created, no storage (the runtime alone)', cold.bare.cpuUsPerObject, step('bare')],
+          ['+ the account schema (a UserAccount constructed)', cold.schema.cpuUsPerObject, step('schema', 'bare')],
+          ['+ the account opened (plan read, first grant)', cold.account.cpuUsPerObject, step('account', 'schema')],
+          ['+ its first deduction', cold.usage.cpuUsPerObject, step('usage', 'account')],
         ],
       ),
     );
