@@ -279,8 +279,12 @@ export function printReport(results) {
         [
           ['created, no storage (the runtime alone)', cold.bare.cpuUsPerObject, step('bare')],
           ['+ the account schema (a UserAccount constructed)', cold.schema.cpuUsPerObject, step('schema', 'bare')],
-          ['+ the account opened (plan read, first grant)', cold.account.cpuUsPerObject, step('account', 'schema')],
-          ['+ its first deduction', cold.usage.cpuUsPerObject, step('usage', 'account')],
+          [
+            '+ the account opened (plan read, first grant) by a balance read',
+            cold.account.cpuUsPerObject,
+            step('account', 'schema'),
+          ],
+          ['the same, opened by a first deduction instead', cold.usage.cpuUsPerObject, step('usage', 'account')],
         ],
       ),
     );

@@ -52,7 +52,7 @@ const config = {
   contextSeconds: quick ? 2 : 5,
   /** New objects opened at once, well inside the eviction delay, to price one live object. */
   memoryProbeObjects: quick ? 200 : 1_000,
-  /** New objects per step of the first-call breakdown (created, + schema, + account, + first deduction). */
+  /** New objects per step of the first-call breakdown (created, + schema, + account opened, by a deduction). */
   coldObjects: quick ? 200 : 500,
   logRows: quick ? 10_000 : 100_000,
   /** Rows of the short log the history-length comparisons start from: more than one page (20). */
@@ -231,8 +231,9 @@ async function runAll(peerNote) {
 
 /**
  * What the first call to a new object costs, taken apart: workerd's CPU per object for new objects
- * that are only created (no storage), that also create the account schema, that also open the
- * account, and that also record a first deduction. Each step's cost is its difference to the one before.
+ * that are only created (no storage), that also create the account schema, whose account is also
+ * opened by a balance read, and whose account is opened by a first deduction instead. Each step's
+ * cost is its difference to the one before.
  */
 async function coldObjectFigures() {
   const figures = { objects: config.coldObjects };
@@ -276,7 +277,7 @@ async function inObjectFigures() {
   const perOpUs = (ms, ops) => ((ms - emptyMs) * 1000) / ops;
   const readUs = async (what) => {
     // The unindexed time filter walks the whole log: fewer of those per call.
-    const count = what === 'transactionsUntil' ? config.readsPerCall / 20 : config.readsPerCall;
+    const count = config.readsPerCall;
     await call({ op: 'reads', what, count }); // warm
     const samples = [];
     for (let i = 0; i < 5; i++) samples.push(perOpUs(await timed({ op: 'reads', what, count }), count));

@@ -219,8 +219,8 @@ export default {
       }
       case 'coldObjects': {
         // `count` new objects, 100 at a time, each taken one step further than the kind before:
-        // created (no storage), + its schema (a BenchAccount's constructor), + its account opened,
-        // + its first deduction. Node reads workerd's CPU around the call.
+        // created (no storage), + its schema (a BenchAccount's constructor), + its account opened by
+        // a balance read, or opened by a first deduction instead. Node reads workerd's CPU around the call.
         const kind: ColdKind = COLD_KINDS.find((k) => k === command.kind) ?? 'bare';
         const usage = usageTemplate();
         await inFlight(Number(command.count), async (i) => {
