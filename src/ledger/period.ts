@@ -23,7 +23,8 @@ let lastDay = { start: Number.NaN, key: '' };
 export function dayOf(at: number): string {
   if (at >= lastDay.start && at < lastDay.start + DAY_MS) return lastDay.key;
   const key = new Date(at).toISOString().slice(0, 10);
-  lastDay = { start: Math.floor(at / DAY_MS) * DAY_MS, key }; // UTC days carry no leap seconds
+  // Whole milliseconds only: Date drops a fraction toward zero, which before 1970 is the day after.
+  if (Number.isInteger(at)) lastDay = { start: Math.floor(at / DAY_MS) * DAY_MS, key }; // UTC days carry no leap seconds
   return key;
 }
 

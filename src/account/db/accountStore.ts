@@ -6,7 +6,7 @@ import type { AccountState, Change, LiveGrant, NewEntry, OpenHold } from '../cor
 import { outboxFactsOf } from '../outbox/outboxRows';
 import { OutboxStore } from '../outbox/outboxStore';
 import type { Sql } from './sql';
-import { SummedWrites, type DayCounts, type RollupTotals } from './summedWrites';
+import type { DayCounts, RollupTotals, SummedWrites } from './summedWrites';
 
 export interface AccountHead {
   period: string;

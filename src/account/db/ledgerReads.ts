@@ -21,7 +21,7 @@ export class LedgerReads {
   /** Newest first; the filters ride the (type, seq) and (agent, seq) indexes. */
   page(q: TransactionQuery): Transaction[] {
     // Time filters become seq bounds first, so a filter that matches few rows (or none) costs a
-    // binary search instead of a walk through the whole log.
+    // search over seq instead of a walk through the whole log.
     const sinceSeq = q.since === undefined ? undefined : this.firstSeqAtOrAfter(q.since);
     const untilSeq = q.until === undefined ? undefined : this.firstSeqAtOrAfter(q.until);
     const where: string[] = [];
@@ -59,6 +59,7 @@ export class LedgerReads {
    * so a row it returns always matches the filter.
    */
   private firstSeqAtOrAfter(at: number): number {
+    if (Number.isNaN(at)) return 1; // no row compares with NaN: the page's own filter keeps none
     const first = this.sql.first<{ seq: number; at: number }>(
       'log first',
       'SELECT seq, at FROM transactions ORDER BY seq LIMIT 1',

@@ -26,7 +26,13 @@ export async function recordUsageGroup(
   const { now } = ready;
   const priced = await pricedEach(a, group, now);
   const outcomes = a.transact(() => applyRecords(a, group, priced, now));
-  await a.armAlarm(); // the outbox rows just written want a flush
+  // The outbox rows just written want a flush. The group is committed: a failure to set the alarm
+  // must not fail (and so retry) its requests; the next call sets it again.
+  await a
+    .armAlarm()
+    .catch((error: unknown) =>
+      console.error(JSON.stringify({ level: 'error', what: 'alarm not set after usage', error: String(error) })),
+    );
   return outcomes.map(({ result, snapshot }) =>
     result.ok
       ? { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot }

@@ -22,4 +22,8 @@ describe('dayOf', () => {
     const old = Date.UTC(1969, 6, 20);
     expect([dayOf(old - 1), dayOf(old), dayOf(old + 86_399_999)]).toEqual(['1969-07-19', '1969-07-20', '1969-07-20']);
   });
+
+  it('is not misled by a fraction of a millisecond before 1970', () => {
+    expect([dayOf(-0.5), dayOf(-1000), dayOf(-86_400_000.5)]).toEqual(['1970-01-01', '1969-12-31', '1969-12-31']);
+  });
 });
