@@ -51,6 +51,13 @@ export async function compare({ sides, serviceToken, config, log }) {
       records: recordsPerBatch,
     };
   };
+  const hotBatchSpec = () => ({
+    method: 'POST',
+    path: BATCH_PATH,
+    headers,
+    setupRequest: (request) => ({ ...request, body: hotBatchBody(recordsPerBatch) }),
+    records: recordsPerBatch,
+  });
   const hotPath = () => USAGE_PATH(HOT_USER);
   const spreadPath = (n) => USAGE_PATH(spreadUser(n % users));
   const floorSpec = () => single(() => FLOOR_PATH(HOT_USER));
@@ -92,6 +99,14 @@ export async function compare({ sides, serviceToken, config, log }) {
       warmupAmount: config.batchWarmups,
       probe: (url) => probeBatch(url, headers, users, batch),
       spec: batchSpec,
+    },
+    {
+      id: 'batch-hot',
+      label: `POST usage/batch, ${recordsPerBatch} records of one hot user`,
+      amount: config.batchesPerRound,
+      warmupAmount: config.batchWarmups,
+      probe: (url) => probeBatch(url, headers, users, batch),
+      spec: hotBatchSpec,
     },
   ];
 
@@ -185,6 +200,13 @@ function batchBody(b, users, batch) {
       records.push({ user_id: user, idempotency_key: randomUUID(), ...USAGE });
   }
   return JSON.stringify({ records });
+}
+
+/** `count` records of the hot user, fresh keys. */
+function hotBatchBody(count) {
+  return JSON.stringify({
+    records: Array.from({ length: count }, () => ({ user_id: HOT_USER, idempotency_key: randomUUID(), ...USAGE })),
+  });
 }
 
 /** One batch sent ahead: undefined when the side answers it in full, else why the scenario skips it. */

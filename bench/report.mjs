@@ -12,8 +12,14 @@ export const TARGETS = {
   spreadP99VsPeerMax: 1,
   /** A hot user's deductions at least this fraction of the object floor's req/s (auth + no-op RPC, same path). */
   hotVsFloorThroughputMin: 0.75,
-  /** Batches: server CPU per record at most this fraction of the peer's on the same batches. */
+  /** Batches: server CPU per record at most this fraction of the peer's on the same batches… */
   batchCpuPerRecordVsPeerMax: 0.5,
+  /** …records per second, spread over the users, at least this many times the single route's spread req/s… */
+  batchVsSingleSpreadMin: 10,
+  /** …one hot user's records per second at least this fraction of the object's own limit (1 ÷ the in-object deduction)… */
+  hotBatchVsObjectLimitMin: 0.5,
+  /** …and records per second at least the peer's, on the same batches. */
+  batchThroughputVsPeerMin: 1,
   inObjectDeductionMedianUsMax: 100,
   storageBytesPerRowMax: 200,
   /** A read on the 100,000-row log may cost at most this many times the read on a short log. */
@@ -88,6 +94,26 @@ export function evaluate(results) {
   );
   const o = results.inObject;
   const rows = results.config.logRows.toLocaleString('en');
+  const hotBatch = scenario('batch-hot');
+  const batchVsSingle = ratio(batch.sides.service?.recordsPerSecond, spread.sides.service?.requestsPerSecond);
+  check(
+    `batches: records/s ≥ ${T.batchVsSingleSpreadMin} × single deductions/s, spread over the users`,
+    batchVsSingle,
+    atLeast(batchVsSingle, T.batchVsSingleSpreadMin),
+  );
+  // The object's own limit: one deduction after another inside it, nothing around them.
+  const objectLimit = o.deductionAtLongLogUs.p50 > 0 ? 1e6 / o.deductionAtLongLogUs.p50 : null;
+  const hotBatchVsLimit = ratio(hotBatch?.sides.service?.recordsPerSecond, objectLimit);
+  check(
+    `batches of one hot user: records/s ≥ ${T.hotBatchVsObjectLimitMin} × the object's own limit (${Math.round(objectLimit ?? 0)}/s)`,
+    hotBatchVsLimit,
+    atLeast(hotBatchVsLimit, T.hotBatchVsObjectLimitMin),
+  );
+  check(
+    `batches: records/s ≥ ${T.batchThroughputVsPeerMin} × the peer's`,
+    batch.vsPeer.throughput,
+    atLeast(batch.vsPeer.throughput, T.batchThroughputVsPeerMin),
+  );
   check(
     `in-object deduction median ≤ ${T.inObjectDeductionMedianUsMax} µs (${o.liveGrants} live grants, ${rows} rows)`,
     o.deductionAtLongLogUs.p50,
@@ -156,7 +182,7 @@ export function printReport(results) {
       results.comparison.scenarios.flatMap((s) => {
         const a = s.sides.service ?? {};
         const b = s.sides.peer ?? {};
-        const perRecord = s.id === 'batch';
+        const perRecord = s.id.startsWith('batch');
         const cpu = (f) => (perRecord ? f.cpuUsPerRecord : f.cpuUsPerRequest);
         const floor = s.sides.floor;
         const floorRow = floor
