@@ -216,7 +216,7 @@ export class AccountShell {
       this.store.apply(draft.changes, now);
       for (const warning of draft.warnings) console.warn(JSON.stringify({ level: 'warn', what: 'reset', warning }));
     });
-    await this.deadlinesChanged();
+    await this.afterCommit(true);
     return { ok: true, now };
   }
 
@@ -230,13 +230,21 @@ export class AccountShell {
     return this.deadline;
   }
 
-  async deadlinesChanged(): Promise<void> {
-    this.deadline = undefined;
-    await this.armAlarm();
+  /**
+   * After a committed change (`deadlinesMoved` when it may have moved a reset, an expiry or a hold's
+   * end): the alarm follows. Failing to set it is logged, not thrown: what was written stands, a
+   * failed answer would only be retried into a replay, and the next call or alarm sets it again.
+   */
+  async afterCommit(deadlinesMoved = false): Promise<void> {
+    if (deadlinesMoved) this.deadline = undefined;
+    await this.armAlarm().catch((error: unknown) =>
+      console.error(JSON.stringify({ level: 'error', what: 'alarm not set', error: String(error) })),
+    );
   }
 
   // One alarm for every deadline: kept at the earliest (next reset, grant or hold expiry, outbox flush).
-  async armAlarm(): Promise<void> {
+  // The alarm handler lets a failure here throw, so the runtime retries it.
+  private async armAlarm(): Promise<void> {
     const at = Math.min(this.nextDeadline(), this.flusher.dueAt() ?? Number.POSITIVE_INFINITY);
     if (at === this.alarmAt || !Number.isFinite(at)) return;
     await this.ctx.storage.setAlarm(at);

@@ -42,7 +42,7 @@ export async function credit(a: AccountShell, req: CreditRequest): Promise<Accou
       },
     ),
   );
-  await a.deadlinesChanged();
+  await a.afterCommit(true);
   return a.answer(result, now);
 }
 
@@ -63,7 +63,7 @@ export async function redeemPromo(a: AccountShell, req: PromoCreditRequest): Pro
     now,
   };
   const result = a.transact(() => redeem(context, req));
-  if (result.ok && !result.replayed) await a.deadlinesChanged();
+  if (result.ok && !result.replayed) await a.afterCommit(true);
   return a.answer(result, now);
 }
 
@@ -91,6 +91,6 @@ export async function applyStripeEvent(
     now,
   };
   const outcome = a.transact(() => applyEvent(context, cmd));
-  await a.deadlinesChanged();
+  await a.afterCommit(true);
   return { ok: true, value: outcome, snapshot: snapshotOf(a.log, now) };
 }

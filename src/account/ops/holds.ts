@@ -45,7 +45,7 @@ export async function reserve(a: AccountShell, req: ReserveRequest): Promise<Acc
       (record) => ({ ok: true, replayed: true, value: a.holdOf(Number(record.outcome)) }),
     ),
   );
-  await a.deadlinesChanged();
+  await a.afterCommit(true);
   return a.answer(result, now);
 }
 
@@ -88,7 +88,7 @@ export async function commitHold(a: AccountShell, req: CommitRequest): Promise<A
       },
     ),
   );
-  await a.deadlinesChanged();
+  await a.afterCommit(true);
   return a.answer(result, now);
 }
 
@@ -111,7 +111,7 @@ export async function releaseHold(a: AccountShell, holdId: number): Promise<Acco
       () => ({ ok: true, replayed: true, value: a.holdOf(holdId) }),
     ),
   );
-  await a.deadlinesChanged();
+  await a.afterCommit(true);
   return a.answer(result, now);
 }
 

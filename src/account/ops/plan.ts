@@ -35,6 +35,6 @@ export async function changePlan(
       },
     ),
   );
-  await a.armAlarm(); // the outbox row just written wants a flush
+  await a.afterCommit(); // the outbox rows just written want a flush
   return a.answer(result, now);
 }

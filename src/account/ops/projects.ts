@@ -92,7 +92,7 @@ export async function startProjectRun(a: AccountShell, req: RunStartRequest): Pr
   const { now } = ready;
   const ctx = contextOf(a, now);
   const result = a.transact(() => startRun(ctx, req, PROJECT_LEASE_START_MS));
-  await a.deadlinesChanged();
+  await a.afterCommit(true);
   if (!result.ok) return a.failed(result.failure, now);
   return { ok: true, value: result.value, snapshot: snapshotOf(a.log, now) };
 }
@@ -107,7 +107,7 @@ export async function reserveProjectStep(
   const { now } = ready;
   const ctx = contextOf(a, now);
   const result = a.transact(() => reserveStep(ctx, req));
-  await a.deadlinesChanged();
+  await a.afterCommit(true);
   return a.answer(result, now);
 }
 
@@ -125,7 +125,7 @@ export async function commitProjectStep(
   if (!priced.ok) return a.failed(priced.failure, now);
   const ctx = contextOf(a, now);
   const result = a.transact(() => commitStep(ctx, req, priced.value));
-  await a.deadlinesChanged();
+  await a.afterCommit(true);
   return a.answer(result, now);
 }
 
@@ -136,6 +136,6 @@ export async function failProjectStep(a: AccountShell, req: StepFailRequest): Pr
   const { now } = ready;
   const ctx = contextOf(a, now);
   const result = a.transact(() => failStep(ctx, req));
-  await a.deadlinesChanged();
+  await a.afterCommit(true);
   return a.answer(result, now);
 }

@@ -1,6 +1,14 @@
 // Usage records of one user, applied in order in one transaction: a group of single requests
 // (groupCommit.ts) or a batch.
-import type { AccountResult, AccountSnapshot, Applied, BatchItemResult, Transaction, UsageRequest } from '../contract';
+import type {
+  AccountFailure,
+  AccountResult,
+  AccountSnapshot,
+  Applied,
+  BatchItemResult,
+  Transaction,
+  UsageRequest,
+} from '../contract';
 import type { ModelPrice } from '../../ledger/cost';
 import type { Draft } from '../core/draft';
 import { fingerprintOf } from '../core/fingerprint';
@@ -21,19 +29,9 @@ export async function recordUsageGroup(
   a: AccountShell,
   group: UsageRequest[],
 ): Promise<AccountResult<Applied<Transaction>>[]> {
-  const ready = await a.ready(true);
-  if (!ready.ok) return group.map(() => a.failed(ready.failure));
-  const { now } = ready;
-  const priced = await pricedEach(a, group, now);
-  const outcomes = a.transact(() => applyRecords(a, group, priced, now));
-  // The outbox rows just written want a flush. The group is committed: a failure to set the alarm
-  // must not fail (and so retry) its requests; the next call sets it again.
-  await a
-    .armAlarm()
-    .catch((error: unknown) =>
-      console.error(JSON.stringify({ level: 'error', what: 'alarm not set after usage', error: String(error) })),
-    );
-  return outcomes.map(({ result, snapshot }) =>
+  const applied = await applyUsage(a, group);
+  if (!applied.ok) return group.map(() => a.failed(applied.failure));
+  return applied.outcomes.map(({ result, snapshot }) =>
     result.ok
       ? { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot }
       : { ok: false, failure: result.failure, snapshot },
@@ -48,26 +46,43 @@ export async function recordUsageBatch(
   a: AccountShell,
   records: UsageRequest[],
 ): Promise<AccountResult<BatchItemResult[]>> {
+  const applied = await applyUsage(a, records);
+  if (!applied.ok) return a.failed(applied.failure);
+  const results = applied.outcomes.map(({ result }): BatchItemResult =>
+    result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result,
+  );
+  return { ok: true, value: results, snapshot: snapshotOf(a.log, applied.now) };
+}
+
+type Outcome = { result: IdempotentResult<Transaction>; snapshot: AccountSnapshot };
+
+/** The account brought up to date, the records priced, applied in one transaction, the alarm set. */
+async function applyUsage(
+  a: AccountShell,
+  records: UsageRequest[],
+): Promise<{ ok: true; now: number; outcomes: Outcome[] } | { ok: false; failure: AccountFailure }> {
   const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
+  if (!ready.ok) return ready;
   const { now } = ready;
   const priced = await pricedEach(a, records, now);
   const outcomes = a.transact(() => applyRecords(a, records, priced, now));
-  await a.armAlarm(); // the outbox rows just written want a flush
-  const results = outcomes.map(({ result }): BatchItemResult =>
-    result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result,
-  );
-  return { ok: true, value: results, snapshot: snapshotOf(a.log, now) };
+  await a.afterCommit(); // the outbox rows just written want a flush
+  return { ok: true, now, outcomes };
 }
 
 type Priced = Awaited<ReturnType<AccountShell['priced']>>;
 
 /** Each record's price (or refusal), looked up once per model × agent the records name. */
 async function pricedEach(a: AccountShell, records: UsageRequest[], now: number): Promise<Priced[]> {
-  const pairOf = (r: UsageRequest) => JSON.stringify([r.model, r.agent]);
   const prices = new Map<string, Priced>();
-  for (const r of records) if (!prices.has(pairOf(r))) prices.set(pairOf(r), await a.priced(r.model, now, r.agent));
-  return records.map((r) => prices.get(pairOf(r))!);
+  const priced: Priced[] = [];
+  for (const r of records) {
+    const pair = JSON.stringify([r.model, r.agent]);
+    let price = prices.get(pair);
+    if (!price) prices.set(pair, (price = await a.priced(r.model, now, r.agent)));
+    priced.push(price);
+  }
+  return priced;
 }
 
 /**
@@ -75,12 +90,7 @@ async function pricedEach(a: AccountShell, records: UsageRequest[], now: number)
  * under its own idempotency key, with the balance each left; the writes that add up are written
  * once for all of them (db/summedWrites.ts).
  */
-function applyRecords(
-  a: AccountShell,
-  records: UsageRequest[],
-  priced: Priced[],
-  now: number,
-): { result: IdempotentResult<Transaction>; snapshot: AccountSnapshot }[] {
+function applyRecords(a: AccountShell, records: UsageRequest[], priced: Priced[], now: number): Outcome[] {
   const draft = a.draft(now);
   const summed = new SummedWrites();
   const outcomes = records.map((req, i) => {
