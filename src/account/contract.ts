@@ -3,7 +3,7 @@
 // one of the API's error codes, with the account's numbers for the X-Tokens-* headers either way.
 // src/http/accountResult.ts turns a result into HTTP; nothing else translates failures.
 import type { ErrorCode } from '../errors';
-import type { GrantSource } from '../ledger/grant';
+import type { Grant, GrantSource } from '../ledger/grant';
 import type { IdempotencyKey } from './keys';
 
 /** The numbers every response about a user reports in its X-Tokens-* headers. */
@@ -98,15 +98,6 @@ export interface Transaction {
   detail: TransactionDetail | null;
 }
 
-export interface GrantInfo {
-  id: number;
-  source: GrantSource;
-  amount: number;
-  remaining: number;
-  expiresAt: number | null;
-  createdAt: number;
-}
-
 /** Everything `GET /tokens/balance` and `GET /tokens/plan` show, derived from grants and counters. */
 export interface Balance {
   creditedTokens: number;
@@ -160,7 +151,7 @@ export interface CreditRequest {
 }
 
 export interface Credited {
-  grant: GrantInfo;
+  grant: Grant;
   transaction: Transaction;
 }
 

@@ -1,5 +1,6 @@
 // The ledger as clients read it: snake_case fields, ISO times, exact integers beside decimals.
-import type { Balance, GrantInfo, Transaction } from '../account/contract';
+import type { Balance, Transaction } from '../account/contract';
+import type { Grant } from '../ledger/grant';
 
 const USD_MICROS_PER_USD = 1_000_000;
 const PAISE_PER_RUPEE = 100;
@@ -8,7 +9,7 @@ export function iso(at: number): string {
   return new Date(at).toISOString();
 }
 
-export function presentGrant(g: GrantInfo) {
+export function presentGrant(g: Grant) {
   return {
     id: g.id,
     source: g.source,

@@ -2,7 +2,7 @@
 // what it does (grant inserts and moves, ledger rows, counters) as a list of changes; the store
 // applies that list inside the one transactionSync. No SQL and no clock here: state and `now` in,
 // changes out, so every rule can be tested on plain data.
-import type { PlanTerms, TransactionDetail, TransactionType } from '../contract';
+import type { Hold, PlanTerms, TransactionDetail, TransactionType } from '../contract';
 import type { Allocation, Grant, GrantSource } from '../../ledger/grant';
 
 /** A grant that has not been closed, as the core sees it. */
@@ -14,17 +14,10 @@ export interface LiveGrant extends Grant {
 }
 
 /** A reservation not yet settled: it lowers what can be spent until it is committed, released or expires. */
-export interface OpenHold {
-  id: number;
-  agent: string;
-  model: string;
-  tokens: number;
-  createdAt: number;
-  expiresAt: number;
+export type OpenHold = Omit<Hold, 'status' | 'settledAt'> & {
   /** The UTC day whose request count it took. */
   day: string;
-  projectId: string | null;
-}
+};
 
 /** What the core needs to know about an account before a decision. */
 export interface AccountState {

@@ -1,7 +1,7 @@
 // Loading an account's state for the core and applying the core's changes. Synchronous, so a
 // caller loads, decides and applies inside one transactionSync with nothing in between.
 import type { Allocation, GrantSource } from '../../ledger/grant';
-import type { PlanTerms, Transaction, TransactionDetail, TransactionType } from '../contract';
+import type { Hold, PlanTerms, Transaction, TransactionDetail, TransactionType } from '../contract';
 import type { AccountState, Change, LiveGrant, NewEntry, OpenHold } from '../core/draft';
 import { outboxFactsOf } from '../outbox/outboxRows';
 import { OutboxStore } from '../outbox/outboxStore';
@@ -47,10 +47,8 @@ export interface TransactionRow {
   [column: string]: SqlStorageValue;
 }
 
-export type HoldRow = OpenHold & {
-  status: 'open' | 'committed' | 'released' | 'expired';
-  settledAt: number | null;
-} & Record<string, SqlStorageValue>;
+/** A hold whatever its status, with the day whose request count it took. */
+export type HoldRow = Hold & Pick<OpenHold, 'day'> & Record<string, SqlStorageValue>;
 
 export class AccountStore {
   /** Analytics facts for D1, written by apply with the changes they describe. */
