@@ -6,37 +6,13 @@ import { getCatalog } from '../catalog/catalog';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { presentPackage } from '../present/catalog';
-import { accountOf, type ApiRequest } from './context';
+import type { ApiRequest } from './context';
 
 export async function settle<T>(request: ApiRequest, env: Env, pending: Promise<AccountResult<T>>): Promise<T> {
   const result = await pending;
   request.snapshot = result.snapshot;
   if (result.ok) return result.value;
   throw await apiErrorOf(env, result.failure);
-}
-
-/**
- * For a refusal decided before the user's object was reached (a promo code's slot, the guessing
- * limit): fetch the account's numbers so the answer still carries the X-Tokens-* headers. Best
- * effort: the refusal stands whatever happens here.
- */
-export async function withSnapshot<T>(
-  request: ApiRequest,
-  env: Env,
-  userId: string,
-  run: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof ApiError && request.snapshot === undefined) {
-      const answer = await accountOf(env, userId)
-        .balance({ openIfNew: true })
-        .catch(() => undefined);
-      if (answer) request.snapshot = answer.snapshot;
-    }
-    throw error;
-  }
 }
 
 /** Refusals a client can buy or wait its way out of say where to go. */

@@ -3,7 +3,7 @@ import type { RouterType } from 'itty-router';
 import { z } from 'zod';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
-import { settle, withSnapshot } from '../http/accountResult';
+import { settle } from '../http/accountResult';
 import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody } from '../http/body';
 import { clientAddressKey } from '../http/clientIp';
@@ -19,8 +19,9 @@ export type RedeemBody = z.infer<typeof redeemBodySchema>;
 
 export function registerPromoRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
   router.post('/api/v1/tokens/redeem-code', async (request, env) => {
+    // A refusal decided before the account is reached still carries its X-Tokens-* headers (router.ts).
     const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    return withSnapshot(request, env, userId, () => redeem(request, env, userId));
+    return redeem(request, env, userId);
   });
 }
 
