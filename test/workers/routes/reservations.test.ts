@@ -106,6 +106,28 @@ describe('reservations', () => {
     await expectAudit(user);
   });
 
+  it('a commit sent 8 times at once, racing 4 releases of the same hold: settled once, charged at most once', async () => {
+    const user = newUserId('settle-race');
+    const { reservation } = await (await reserve(user, hold(3_000))).json<any>();
+    const answers = await Promise.all([
+      ...Array.from({ length: 8 }, () => commit(user, reservation.id, { input_tokens: 1_000, output_tokens: 500 })),
+      ...Array.from({ length: 4 }, () => release(user, reservation.id)),
+    ]);
+    const [commits, releases] = [answers.slice(0, 8), answers.slice(8)];
+    const committed = commits[0]!.status === 200;
+    // Whichever came first wins every one of its repeats; the other kind is refused every time.
+    expect(commits.map((r) => r.status)).toEqual(Array(8).fill(committed ? 200 : 409));
+    expect(releases.map((r) => r.status)).toEqual(Array(4).fill(committed ? 409 : 200));
+    const winners = await Promise.all((committed ? commits : releases).map((r) => r.json<any>()));
+    expect(winners.filter((b) => !b.replayed)).toHaveLength(1);
+    expect(await balanceOf(user)).toMatchObject({
+      remaining_tokens: committed ? 8_500 : 10_000,
+      held_tokens: 0,
+      total_requests: committed ? 1 : 0,
+    });
+    await expectAudit(user);
+  });
+
   it('a refusal is not recorded under the key: the same key succeeds once the cause is gone', async () => {
     const user = newUserId('retry');
     const first = (await (await reserve(user, hold(8_000))).json<any>()).reservation;
