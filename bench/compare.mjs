@@ -12,11 +12,12 @@ const USAGE_BODY = JSON.stringify(USAGE);
 export const USAGE_PATH = (user) => `/api/v1/service/users/${user}/usage`;
 export const BATCH_PATH = '/api/v1/service/usage/batch';
 export const FLOOR_PATH = (user) => `/bench/v1/service/users/${user}/noop`;
+export const WRITE_FLOOR_PATH = (user) => `/bench/v1/service/users/${user}/write`;
 export const HOT_USER = 'bench-hot';
 const spreadUser = (n) => `bench-spread-${n}`;
 
 /**
- * `sides`: `{ service: { url, rootPids }, peer?: { url, rootPids } }`; `serviceToken` is the
+ * `sides`: `{ service: { url, floorUrl, rootPids }, peer?: { url, rootPids } }`; `serviceToken` is the
  * Bearer token both accept. Returns `{ scenarios, notes }`.
  */
 export async function compare({ sides, serviceToken, config, log }) {
@@ -60,8 +61,13 @@ export async function compare({ sides, serviceToken, config, log }) {
   });
   const hotPath = () => USAGE_PATH(HOT_USER);
   const spreadPath = (n) => USAGE_PATH(spreadUser(n % users));
-  const floorSpec = () => single(() => FLOOR_PATH(HOT_USER));
-  // `also`: extra runs inside the same rounds, on one side's server (the object floor rides with the hot user).
+  const floorSpec = () => ({ ...single(() => FLOOR_PATH(HOT_USER)), url: sides.service.floorUrl });
+  const writeFloorSpec = () => ({
+    ...single((n) => WRITE_FLOOR_PATH(spreadUser(n % users))),
+    url: sides.service.floorUrl,
+  });
+  // `also`: extra runs inside the same rounds, on one side's server (the object floor rides with the
+  // hot user, the write floor with the spread users).
   const scenarios = [
     {
       id: 'hot',
@@ -91,6 +97,8 @@ export async function compare({ sides, serviceToken, config, log }) {
       id: 'spread',
       label: `POST usage, spread over ${users.toLocaleString('en')} users`,
       spec: () => single(spreadPath),
+      // Its warm-up creates every bare object once, as the new-users scenario created the accounts.
+      also: { writeFloor: { side: 'service', spec: writeFloorSpec, warmupAmount: users } },
     },
     {
       id: 'batch',
@@ -129,8 +137,12 @@ export async function compare({ sides, serviceToken, config, log }) {
     const amount = scenario.amount ?? config.requestsPerRound;
     if (scenario.warmup !== false) {
       log(`${scenario.label}: warm-up …`);
-      for (const { side, spec } of runners)
-        await load({ url: sides[side].url, ...spec(), amount: scenario.warmupAmount ?? config.warmupRequests });
+      for (const { side, spec, warmupAmount } of runners)
+        await load({
+          url: sides[side].url,
+          ...spec(),
+          amount: warmupAmount ?? scenario.warmupAmount ?? config.warmupRequests,
+        });
     }
     const rounds = scenario.rounds ?? config.rounds;
     for (let round = 0; round < rounds; round++) {

@@ -28,6 +28,12 @@ export const TARGETS = {
   analyticsLongLogUsMax: 50_000,
 };
 
+/** The service-side runs that price the runtime itself, each beside the scenario it rides with. */
+const FLOOR_LABELS = {
+  floor: 'object floor: same path and auth, one no-op RPC into an object',
+  writeFloor: 'write floor: same path and auth, one RPC that commits one row, over as many objects',
+};
+
 export const ratio = (a, b) => (a != null && b > 0 ? Math.round((a / b) * 100) / 100 : null);
 const verdict = (ok) => (ok === null ? 'skip' : ok ? 'met' : 'MISSED');
 
@@ -50,6 +56,12 @@ export function evaluate(results) {
     throughput: ratio(hot.sides.service?.requestsPerSecond, hot.sides.floor?.requestsPerSecond),
     p99: ratio(hot.sides.service?.p99Ms, hot.sides.floor?.p99Ms),
     cpuPerRequest: ratio(hot.sides.service?.cpuUsPerRequest, hot.sides.floor?.cpuUsPerRequest),
+  };
+  // The least a committed write costs here, spread the same way: what the spread targets stand on.
+  spread.writeFloor = {
+    cpuPerRequest: ratio(spread.sides.service?.cpuUsPerRequest, spread.sides.writeFloor?.cpuUsPerRequest),
+    cpuVsPeer: ratio(spread.sides.writeFloor?.cpuUsPerRequest, spread.sides.peer?.cpuUsPerRequest),
+    p99VsPeer: ratio(spread.sides.writeFloor?.p99Ms, spread.sides.peer?.p99Ms),
   };
   const atLeast = (value, min) => (value === null ? null : value >= min);
   const atMost = (value, max) => (value === null ? null : value <= max);
@@ -184,24 +196,25 @@ export function printReport(results) {
         const b = s.sides.peer ?? {};
         const perRecord = s.id.startsWith('batch');
         const cpu = (f) => (perRecord ? f.cpuUsPerRecord : f.cpuUsPerRequest);
-        const floor = s.sides.floor;
-        const floorRow = floor
-          ? [
-              [
-                '  object floor: same path and auth, one no-op RPC into an object',
-                floor.requestsPerSecond,
-                '',
-                '',
-                floor.p99Ms,
-                '',
-                '',
-                floor.cpuUsPerRequest,
-                '',
-                '',
-                floor.otherCores,
-              ],
-            ]
-          : [];
+        const floorRows = Object.entries(FLOOR_LABELS)
+          .filter(([name]) => s.sides[name])
+          .map(([name, label]) => {
+            const floor = s.sides[name];
+            const perPeer = ratio(floor.cpuUsPerRequest, b.cpuUsPerRequest);
+            return [
+              `  ${label}`,
+              floor.requestsPerSecond,
+              '',
+              '',
+              floor.p99Ms,
+              '',
+              '',
+              floor.cpuUsPerRequest,
+              '',
+              dash(perPeer),
+              floor.otherCores,
+            ];
+          });
         const row = [
           perRecord ? `${s.label} (req/s = records/s, CPU per record)` : s.label,
           dash(perRecord ? a.recordsPerSecond : a.requestsPerSecond),
@@ -217,7 +230,7 @@ export function printReport(results) {
             .map((f) => f.otherCores)
             .join(' / '),
         ];
-        return [row, ...floorRow];
+        return [row, ...floorRows];
       }),
     ),
   );
@@ -226,6 +239,11 @@ export function printReport(results) {
   out.push(
     `hot user ÷ object floor: req/s ${dash(hot.vsFloor.throughput)} · p99 ${dash(hot.vsFloor.p99)} · CPU per request ${dash(hot.vsFloor.cpuPerRequest)}`,
   );
+  const spread = results.comparison.scenarios.find((s) => s.id === 'spread');
+  if (spread.writeFloor)
+    out.push(
+      `spread ÷ write floor: CPU per request ${dash(spread.writeFloor.cpuPerRequest)} · the write floor alone ÷ peer: CPU ${dash(spread.writeFloor.cpuVsPeer)}, p99 ${dash(spread.writeFloor.p99VsPeer)}`,
+    );
   for (const note of results.comparison.notes) out.push(`note: ${note}`);
   out.push('');
   out.push(

@@ -170,7 +170,7 @@ async function runAll(peerNote) {
 
   // The comparison. The hot user gets the same allowance on both sides (the peer opens every account with it).
   await grant(HOT_USER);
-  const sides = { service: { url, rootPids: service.pids } };
+  const sides = { service: { url, floorUrl: service.floorUrl, rootPids: service.pids } };
   if (peer) sides.peer = { url: peer.url, rootPids: peer.rootPids };
   const comparison = await compare({ sides, serviceToken: secrets.SERVICE_TOKEN, config: config.compare, log });
   if (peerNote) comparison.notes.unshift(peerNote);

@@ -91,14 +91,17 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
         ...workerOptions,
         name: 'api',
         modules: true,
+        // Served on its own socket: Miniflare's entry worker (host routing, the `cf` object, dev error
+        // pages) is a dev-server hop that production does not have, and it costs as much as the object floor.
+        unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
         scriptPath: apiScript,
         bindings: { ...workerOptions.bindings, ...secrets },
       },
       {
         name: 'bench',
         modules: true,
-        // The object-floor route (bench/worker.ts) is reached over HTTP like the service's routes.
-        routes: ['127.0.0.1/bench/*'],
+        // The object-floor route (bench/worker.ts) is reached over HTTP like the service's routes, on its own socket.
+        unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
         bindings: { SERVICE_TOKEN: secrets.SERVICE_TOKEN },
         scriptPath: benchScript,
         compatibilityDate: workerOptions.compatibilityDate,
@@ -118,7 +121,9 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
     rmSync(tmp, { recursive: true, force: true });
   };
   try {
-    const url = await mf.ready;
+    await mf.ready;
+    const url = await mf.unsafeGetDirectURL('api');
+    const floorUrl = await mf.unsafeGetDirectURL('bench');
     const db = await mf.getD1Database('DB', 'api');
     const statements = [...sqlStatements(join(root, 'migrations')), ...sqlStatements(join(root, 'seed')), ...extraSql];
     await db.batch(statements.map((s) => db.prepare(s)));
@@ -126,6 +131,8 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
     const pids = workerdPids();
     return {
       url: url.origin,
+      /** Where the object-floor route (bench/worker.ts) answers. */
+      floorUrl: floorUrl.origin,
       secrets,
       pids,
       /** Files workerd holds open: three per live SQLite object (database, WAL, shared memory) and a few of its own. */

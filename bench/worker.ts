@@ -26,10 +26,26 @@ const READ_KINDS = ['balance', 'transactions', 'transactionsUntil', 'analytics']
 type ReadKind = (typeof READ_KINDS)[number];
 const FAR_FUTURE_MS = Date.UTC(2100, 0, 1);
 
-/** An object that never touches its storage: what creating an object costs the runtime alone. */
+/**
+ * An object that never touches its storage (what creating an object costs the runtime alone), or
+ * that commits one small row (the least a durable mutation costs an object).
+ */
 export class BareObject extends DurableObject {
+  private hasTable = false;
+
   noop(): number {
     return 0;
+  }
+
+  write(): number {
+    const sql = this.ctx.storage.sql;
+    if (!this.hasTable) sql.exec('CREATE TABLE IF NOT EXISTS counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+    this.hasTable = true;
+    return sql
+      .exec<{ n: number }>(
+        'INSERT INTO counter (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1 RETURNING n',
+      )
+      .one().n;
   }
 }
 
@@ -169,9 +185,10 @@ async function inFlight(count: number, call: (i: number) => Promise<unknown>): P
 type Command = { op: string; name?: string; [key: string]: unknown };
 
 /**
- * The object floor, reached over HTTP (bench/service.mjs routes `127.0.0.1/bench/*` here): the
- * service's request pipeline and service-token check, then one no-op RPC into the user's object.
- * What a deduction costs beyond this is the deduction itself (body, validation, the transaction).
+ * The floors, reached over HTTP on this Worker's own socket (bench/service.mjs): the service's
+ * request pipeline and service-token check, then one no-op RPC into the user's object (the object
+ * floor), or one RPC into a bare object that commits one row (the write floor). What a deduction
+ * costs beyond these is the deduction itself (body, validation, the transaction's rows).
  */
 const floorRouter = createRouter();
 floorRouter.all('/bench/v1/service/*', bearerOnly('SERVICE_TOKEN', 'service'));
@@ -181,6 +198,13 @@ floorRouter.post('/bench/v1/service/users/:userId/noop', async (request: ApiRequ
   await request.arrayBuffer(); // the same body as a deduction crosses the same path, unparsed
   const noop = await benchEnv.BENCH_ACCOUNT.get(benchEnv.BENCH_ACCOUNT.idFromName(userId)).noop();
   return { ok: true, noop };
+});
+floorRouter.post('/bench/v1/service/users/:userId/write', async (request: ApiRequest, env: Env) => {
+  const benchEnv = env as unknown as BenchEnv;
+  const userId = userIdParam(request);
+  await request.arrayBuffer();
+  const written = await benchEnv.BARE_OBJECT.get(benchEnv.BARE_OBJECT.idFromName(userId)).write();
+  return { ok: true, written };
 });
 
 /** POST / with a JSON command; one object per `name`. Reached only through Miniflare from Node. */
