@@ -172,7 +172,13 @@ async function runAll(peerNote) {
   await grant(HOT_USER);
   const sides = { service: { url, floorUrl: service.floorUrl, rootPids: service.pids } };
   if (peer) sides.peer = { url: peer.url, rootPids: peer.rootPids };
-  const comparison = await compare({ sides, serviceToken: secrets.SERVICE_TOKEN, config: config.compare, log });
+  const comparison = await compare({
+    sides,
+    serviceToken: secrets.SERVICE_TOKEN,
+    config: config.compare,
+    log,
+    settle: () => waitForEviction(idleFiles),
+  });
   if (peerNote) comparison.notes.unshift(peerNote);
   memory.afterSpreadBytes = service.rssBytes();
   await waitForEviction(idleFiles);
