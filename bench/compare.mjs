@@ -68,8 +68,18 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
     url: sides.service.floorUrl,
   });
   // `also`: extra runs inside the same rounds, on one side's server (the object floor rides with the
-  // hot user, the write floor with the spread users).
+  // hot user; the write floor is a scenario of its own).
   const scenarios = [
+    {
+      // The service's runtime alone, no peer, first: no account has analytics facts waiting for a
+      // flush yet. Its warm-up creates every bare object once (as the new-users scenario creates the
+      // accounts), and they are evicted before the next scenario, so they never share the process's
+      // memory with the accounts.
+      id: 'write-floor',
+      label: `write floor over ${users.toLocaleString('en')} objects`,
+      also: { writeFloor: { side: 'service', spec: writeFloorSpec, warmupAmount: users } },
+      settleAfter: true,
+    },
     {
       id: 'hot',
       label: 'POST usage, one hot user',
@@ -85,15 +95,6 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
         headers: { ...headers, 'Idempotency-Key': randomUUID() },
         body: USAGE_BODY,
       }),
-    },
-    {
-      // The service's runtime alone, no peer: its warm-up creates every bare object once (as the
-      // new-users scenario creates the accounts), and they are left to be evicted before the next
-      // scenario, so they never share the process's memory with the spread's accounts.
-      id: 'write-floor',
-      label: `write floor over ${users.toLocaleString('en')} objects`,
-      also: { writeFloor: { side: 'service', spec: writeFloorSpec, warmupAmount: users } },
-      settleAfter: true,
     },
     {
       id: 'new-users',

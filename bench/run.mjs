@@ -186,7 +186,7 @@ async function runAll(peerNote) {
   const inObjectCpu = cpuMonitor(service.pids);
   const { inObject, storage, queryPlans } = await inObjectFigures();
   inObject.otherCores = inObjectCpu.stop().otherCores;
-  const coldObjects = await coldObjectFigures();
+  const coldObjects = await coldObjectFigures(idleFiles);
 
   // Service-only context: the cheapest authenticated route, and reads on a short and a long log.
   const reader = 'bench-reader';
@@ -241,9 +241,11 @@ async function runAll(peerNote) {
  * opened by a balance read, and whose account is opened by a first deduction instead. Each step's
  * cost is its difference to the one before.
  */
-async function coldObjectFigures() {
+async function coldObjectFigures(idleFiles) {
   const figures = { objects: config.coldObjects };
   for (const kind of ['bare', 'schema', 'account', 'usage']) {
+    // The step before's objects gone first: one workerd refuses SQLite work past ~1,700 live objects.
+    await waitForEviction(idleFiles);
     log(`first call, taken apart: ${config.coldObjects} new objects, up to "${kind}" …`);
     const cpu = cpuMonitor(service.pids);
     await service.bench({ op: 'coldObjects', kind, name: 'bench-cold', count: config.coldObjects });
