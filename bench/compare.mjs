@@ -22,6 +22,7 @@ const spreadUser = (n) => `bench-spread-${n}`;
  * `{ scenarios, notes }`.
  */
 export async function compare({ sides, serviceToken, config, log, settle }) {
+  if (!sides.service.floorUrl) throw new Error('compare: sides.service.floorUrl (the floor routes) is required');
   const names = Object.keys(sides);
   const pidsOf = Object.fromEntries(names.map((n) => [n, sides[n].rootPids]));
   const headers = { Authorization: `Bearer ${serviceToken}`, 'Content-Type': 'application/json' };
@@ -72,7 +73,7 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
   const scenarios = [
     {
       // The service's runtime alone, no peer, first: no account has analytics facts waiting for a
-      // flush yet. Its warm-up creates every bare object once (as the new-users scenario creates the
+      // flush yet (bench/run.mjs waits for the memory probe's). Its warm-up creates every bare object once (as the new-users scenario creates the
       // accounts), and they are evicted before the next scenario, so they never share the process's
       // memory with the accounts.
       id: 'write-floor',

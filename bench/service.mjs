@@ -131,13 +131,21 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
     const pids = workerdPids();
     return {
       url: url.origin,
-      /** Where the object-floor route (bench/worker.ts) answers. */
+      /** Where the floor routes of bench/worker.ts (the object floor, the write floor) answer. */
       floorUrl: floorUrl.origin,
       secrets,
       pids,
       /** Files workerd holds open: three per live SQLite object (database, WAL, shared memory) and a few of its own. */
       openFiles() {
         return pids.reduce((total, pid) => total + readdirSync(`/proc/${pid}/fd`).length, 0);
+      },
+      /** How many users whose names start with `prefix` have had analytics facts counted by D1 (a flush cursor). */
+      async flushedUsers(prefix) {
+        const row = await db
+          .prepare('SELECT COUNT(*) AS n FROM analytics_user_flush WHERE user_id LIKE ?')
+          .bind(`${prefix}%`)
+          .first();
+        return row.n;
       },
       /** Send one command to bench/worker.ts and return its JSON answer. */
       async bench(command) {

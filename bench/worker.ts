@@ -207,7 +207,7 @@ floorRouter.post('/bench/v1/service/users/:userId/write', async (request: ApiReq
   return { ok: true, written };
 });
 
-/** POST / with a JSON command; one object per `name`. Reached only through Miniflare from Node. */
+/** POST / with a JSON command; one object per `name`. Sent from Node (service.bench); the socket listens on 127.0.0.1 only. */
 export default {
   async fetch(request, env) {
     // The floor route needs no ExecutionContext (nothing runs after its response).
