@@ -78,7 +78,12 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
     SERVICE_TOKEN: randomBytes(16).toString('hex'),
     ADMIN_TOKEN: randomBytes(16).toString('hex'),
   };
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
+  // The dashboard's static assets are left out. With them, Miniflare puts its asset router (a Worker
+  // of its own, in the same thread) in front of every request; on Cloudflare, /api/* reaches the
+  // Worker first (`run_worker_first`) and that routing is the platform's, not the Worker's CPU.
+  const { assets: _assets, ...workerOptions } = unstable_getMiniflareWorkerOptions(
+    join(root, 'wrangler.toml'),
+  ).workerOptions;
   const d1 = workerOptions.d1Databases;
   const mf = new Miniflare({
     durableObjectsPersist: join(state, 'do'),
