@@ -15,7 +15,8 @@ export function nextPeriod(period: string): string {
   return periodOf(periodEnd(period));
 }
 
-const DAY_MS = 86_400_000;
+/** One UTC day (UTC days carry no leap seconds). */
+export const DAY_MS = 86_400_000;
 /** The last day asked for: every request asks several times, nearly always for the same day. */
 let lastDay = { start: Number.NaN, key: '' };
 
@@ -24,7 +25,7 @@ export function dayOf(at: number): string {
   if (at >= lastDay.start && at < lastDay.start + DAY_MS) return lastDay.key;
   const key = new Date(at).toISOString().slice(0, 10);
   // Whole milliseconds only: Date drops a fraction toward zero, which before 1970 is the day after.
-  if (Number.isInteger(at)) lastDay = { start: Math.floor(at / DAY_MS) * DAY_MS, key }; // UTC days carry no leap seconds
+  if (Number.isInteger(at)) lastDay = { start: Math.floor(at / DAY_MS) * DAY_MS, key };
   return key;
 }
 

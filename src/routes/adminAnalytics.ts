@@ -7,7 +7,7 @@ import type { Env } from '../env';
 import { userIdSchema } from '../http/auth';
 import { parseWith } from '../http/body';
 import type { ApiRequest } from '../http/context';
-import { dayOf } from '../ledger/period';
+import { DAY_MS, dayOf } from '../ledger/period';
 import {
   ANALYTICS_RANGE_DAYS_DEFAULT,
   ANALYTICS_RANGE_DAYS_MAX,
@@ -18,7 +18,6 @@ import { iso } from '../present/ledger';
 
 type Router = RouterType<ApiRequest, [Env, ExecutionContext]>;
 
-const DAY_MS = 86_400_000;
 /** Batches flushed within this window count towards `max_recent_lag_ms`. */
 const RECENT_LAG_WINDOW_MS = 60 * 60_000;
 

@@ -1,11 +1,10 @@
 // Redeeming a promo code inside the user's object: the plan check and the credit together. The
 // "once per user" check is the code's idempotency key (see account/promo/redeem.ts).
+import { DAY_MS } from '../../ledger/period';
 import type { PromoCreditRequest } from '../contract';
 import { decideCredit } from './credit';
 import { refuse, type Decision } from './decision';
 import type { Draft, NewEntry } from './draft';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function decidePromo(
   draft: Draft,

@@ -1,5 +1,5 @@
 // Per-user analytics from the usage rollup and the grants, so the cost does not grow with the log.
-import { dayOf } from '../../ledger/period';
+import { DAY_MS, dayOf } from '../../ledger/period';
 import type { Analytics } from '../contract';
 import type { LedgerReads } from '../db/ledgerReads';
 
@@ -7,7 +7,6 @@ import type { LedgerReads } from '../db/ledgerReads';
 export const TREND_DAYS = 30;
 /** Days the burn rate averages over, today included. */
 export const BURN_RATE_DAYS = 7;
-const DAY_MS = 86_400_000;
 const FIRST_DAY = '0000-01-01';
 
 export function analyticsOf(reads: LedgerReads, now: number): Analytics {
