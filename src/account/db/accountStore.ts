@@ -1,12 +1,12 @@
 // Loading an account's state for the core and applying the core's changes. Synchronous, so a
 // caller loads, decides and applies inside one transactionSync with nothing in between.
 import type { Allocation, GrantSource } from '../../ledger/grant';
-import type { Hold, PlanTerms, Transaction, TransactionDetail, TransactionType } from '../contract';
+import type { Hold, PlanTerms, Transaction, TransactionDetail, TransactionType, UsageTotals } from '../contract';
 import type { AccountState, Change, LiveGrant, NewEntry, OpenHold } from '../core/draft';
 import { outboxFactsOf } from '../outbox/outboxRows';
 import { OutboxStore } from '../outbox/outboxStore';
 import type { Sql } from './sql';
-import type { DayCounts, RollupTotals, SummedWrites } from './summedWrites';
+import { SummedWrites, type DayCounts } from './summedWrites';
 
 export interface AccountHead {
   period: string;
@@ -149,13 +149,14 @@ export class AccountStore {
 
   /**
    * Apply the core's changes in order, and the outbox rows they make for platform analytics;
-   * returns the ledger rows appended, with their seq. With `summed`, the writes that add up (grant
-   * moves, day counters, the usage rollup, outbox rows) are collected there instead, and written
-   * once by `writeSummed` before the transaction ends: a group of usage records then updates each
-   * counter row once rather than once per record.
+   * returns the ledger rows appended, with their seq. The writes that add up (grant moves, day
+   * counters, the usage rollup, outbox rows) are summed (db/summedWrites.ts) and written at the end;
+   * a caller that passes its own `summed` (a group of usage records) writes them once for the whole
+   * group with `writeSummed`, before its transaction ends.
    */
-  apply(changes: readonly Change[], createdAt: number, summed?: SummedWrites): Transaction[] {
+  apply(changes: readonly Change[], createdAt: number, into?: SummedWrites): Transaction[] {
     this.cached = undefined;
+    const summed = into ?? new SummedWrites();
     const appended: Transaction[] = [];
     for (const change of changes) {
       switch (change.kind) {
@@ -175,8 +176,7 @@ export class AccountStore {
           break;
         }
         case 'grant_move':
-          if (summed) summed.move(change.grantId, change.delta, change.spent);
-          else this.moveGrant(change.grantId, change.delta, change.spent);
+          summed.move(change.grantId, change.delta, change.spent);
           break;
         case 'grant_close':
           this.sql.run('grant close', 'UPDATE grants SET closed_at = ? WHERE id = ?', change.at, change.grantId);
@@ -225,14 +225,7 @@ export class AccountStore {
           );
           break;
         case 'requests':
-          this.sql.run(
-            'day requests',
-            `INSERT INTO daily_usage (day, requests, tokens, last_at) VALUES (?, ?, 0, ?)
-             ON CONFLICT (day) DO UPDATE SET requests = requests + excluded.requests, last_at = MAX(last_at, excluded.last_at)`,
-            change.day,
-            change.delta,
-            change.at,
-          );
+          summed.day(change.day, { requests: change.delta, tokens: 0, lastAt: change.at });
           break;
         case 'usage_count': {
           const u = change.usage;
@@ -245,22 +238,17 @@ export class AccountStore {
             costUsdMicros: u.costUsdMicros,
             costInrPaise: u.costInrPaise,
           };
-          if (summed) summed.count(u.day, u.agent, u.model, day, rollup);
-          else {
-            this.countDay(u.day, day);
-            this.addRollup(u.day, u.agent, u.model, rollup);
-          }
+          summed.usage(u.day, u.agent, u.model, day, rollup);
           break;
         }
       }
     }
-    const facts = outboxFactsOf(changes, appended);
-    if (summed) summed.facts.push(...facts);
-    else this.outbox.write(facts, createdAt);
+    summed.facts.push(...outboxFactsOf(changes, appended));
+    if (!into) this.writeSummed(summed, createdAt);
     return appended;
   }
 
-  /** Write what `apply` collected in `summed`: one statement per grant, day and rollup row touched. */
+  /** Write what `apply` summed: one statement per grant, day and rollup row touched, one for the outbox. */
   writeSummed(summed: SummedWrites, createdAt: number): void {
     this.cached = undefined;
     for (const [grantId, m] of summed.moves) this.moveGrant(grantId, m.delta, m.spent);
@@ -292,7 +280,7 @@ export class AccountStore {
     );
   }
 
-  private addRollup(day: string, agent: string, model: string, t: RollupTotals): void {
+  private addRollup(day: string, agent: string, model: string, t: UsageTotals): void {
     this.sql.run(
       'rollup add',
       `INSERT INTO usage_rollup VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -1,7 +1,7 @@
-// The writes of a group of usage records that add up: moves on the same grant, the same day's
-// counters, the same (day, agent, model) rollup row, and the outbox rows. AccountStore.apply
-// collects them here while the group is decided record by record, and writeSummed writes each
-// touched row once, inside the same transaction, before it commits.
+// The writes of a mutation that add up: moves on the same grant, the same day's counters, the same
+// (day, agent, model) rollup row, and the outbox rows. AccountStore.apply collects them here while
+// the changes are applied, and writeSummed writes each touched row once, inside the same
+// transaction: a group of usage records then updates each counter row once rather than once per record.
 import type { UsageTotals } from '../contract';
 import type { OutboxFact } from '../outbox/outboxRows';
 
@@ -11,13 +11,10 @@ export interface DayCounts {
   lastAt: number;
 }
 
-/** The sums of a usage rollup row: the same totals the analytics read back. */
-export type RollupTotals = UsageTotals;
-
 export class SummedWrites {
   readonly moves = new Map<number, { delta: number; spent: number }>();
   readonly days = new Map<string, DayCounts>();
-  readonly rollups = new Map<string, { day: string; agent: string; model: string; totals: RollupTotals }>();
+  readonly rollups = new Map<string, { day: string; agent: string; model: string; totals: UsageTotals }>();
   readonly facts: OutboxFact[] = [];
 
   move(grantId: number, delta: number, spent: number): void {
@@ -25,7 +22,7 @@ export class SummedWrites {
     this.moves.set(grantId, { delta: m.delta + delta, spent: m.spent + spent });
   }
 
-  count(day: string, agent: string, model: string, counts: DayCounts, totals: RollupTotals): void {
+  day(day: string, counts: DayCounts): void {
     const d = this.days.get(day);
     this.days.set(
       day,
@@ -37,12 +34,17 @@ export class SummedWrites {
           }
         : { ...counts },
     );
+  }
+
+  /** Usage: the day's counters and the usage rollup row of (day, agent, model). */
+  usage(day: string, agent: string, model: string, counts: DayCounts, totals: UsageTotals): void {
+    this.day(day, counts);
     const key = JSON.stringify([day, agent, model]);
     const r = this.rollups.get(key);
     if (!r) {
       this.rollups.set(key, { day, agent, model, totals: { ...totals } });
       return;
     }
-    for (const field of Object.keys(totals) as (keyof RollupTotals)[]) r.totals[field] += totals[field];
+    for (const field of Object.keys(totals) as (keyof UsageTotals)[]) r.totals[field] += totals[field];
   }
 }
