@@ -172,8 +172,12 @@ export class AccountShell {
     };
   }
 
-  answer<T>(result: IdempotentResult<T>, now: number): AccountResult<Applied<T>> {
-    const snapshot = snapshotOf(this.log, now);
+  /** An idempotent outcome as the caller's result, with the account's numbers (read at `now` unless given). */
+  answer<T>(
+    result: IdempotentResult<T>,
+    now: number,
+    snapshot: AccountSnapshot = snapshotOf(this.log, now),
+  ): AccountResult<Applied<T>> {
     if (!result.ok) return { ok: false, failure: result.failure, snapshot };
     return { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot };
   }

@@ -31,11 +31,7 @@ export async function recordUsageGroup(
 ): Promise<AccountResult<Applied<Transaction>>[]> {
   const applied = await applyUsage(a, group);
   if (!applied.ok) return group.map(() => a.failed(applied.failure));
-  return applied.outcomes.map(({ result, snapshot }) =>
-    result.ok
-      ? { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot }
-      : { ok: false, failure: result.failure, snapshot },
-  );
+  return applied.outcomes.map(({ result, snapshot }) => a.answer(result, applied.now, snapshot));
 }
 
 /**
