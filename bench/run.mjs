@@ -269,28 +269,31 @@ async function coldObjectFigures(idleFiles) {
 }
 
 /** Wait until workerd has closed the files of idle objects again; returns the seconds it took. */
-async function waitForEviction(idleFiles) {
-  const started = performance.now();
-  while (service.openFiles() > idleFiles + 20) {
-    if (performance.now() - started > EVICTION_WAIT_MS_MAX) {
-      log(`  idle objects still open after ${EVICTION_WAIT_MS_MAX / 1000} s; going on`);
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return Math.round((performance.now() - started) / 100) / 10;
+function waitForEviction(idleFiles) {
+  return waitUntil('idle objects closed', () => service.openFiles() <= idleFiles + 20, EVICTION_WAIT_MS_MAX, 500);
 }
 
-/** Wait until `count` users named `prefix…` have flushed to D1 (at most FLUSH_WAIT_MS_MAX). */
-async function waitForFlushes(prefix, count) {
+/** Wait until `count` users named `prefix…` have flushed to D1. */
+function waitForFlushes(prefix, count) {
+  return waitUntil(
+    `${prefix}… flushed`,
+    async () => (await service.flushedUsers(prefix)) >= count,
+    FLUSH_WAIT_MS_MAX,
+    1000,
+  );
+}
+
+/** Poll `done` every `everyMs` for at most `maxMs` (then log and go on); returns the seconds waited. */
+async function waitUntil(what, done, maxMs, everyMs) {
   const started = performance.now();
-  while ((await service.flushedUsers(prefix)) < count) {
-    if (performance.now() - started > FLUSH_WAIT_MS_MAX) {
-      log(`  ${prefix}…: not every flush arrived within ${FLUSH_WAIT_MS_MAX / 1000} s; going on`);
-      return;
+  while (!(await done())) {
+    if (performance.now() - started > maxMs) {
+      log(`  not yet after ${maxMs / 1000} s: ${what}; going on`);
+      break;
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
+  return Math.round((performance.now() - started) / 100) / 10;
 }
 
 /** The deduction and the reads inside one object, timed from Node around calls of many operations. */
