@@ -11,8 +11,8 @@ export const USAGE = { agent: 'code', model: 'sonnet', input_tokens: 1200, outpu
 const USAGE_BODY = JSON.stringify(USAGE);
 export const USAGE_PATH = (user) => `/api/v1/service/users/${user}/usage`;
 export const BATCH_PATH = '/api/v1/service/usage/batch';
-export const FLOOR_PATH = (user) => `/bench/v1/service/users/${user}/noop`;
-export const WRITE_FLOOR_PATH = (user) => `/bench/v1/service/users/${user}/write`;
+/** A floor route of bench/worker.ts: `noop` (the object floor) or `write` (the write floor). */
+export const FLOOR_PATH = (user, floor) => `/bench/v1/service/users/${user}/${floor}`;
 export const HOT_USER = 'bench-hot';
 const spreadUser = (n) => `bench-spread-${n}`;
 
@@ -63,9 +63,9 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
   });
   const hotPath = () => USAGE_PATH(HOT_USER);
   const spreadPath = (n) => USAGE_PATH(spreadUser(n % users));
-  const floorSpec = () => ({ ...single(() => FLOOR_PATH(HOT_USER)), url: sides.service.floorUrl });
+  const floorSpec = () => ({ ...single(() => FLOOR_PATH(HOT_USER, 'noop')), url: sides.service.floorUrl });
   const writeFloorSpec = () => ({
-    ...single((n) => WRITE_FLOOR_PATH(spreadUser(n % users))),
+    ...single((n) => FLOOR_PATH(spreadUser(n % users), 'write')),
     url: sides.service.floorUrl,
   });
   // `also`: extra runs inside the same rounds, on one side's server (the object floor rides with the

@@ -192,19 +192,16 @@ type Command = { op: string; name?: string; [key: string]: unknown };
  */
 const floorRouter = createRouter();
 floorRouter.all('/bench/v1/service/*', bearerOnly('SERVICE_TOKEN', 'service'));
-floorRouter.post('/bench/v1/service/users/:userId/noop', async (request: ApiRequest, env: Env) => {
-  const benchEnv = env as unknown as BenchEnv;
+const FLOORS = {
+  noop: (env: BenchEnv, name: string) => env.BENCH_ACCOUNT.get(env.BENCH_ACCOUNT.idFromName(name)).noop(),
+  write: (env: BenchEnv, name: string) => env.BARE_OBJECT.get(env.BARE_OBJECT.idFromName(name)).write(),
+};
+floorRouter.post('/bench/v1/service/users/:userId/:floor', async (request: ApiRequest, env: Env) => {
   const userId = userIdParam(request);
+  const floor = FLOORS[request.params.floor as keyof typeof FLOORS];
+  if (!floor) return undefined; // 404
   await request.arrayBuffer(); // the same body as a deduction crosses the same path, unparsed
-  const noop = await benchEnv.BENCH_ACCOUNT.get(benchEnv.BENCH_ACCOUNT.idFromName(userId)).noop();
-  return { ok: true, noop };
-});
-floorRouter.post('/bench/v1/service/users/:userId/write', async (request: ApiRequest, env: Env) => {
-  const benchEnv = env as unknown as BenchEnv;
-  const userId = userIdParam(request);
-  await request.arrayBuffer();
-  const written = await benchEnv.BARE_OBJECT.get(benchEnv.BARE_OBJECT.idFromName(userId)).write();
-  return { ok: true, written };
+  return { ok: true, result: await floor(env as unknown as BenchEnv, userId) };
 });
 
 /** POST / with a JSON command; one object per `name`. Sent from Node (service.bench); the socket listens on 127.0.0.1 only. */
