@@ -59,6 +59,12 @@ export class AccountStore {
    * `apply` and any rolled-back transaction (`forget`) drop it, and a new UTC day reloads it.
    */
   private cached: AccountState | undefined;
+  /**
+   * The seq the next ledger row takes (SQLite's own choice for an INTEGER PRIMARY KEY: the largest
+   * plus one; ledger rows are never deleted). Kept here, so an append needs no RETURNING (~9 µs of
+   * a grouped deduction's ~38 in the object). Read once; dropped on rollback.
+   */
+  private nextSeq: number | undefined;
 
   constructor(private readonly sql: Sql) {
     this.outbox = new OutboxStore(sql);
@@ -304,17 +310,24 @@ export class AccountStore {
     this.cached = state;
   }
 
-  /** The transaction rolled back: what was remembered may describe changes that are gone. */
+  /** The transaction rolled back: what was remembered (the state, the next seq) may describe changes that are gone. */
   forget(): void {
     this.cached = undefined;
+    this.nextSeq = undefined;
   }
 
   private append(e: NewEntry): Transaction {
-    const { seq } = this.sql.one<{ seq: number }>(
+    const seq = (this.nextSeq ??= this.sql.one<{ next: number }>(
+      'next seq',
+      'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM transactions',
+    ).next);
+    this.nextSeq = seq + 1;
+    this.sql.run(
       'ledger append',
-      `INSERT INTO transactions (type, tokens, tokens_before, tokens_after, at, agent, model, input_tokens, output_tokens,
+      `INSERT INTO transactions (seq, type, tokens, tokens_before, tokens_after, at, agent, model, input_tokens, output_tokens,
          cost_usd_micros, cost_inr_paise, description, allocations, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      seq,
       e.type,
       e.tokens,
       e.tokensBefore,

@@ -83,6 +83,57 @@ describe('UserAccount over RPC', () => {
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('gives the seq of a rolled-back row to the next row, leaving no gap', async () => {
+    const stub = accountStub(newUserId());
+    const account = drive(stub);
+    const usage = (key: string) =>
+      account.recordUsage({ agent: 'uml', model: 'haiku', inputTokens: 10, outputTokens: 1, idempotencyKey: key });
+    await usage('before');
+    await runInDurableObject(stub, (instance) => {
+      const shell = (
+        instance as unknown as {
+          shell: {
+            transact(fn: () => void): void;
+            store: { apply(changes: unknown[], at: number): { seq: number }[] };
+          };
+        }
+      ).shell;
+      expect(() =>
+        shell.transact(() => {
+          const [row] = shell.store.apply(
+            [
+              {
+                kind: 'append',
+                entry: {
+                  type: 'bonus',
+                  at: Date.now(),
+                  tokens: 0,
+                  tokensBefore: 0,
+                  tokensAfter: 0,
+                  allocations: [],
+                  description: null,
+                  detail: null,
+                },
+              },
+            ],
+            Date.now(),
+          );
+          expect(row!.seq).toBe(3);
+          throw new Error('rolled back');
+        }),
+      ).toThrow('rolled back');
+    });
+    const after = await usage('after');
+    const seqs = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql
+        .exec<{ seq: number; type: string }>('SELECT seq, type FROM transactions ORDER BY seq')
+        .toArray()
+        .map((r) => `${r.seq} ${r.type}`),
+    );
+    expect(seqs).toEqual(['1 monthly_reset', '2 usage', '3 usage']);
+    expect(after.ok && after.transaction.id).toBe(3);
+  });
+
   it('the audit catches a ledger that no longer explains the grants', async () => {
     const stub = accountStub(newUserId());
     const account = drive(stub);
