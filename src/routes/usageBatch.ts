@@ -58,7 +58,9 @@ export function registerUsageBatchRoute(router: RouterType<ApiRequest, [Env, Exe
         description: r.description,
         idempotencyKey: idempotencyKeys.usage(r.idempotency_key),
       };
-      byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), { index, usage }]);
+      const items = byUser.get(r.user_id);
+      if (items) items.push({ index, usage });
+      else byUser.set(r.user_id, [{ index, usage }]);
     });
 
     await Promise.all(
