@@ -47,7 +47,9 @@ export async function recordUsageBatch(
   const results = applied.outcomes.map(({ result }): BatchItemResult =>
     result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result,
   );
-  return { ok: true, value: results, snapshot: snapshotOf(a.log, applied.now) };
+  // The last record's numbers are the account's after the batch: no second read of them.
+  const snapshot = applied.outcomes.at(-1)?.snapshot ?? snapshotOf(a.log, applied.now);
+  return { ok: true, value: results, snapshot };
 }
 
 type Outcome = { result: IdempotentResult<Transaction>; snapshot: AccountSnapshot };

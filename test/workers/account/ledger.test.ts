@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { idempotencyKeys } from '../../../src/account/keys';
 import { accountStub, newUserId, setClock } from '../../support/helpers';
 import { drive } from '../../support/drive';
 
@@ -81,6 +82,22 @@ describe('UserAccount over RPC', () => {
         .map((r) => r.seq),
     );
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("answers a batch with the account's numbers as the batch left them", async () => {
+    const stub = accountStub(newUserId());
+    const record = (key: string, inputTokens: number) => ({
+      agent: 'uml',
+      model: 'haiku',
+      inputTokens,
+      outputTokens: 1,
+      idempotencyKey: idempotencyKeys.usage(key),
+    });
+    const batch = await stub.recordUsageBatch([record('a', 100), record('b', 200), record('a', 100)]);
+    const balance = await stub.balance({});
+    expect(batch.ok && balance.ok).toBe(true);
+    expect(batch.snapshot).toEqual(balance.snapshot);
+    expect(batch.snapshot).toMatchObject({ tokensUsedToday: 302, requestsToday: 2 });
   });
 
   it('gives the seq of a rolled-back row to the next row, leaving no gap', async () => {
