@@ -73,9 +73,9 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
   const scenarios = [
     {
       // The service's runtime alone, no peer, first: no account has analytics facts waiting for a
-      // flush yet (bench/run.mjs waits for the memory probe's). Its warm-up creates every bare object once (as the new-users scenario creates the
-      // accounts), and they are evicted before the next scenario, so they never share the process's
-      // memory with the accounts.
+      // flush yet (bench/run.mjs waits for the memory probe's). Its warm-up creates every bare object
+      // once (as the new-users scenario creates the accounts), and they are evicted before the next
+      // scenario, so they never share the process's memory with the accounts.
       id: 'write-floor',
       label: `write floor over ${users.toLocaleString('en')} objects`,
       also: { writeFloor: { side: 'service', spec: writeFloorSpec, warmupAmount: users } },
