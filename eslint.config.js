@@ -27,6 +27,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The house's direction: money rules ← account ← Worker. A lower side never imports a higher one.
+  {
+    files: ['src/money/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/account/**', '**/worker/**', '**/env'] }],
+    },
+  },
+  {
+    files: ['src/account/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/worker/**'] }] },
+  },
   // Tests read JSON bodies loosely; the runtime, not the type, is what they check.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   {

@@ -3,12 +3,12 @@
 // the clock only advances on I/O, so the object cannot time its own synchronous work.)
 import { DurableObject } from 'cloudflare:workers';
 import { UserAccount } from '../src/account/UserAccount';
-import type { UsageRequest } from '../src/account/contract';
-import { idempotencyKeys } from '../src/account/keys';
+import type { UsageRequest } from '../src/account/contract/rpc';
+import { idempotencyKeys } from '../src/account/contract/keys';
 import type { Env } from '../src/env';
-import { bearerOnly, userIdParam } from '../src/http/auth';
-import type { ApiRequest } from '../src/http/context';
-import { createRouter } from '../src/http/router';
+import { bearerOnly, userIdParam } from '../src/worker/http/auth';
+import type { ApiRequest } from '../src/worker/http/context';
+import { createRouter } from '../src/worker/http/router';
 
 interface BenchEnv {
   DB: D1Database;

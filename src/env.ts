@@ -27,7 +27,7 @@ interface OptionalSettings {
   DEV_SIGN_IN?: string;
   /** Anthropic API key: when set, agents run on Anthropic's Messages API instead of the local deterministic runner. */
   ANTHROPIC_API_KEY?: string;
-  /** Milliseconds one model call may take (default MODEL_RUN_TIMEOUT_MS in src/limits.ts). */
+  /** Milliseconds one model call may take (default MODEL_RUN_TIMEOUT_MS in src/money/limits.ts). */
   MODEL_RUN_TIMEOUT_MS?: string;
   /** Milliseconds the local deterministic runner waits per run (default 0), to watch a run's events arrive. */
   LOCAL_RUNNER_DELAY_MS?: string;

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { SCHEMA_SQL, createLedger } from './pg-ledger.mjs';
 
-/** The bounds the service enforces on the same fields (src/limits.ts), and the batch's. */
+/** The bounds the service enforces on the same fields (src/money/limits.ts), and the batch's. */
 const LIMITS = {
   bodyBytesMax: 1024 * 1024,
   tokensPerFieldMax: 2_000_000,

@@ -36,15 +36,15 @@ import type {
   StepReserved,
   StepReserveRequest,
   UsageOutlook,
-} from './contract';
-import * as credits from './ops/credits';
-import * as holds from './ops/holds';
-import * as plan from './ops/plan';
-import * as projects from './ops/projects';
-import * as reads from './ops/reads';
-import * as usage from './ops/usage';
-import { GroupCommit } from './groupCommit';
-import { AccountShell } from './shell';
+} from './contract/rpc';
+import * as credits from './operations/credits';
+import * as holds from './operations/reservations';
+import * as plan from './operations/plan';
+import * as projects from './operations/projectRuns';
+import * as reads from './operations/reads';
+import * as usage from './operations/usage';
+import { GroupCommit } from './operations/groupCommit';
+import { AccountShell } from './operations/shell';
 
 const ops = { ...reads, ...usage, ...credits, ...plan, ...holds, ...projects };
 
@@ -54,7 +54,7 @@ const ops = { ...reads, ...usage, ...credits, ...plan, ...holds, ...projects };
  * transaction (idempotency check, the core's decision, its changes, the idempotency record), so
  * concurrent calls serialise and can never overspend. The object needs D1 only to open an account,
  * at a reset, for a plan change and for a Stripe subscription: balance, history, audit and usage
- * keep working without it. This class only wires the RPC methods to ops/; see shell.ts.
+ * keep working without it. This class only wires the RPC methods to operations/; see operations/shell.ts.
  */
 export class UserAccount extends DurableObject<Env> {
   /** The object's only clock. Tests replace it to move time. */
@@ -132,7 +132,7 @@ export class UserAccount extends DurableObject<Env> {
   }
 
   /**
-   * Apply one verified Stripe event exactly once (stripe/applyEvent.ts): a package credit, a refund,
+   * Apply one verified Stripe event exactly once (operations/stripeEvents.ts): a package credit, a refund,
    * or a subscription's effect on the plan. A repeat of the same event id changes nothing. Throws
    * when the catalog cannot be read for a subscription event, so Stripe delivers it again.
    */
@@ -173,7 +173,7 @@ export class UserAccount extends DurableObject<Env> {
     return ops.usageOutlook(this.shell, opts);
   }
 
-  // ── Projects (ops/projects.ts, projects/projectOps.ts) ──────────────────────────────────────
+  // ── Projects (operations/projectRuns.ts, operations/projectSteps.ts) ──────────────────────────────────────
 
   /** Create a project whose steps are `agents`, in order. Idempotent by key when one is given. */
   createProject(req: ProjectCreateRequest): Promise<AccountResult<Applied<Project>>> {

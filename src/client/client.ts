@@ -12,10 +12,10 @@ import type {
   ReservationResponse,
   UsageBatchResponse,
   UsageResponse,
-} from '../openapi/responses';
-import type { commitBodySchema, reserveBodySchema } from '../routes/reservations';
-import type { usageBodySchema } from '../routes/service';
-import type { usageBatchBodySchema } from '../routes/usageBatch';
+} from '../worker/openapi/responses';
+import type { commitBodySchema, reserveBodySchema } from '../worker/routes/reservations';
+import type { usageBodySchema } from '../worker/routes/service';
+import type { usageBatchBodySchema } from '../worker/routes/usageBatch';
 import { TokenServiceError, TokenServiceUnavailableError } from './errors';
 
 export type ReserveBody = z.input<typeof reserveBodySchema>;

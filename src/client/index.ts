@@ -19,4 +19,4 @@ export type {
   ReservationResponse,
   UsageBatchResponse,
   UsageResponse,
-} from '../openapi/responses';
+} from '../worker/openapi/responses';

@@ -1,7 +1,7 @@
 // Analytics tests: drain a user's outbox through its alarm, read its whole log, and compute from
 // the logs what the D1 aggregates must hold.
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import type { Transaction } from '../../src/account/contract';
+import type { Transaction } from '../../src/account/contract/rpc';
 import type { AccountStub } from './helpers';
 
 /** Rows waiting in the object's outbox. */

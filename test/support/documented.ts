@@ -3,8 +3,8 @@
 // (strict objects, so an undocumented or renamed field fails). Headers the document marks required
 // must be there.
 import { expect } from 'vitest';
-import { errorSchemaOf, openApiPath, responseSchemaOf } from '../../src/openapi/document';
-import { OPERATIONS, type HttpMethod } from '../../src/openapi/operations';
+import { errorSchemaOf, openApiPath, responseSchemaOf } from '../../src/worker/openapi/document';
+import { OPERATIONS, type HttpMethod } from '../../src/worker/openapi/operations';
 import { call } from './helpers';
 
 let served: Promise<any> | undefined;

@@ -6,9 +6,9 @@ import type {
   CreditRequest,
   PlanChangeRequest,
   TransactionQuery,
-} from '../../src/account/contract';
-import { idempotencyKeys } from '../../src/account/keys';
-import { iso, presentBalance, presentGrant, presentTransaction } from '../../src/present/ledger';
+} from '../../src/account/contract/rpc';
+import { idempotencyKeys } from '../../src/account/contract/keys';
+import { iso, presentBalance, presentGrant, presentTransaction } from '../../src/worker/present/ledger';
 import type { AccountStub } from './helpers';
 
 type Flat<T> = ({ ok: true } & T) | ({ ok: false; error: string; message: string } & Record<string, unknown>);

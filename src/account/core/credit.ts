@@ -1,5 +1,5 @@
 // Crediting one grant: the grant and its ledger row.
-import type { CreditRequest, TransactionDetail } from '../contract';
+import type { CreditRequest, TransactionDetail } from '../contract/rpc';
 import type { Draft, NewEntry } from './draft';
 
 export function decideCredit(

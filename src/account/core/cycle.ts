@@ -1,10 +1,10 @@
 // The account's clock: a grant expires at its exact instant, and at 00:00 UTC on the 1st the month
 // turns over. Keyed by state (the account's period, each grant's liveness), so running it twice,
 // or late, applies each step exactly once, in order.
-import { nextPeriod, periodEnd, periodOf } from '../../ledger/period';
-import type { PlanTerms } from '../contract';
+import { nextPeriod, periodEnd, periodOf } from '../../money/period';
+import type { PlanTerms } from '../contract/rpc';
 import type { AccountState, Draft, LiveGrant } from './draft';
-import { expireHolds } from './holds';
+import { expireHolds } from './reservations';
 
 /** Fresh terms for a plan id from the catalog, or undefined when the catalog has no such row (or could not be read). */
 export type TermsLookup = (planId: string) => PlanTerms | undefined;

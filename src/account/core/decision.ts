@@ -1,4 +1,4 @@
-import type { AccountFailure, AccountFailureCode, JsonValue } from '../contract';
+import type { AccountFailure, AccountFailureCode, JsonValue } from '../contract/rpc';
 
 /** What a decision answers: its value (the changes sit in the draft), or a refusal that changed nothing. */
 export type Decision<T> = { ok: true; value: T } | { ok: false; failure: AccountFailure };

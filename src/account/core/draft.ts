@@ -2,8 +2,8 @@
 // what it does (grant inserts and moves, ledger rows, counters) as a list of changes; the store
 // applies that list inside the one transactionSync. No SQL and no clock here: state and `now` in,
 // changes out, so every rule can be tested on plain data.
-import type { Hold, PlanTerms, TransactionDetail, TransactionType } from '../contract';
-import type { Allocation, Grant, GrantSource } from '../../ledger/grant';
+import type { Hold, PlanTerms, TransactionDetail, TransactionType } from '../contract/rpc';
+import type { Allocation, Grant, GrantSource } from '../../money/grant';
 
 /** A grant that has not been closed, as the core sees it. */
 export interface LiveGrant extends Grant {

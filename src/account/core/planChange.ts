@@ -1,8 +1,8 @@
 // Moving a user between plans. An upgrade takes effect at once and tops the current month up to
 // the new allowance; a downgrade or cancellation waits for the reset (see cycle.ts), so nobody
 // loses what they paid for this month.
-import { periodEnd } from '../../ledger/period';
-import type { PlanChangeRequest, PlanTerms } from '../contract';
+import { periodEnd } from '../../money/period';
+import type { PlanChangeRequest, PlanTerms } from '../contract/rpc';
 import { refuse, type Decision } from './decision';
 import type { Draft, NewEntry } from './draft';
 

@@ -1,8 +1,8 @@
 // Projects: which step a run may take next and what each step's outcome changes. Pure: a
 // project's state, the statuses of its holds and `now` in, a decision and project changes out.
-// The hold and ledger side of each step is decided by core/holds.ts on the same draft; the shell
+// The hold and ledger side of each step is decided by reservations.ts on the same draft; the shell
 // applies both in one transactionSync.
-import type { HoldStatusName, ProjectStatus, ProjectStep, ProjectStepStatus } from '../contract';
+import type { HoldStatusName, ProjectStatus, ProjectStep, ProjectStepStatus } from '../contract/rpc';
 import { refuse, type Decision } from './decision';
 
 export interface ProjectHead {

@@ -1,7 +1,7 @@
 // Redeeming a promo code inside the user's object: the plan check and the credit together. The
 // "once per user" check is the code's idempotency key (see account/promo/redeem.ts).
-import { DAY_MS } from '../../ledger/period';
-import type { PromoCreditRequest } from '../contract';
+import { DAY_MS } from '../../money/period';
+import type { PromoCreditRequest } from '../contract/rpc';
 import { decideCredit } from './credit';
 import { refuse, type Decision } from './decision';
 import type { Draft, NewEntry } from './draft';

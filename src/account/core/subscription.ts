@@ -4,14 +4,14 @@
 // - an ended subscription is final: no later or retried event for it changes the plan again;
 // - a subscription event older than the last one applied is stale and ignored;
 // - an invoice for a period already recorded, or already over, changes no plan.
-import { DEFAULT_PLAN_ID } from '../../catalog/catalog';
+import { DEFAULT_PLAN_ID } from './plans';
 import type {
   InvoicePaid,
   StripeEventRef,
   StripeEventResult,
   SubscriptionChanged,
   SubscriptionStarted,
-} from '../contract';
+} from '../contract/rpc';
 import type { Draft } from './draft';
 import { decidePlanChange, type TargetPlan } from './planChange';
 

@@ -1,10 +1,10 @@
 // Charging agent runs. A direct usage record is refused whole when the balance (net of what open
 // reservations hold) cannot cover it; the commit of a reservation is never refused (the model
 // already ran): it charges what the balance can cover and records the rest as uncovered.
-import { usageCost, type ModelPrice } from '../../ledger/cost';
-import { dayOf, nextDayStart } from '../../ledger/period';
-import { planSpend, spendableTokens } from '../../ledger/spendOrder';
-import type { TransactionDetail } from '../contract';
+import { usageCost, type ModelPrice } from '../../money/cost';
+import { dayOf, nextDayStart } from '../../money/period';
+import { planSpend, spendableTokens } from '../../money/spendOrder';
+import type { TransactionDetail } from '../contract/rpc';
 import { refuse, type Decision } from './decision';
 import type { Draft, NewEntry } from './draft';
 

@@ -3,9 +3,9 @@
 // a plan change says the catalog is unavailable, and a reset keeps the account's stored terms.
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { idempotencyKeys } from '../../../src/account/keys';
+import { idempotencyKeys } from '../../../src/account/contract/keys';
 import type { UserAccount } from '../../../src/account/UserAccount';
-import { invalidateCatalog } from '../../../src/catalog/catalog';
+import { invalidateCatalog } from '../../../src/account/stores/catalogCache';
 import { accountStub, newUserId, setClock, type AccountStub } from '../../support/helpers';
 
 const failingD1 = new Proxy({} as D1Database, {

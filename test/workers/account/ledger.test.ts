@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { idempotencyKeys } from '../../../src/account/keys';
+import { idempotencyKeys } from '../../../src/account/contract/keys';
 import { accountStub, newUserId, setClock } from '../../support/helpers';
 import { drive } from '../../support/drive';
 

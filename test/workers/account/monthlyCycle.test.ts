@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { OUTBOX_FLUSH_DELAY_MS } from '../../../src/limits';
+import { OUTBOX_FLUSH_DELAY_MS } from '../../../src/money/limits';
 import { drive } from '../../support/drive';
 import { accountStub, asUser, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
 

@@ -1,6 +1,6 @@
 // Every project mutation of the object, replayed: the first answer comes back and nothing changes.
 import { describe, expect, it } from 'vitest';
-import { idempotencyKeys } from '../../../src/account/keys';
+import { idempotencyKeys } from '../../../src/account/contract/keys';
 import { accountStub, expectAuditOk, newUserId } from '../../support/helpers';
 
 const SEVEN = ['idea', 'srs', 'code', 'uml', 'report', 'ppt', 'viva'];

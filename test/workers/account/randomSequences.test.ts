@@ -5,11 +5,11 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AccountResult, StripeCommand } from '../../../src/account/contract';
+import type { AccountResult, StripeCommand } from '../../../src/account/contract/rpc';
 import type { LiveGrant } from '../../../src/account/core/draft';
-import { idempotencyKeys } from '../../../src/account/keys';
+import { idempotencyKeys } from '../../../src/account/contract/keys';
 import type { UserAccount } from '../../../src/account/UserAccount';
-import { planSpend } from '../../../src/ledger/spendOrder';
+import { planSpend } from '../../../src/money/spendOrder';
 import { accountStub, newUserId, setClock, type AccountStub } from '../../support/helpers';
 
 const RUNS = Number(env.FC_RUNS);

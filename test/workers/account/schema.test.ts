@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { ensureSchema, SCHEMA_VERSION } from '../../../src/account/db/schema';
-import { Sql } from '../../../src/account/db/sql';
+import { ensureSchema, SCHEMA_VERSION } from '../../../src/account/stores/schema';
+import { Sql } from '../../../src/account/stores/sql';
 import { accountStub, newUserId } from '../../support/helpers';
 
 describe('the account schema', () => {

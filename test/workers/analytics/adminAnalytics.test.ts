@@ -2,8 +2,8 @@
 // for operators only, with every query parameter validated and bounded.
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { idempotencyKeys } from '../../../src/account/keys';
-import { ANALYTICS_RANGE_DAYS_MAX, ANALYTICS_USERS_LIMIT_MAX } from '../../../src/limits';
+import { idempotencyKeys } from '../../../src/account/contract/keys';
+import { ANALYTICS_RANGE_DAYS_MAX, ANALYTICS_USERS_LIMIT_MAX } from '../../../src/money/limits';
 import { drainOutbox } from '../../support/analyticsHelpers';
 import { accountStub, asAdmin, asUser, call, newUserId, setClock } from '../../support/helpers';
 

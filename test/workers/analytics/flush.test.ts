@@ -4,12 +4,12 @@
 // Each test runs in its own year, so the platform-wide tables hold only its own rows.
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { StripeCommand, UsageRequest } from '../../../src/account/contract';
-import { idempotencyKeys } from '../../../src/account/keys';
-import type { OutboxRow } from '../../../src/account/outbox/outboxStore';
+import type { StripeCommand, UsageRequest } from '../../../src/account/contract/rpc';
+import { idempotencyKeys } from '../../../src/account/contract/keys';
+import type { OutboxRow } from '../../../src/account/stores/outboxStore';
 import type { UserAccount } from '../../../src/account/UserAccount';
-import { sendFlush } from '../../../src/analytics/flushBatch';
-import { OUTBOX_FLUSH_RETRY_BASE_MS } from '../../../src/limits';
+import { sendFlush } from '../../../src/account/stores/flushBatch';
+import { OUTBOX_FLUSH_RETRY_BASE_MS } from '../../../src/money/limits';
 import { aggregatesInD1, drainOutbox, expectedFromLogs, ledgerOf, outboxCount } from '../../support/analyticsHelpers';
 import { accountStub, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
 

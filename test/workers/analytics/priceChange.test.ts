@@ -2,9 +2,9 @@
 // later usage only, never what was already counted. Its own file: it changes a model's price.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { idempotencyKeys } from '../../../src/account/keys';
-import { invalidateCatalog } from '../../../src/catalog/catalog';
-import { CATALOG_TTL_MS } from '../../../src/limits';
+import { idempotencyKeys } from '../../../src/account/contract/keys';
+import { invalidateCatalog } from '../../../src/account/stores/catalogCache';
+import { CATALOG_TTL_MS } from '../../../src/money/limits';
 import { aggregatesInD1, drainOutbox, expectedFromLogs, ledgerOf } from '../../support/analyticsHelpers';
 import { accountStub, newUserId, setClock } from '../../support/helpers';
 

@@ -2,8 +2,8 @@
 // the replay window; never the keys that guard credits. The audit holds throughout.
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { idempotencyKeys } from '../../../src/account/keys';
-import { USAGE_KEY_REPLAY_WINDOW_MS } from '../../../src/limits';
+import { idempotencyKeys } from '../../../src/account/contract/keys';
+import { USAGE_KEY_REPLAY_WINDOW_MS } from '../../../src/money/limits';
 import { drainOutbox, outboxCount } from '../../support/analyticsHelpers';
 import { accountStub, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
 

@@ -3,8 +3,8 @@
 // schema for the operation and status; required headers are there. Errors too.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { OPERATIONS } from '../../../src/openapi/operations';
-import { balanceResponseSchema, holdSchema, usageResponseSchema } from '../../../src/openapi/responses';
+import { OPERATIONS } from '../../../src/worker/openapi/operations';
+import { balanceResponseSchema, holdSchema, usageResponseSchema } from '../../../src/worker/openapi/responses';
 import { documentedResponse, expectDocumented } from '../../support/documented';
 import { asAdmin, asUser, call, grantTokens, newUserId, postUsage } from '../../support/helpers';
 import { createCode, newCode, newIp, redeem } from '../../support/promoHelpers';

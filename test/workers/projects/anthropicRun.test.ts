@@ -3,10 +3,10 @@
 // rest of the suite keeps the local deterministic runner.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { getCatalog } from '../../../src/catalog/catalog';
-import type { ApiRequest } from '../../../src/http/context';
-import { runSteps, type RunEvent } from '../../../src/projects/execute';
-import { AnthropicRunner } from '../../../src/runners/anthropicRunner';
+import { getCatalog } from '../../../src/account/stores/catalogCache';
+import type { ApiRequest } from '../../../src/worker/http/context';
+import { runSteps, type RunEvent } from '../../../src/worker/projects/execute';
+import { AnthropicRunner } from '../../../src/worker/runners/anthropicRunner';
 import { FAKE_ANTHROPIC_HANG, fakeAnthropicStatus, fakeAnthropicUsage } from '../../support/fakes/anthropicApiKnobs';
 import { accountStub, balanceOf, expectAuditOk, grantTokens, newUserId } from '../../support/helpers';
 import { execute, newProject } from '../../support/projectHelpers';

@@ -1,11 +1,11 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { ipv6Groups } from '../../../src/http/clientIp';
+import { ipv6Groups } from '../../../src/worker/http/clientIp';
 import {
   PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
   PROMO_FAILED_ATTEMPTS_MAX,
   PROMO_FAILED_ATTEMPTS_WINDOW_MS,
-} from '../../../src/limits';
+} from '../../../src/money/limits';
 import { balanceOf, newUserId } from '../../support/helpers';
 import { createCode, newCode, newIp, redeem } from '../../support/promoHelpers';
 

@@ -2,8 +2,8 @@ import { createScheduledController, env, runInDurableObject } from 'cloudflare:t
 import { describe, expect, it } from 'vitest';
 import type { UserAccount } from '../../../src/account/UserAccount';
 import worker from '../../../src/index';
-import { PROMO_RESERVATION_STALE_MS } from '../../../src/limits';
-import { reserveSlot } from '../../../src/promo/slots';
+import { PROMO_RESERVATION_STALE_MS } from '../../../src/money/limits';
+import { reserveSlot } from '../../../src/worker/promo/slots';
 import { accountStub, auditOf, balanceOf, newUserId } from '../../support/helpers';
 import { ageReservations, codeRow, createCode, newCode, putOnPlan, redeem, slotRows } from '../../support/promoHelpers';
 

@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { Agent } from '../../../src/catalog/catalog';
-import { AnthropicRunner } from '../../../src/runners/anthropicRunner';
-import { LocalDeterministicRunner } from '../../../src/runners/localRunner';
-import { RunnerError } from '../../../src/runners/runner';
-import { runnerFor } from '../../../src/runners/select';
+import type { Agent } from '../../../src/account/stores/catalogCache';
+import { AnthropicRunner } from '../../../src/worker/runners/anthropicRunner';
+import { LocalDeterministicRunner } from '../../../src/worker/runners/localRunner';
+import { RunnerError } from '../../../src/worker/runners/runner';
+import { runnerFor } from '../../../src/worker/runners/select';
 import {
   FAKE_ANTHROPIC_HANG,
   fakeAnthropicStatus,

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../../src/index';
-import { addCalendarMonths } from '../../../src/ledger/months';
+import { addCalendarMonths } from '../../../src/money/months';
 import { accountStub, asUser, auditOf, balanceOf, newUserId, postUsage } from '../../support/helpers';
 import {
   deliver,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { catchUp, newAccountState, nextDeadline, openAccount } from '../../../../src/account/core/cycle';
 import { Draft } from '../../../../src/account/core/draft';
 import { decideUsage } from '../../../../src/account/core/usage';
-import { dayOf } from '../../../../src/ledger/period';
+import { dayOf } from '../../../../src/money/period';
 import { after, BASIC, FREE, loggedTokens, PRICE } from './state';
 
 const OPEN = Date.parse('2027-01-15T00:00:00Z');

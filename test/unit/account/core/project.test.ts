@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProjectStep } from '../../../../src/account/contract';
+import type { ProjectStep } from '../../../../src/account/contract/rpc';
 import {
   decideRunStart,
   decideStepReserve,

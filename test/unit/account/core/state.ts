@@ -1,6 +1,6 @@
 // Plain-data accounts for the core's unit tests, and a replay of drafted changes onto a state, so a
 // test can run one decision after another without any store.
-import type { PlanTerms } from '../../../../src/account/contract';
+import type { PlanTerms } from '../../../../src/account/contract/rpc';
 import { Draft, type AccountState } from '../../../../src/account/core/draft';
 
 export const FREE: PlanTerms = {

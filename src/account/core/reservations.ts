@@ -1,0 +1,91 @@
+// Reservations (holds): before an agent calls a model its likely cost is held; after the call the
+// actual usage settles the hold. A hold moves no grant and writes no ledger row: it lowers what can
+// be spent, so concurrent holds can never together exceed the balance. It takes one request from
+// its day's count, given back when it is released or expires unused.
+import { spendableTokens } from '../../money/spendOrder';
+import { dayOf } from '../../money/period';
+import type { TransactionDetail } from '../contract/rpc';
+import { refuse, type Decision } from './decision';
+import type { Draft, NewEntry, OpenHold } from './draft';
+import { chargeUsage, checkLimits, shortOf, type PricedUsage } from './usage';
+
+export interface HoldRequest {
+  agent: string;
+  model: string;
+  estimatedTokens: number;
+  ttlMs: number;
+  projectId: string | null;
+}
+
+/**
+ * Hold `estimatedTokens`, refused exactly as a usage record would be (per-request cap, daily request
+ * cap, balance). Only grants that outlive the hold count, so an expiry cannot leave it uncovered.
+ */
+export function decideReserve(draft: Draft, req: HoldRequest, now: number): Decision<OpenHold> {
+  const limits = checkLimits(draft, req.estimatedTokens, now);
+  if (!limits.ok) return limits;
+  const expiresAt = now + req.ttlMs;
+  const lasting = draft.liveGrants().filter((g) => g.expiresAt === null || g.expiresAt > expiresAt);
+  const available = spendableTokens(lasting, now) - draft.heldTokens();
+  if (available < req.estimatedTokens) return shortOf(req.estimatedTokens - available, Math.max(0, available));
+  return {
+    ok: true,
+    value: draft.openHold({
+      agent: req.agent,
+      model: req.model,
+      tokens: req.estimatedTokens,
+      createdAt: now,
+      expiresAt,
+      day: dayOf(now),
+      projectId: req.projectId,
+    }),
+  };
+}
+
+/** What a commit settles: the hold as it was, if it was still open, and how it ended otherwise. */
+export type HoldStatus = { open: OpenHold } | { settled: 'committed' | 'released' | 'expired' } | { unknown: true };
+
+/**
+ * Charge the actual usage of a reserved run. Never refused: below the hold the rest is released;
+ * above it, or after the hold expired, the excess comes from the balance; what the balance cannot
+ * cover is recorded on the row as uncovered.
+ */
+export function decideCommit(
+  draft: Draft,
+  holdId: number,
+  status: HoldStatus,
+  usage: PricedUsage,
+  now: number,
+): Decision<{ entry: NewEntry; uncoveredTokens: number }> {
+  if ('unknown' in status) return refuse('not_found', `No reservation ${holdId}.`);
+  if ('settled' in status && status.settled !== 'expired') {
+    return refuse('conflict', `Reservation ${holdId} was already ${status.settled}.`, { status: status.settled });
+  }
+  const projectId = 'open' in status ? status.open.projectId : null;
+  if ('open' in status) draft.settleHold(holdId, 'committed', now);
+  const detail: TransactionDetail = { hold_id: holdId };
+  if (projectId !== null) detail.project_id = projectId;
+  // An expired hold already gave its request back: the run it paid for counts one again.
+  return { ok: true, value: chargeUsage(draft, usage, now, { countsRequest: !('open' in status), detail }) };
+}
+
+/** Give a hold's tokens and request back. Releasing a released or expired hold changes nothing. */
+export function decideRelease(
+  draft: Draft,
+  holdId: number,
+  status: HoldStatus,
+  now: number,
+): Decision<'released' | 'expired'> {
+  if ('unknown' in status) return refuse('not_found', `No reservation ${holdId}.`);
+  if ('settled' in status) {
+    if (status.settled === 'committed') return refuse('conflict', `Reservation ${holdId} was already committed.`);
+    return { ok: true, value: status.settled };
+  }
+  draft.settleHold(holdId, 'released', now);
+  return { ok: true, value: 'released' };
+}
+
+/** Expire every open hold whose time is up (the alarm, or the first request after). */
+export function expireHolds(draft: Draft, now: number): void {
+  for (const hold of draft.openHolds()) if (hold.expiresAt <= now) draft.settleHold(hold.id, 'expired', hold.expiresAt);
+}

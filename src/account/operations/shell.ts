@@ -1,0 +1,258 @@
+// The machinery every operation of a user's object shares: the stores, the clock, bringing the
+// account up to date before anything reads it (open, expiries, resets), the one alarm, pricing from
+// the object's own copy, and turning an idempotent outcome into an `AccountResult`. The RPC methods
+// live in operations/ and take this shell; UserAccount only wires them.
+import type { Env } from '../../env';
+import type { ModelPrice } from '../../money/cost';
+import { dayOf, periodEnd } from '../../money/period';
+import { DEFAULT_PLAN_ID } from '../core/plans';
+import { planLookup } from '../stores/catalogLink';
+import { unknownAgent } from './agentCheck';
+import { PriceBook } from '../stores/priceBook';
+import type {
+  AccountFailure,
+  AccountResult,
+  AccountSnapshot,
+  Applied,
+  Hold,
+  PlanChanged,
+  ReadOptions,
+  Transaction,
+} from '../contract/rpc';
+import { catchUp, newAccountState, nextDeadline, openAccount } from '../core/cycle';
+import { Draft } from '../core/draft';
+import type { HoldStatus } from '../core/reservations';
+import { AccountStore } from '../stores/accountStore';
+import { IdempotencyStore, type IdempotentResult } from '../stores/idempotency';
+import { LedgerReads } from '../stores/ledgerReads';
+import { Retention } from '../stores/retention';
+import { ProjectStore } from '../stores/projectStore';
+import { ensureSchema } from '../stores/schema';
+import { Sql } from '../stores/sql';
+import { OutboxFlusher } from '../stores/outboxFlusher';
+import { snapshotOf } from '../stores/balance';
+import { StripeStore } from '../stores/stripeStore';
+
+export type Ready = { ok: true; now: number } | { ok: false; failure: AccountFailure };
+
+const NO_ACCOUNT: AccountFailure = { code: 'not_found', message: 'No account for this user.' };
+export const CATALOG_DOWN: AccountFailure = {
+  code: 'catalog_unavailable',
+  message: 'The catalog could not be read; nothing was changed. Try again shortly.',
+};
+
+export class AccountShell {
+  readonly store: AccountStore;
+  readonly log: LedgerReads;
+  readonly idempotency: IdempotencyStore;
+  readonly stripe: StripeStore;
+  readonly prices: PriceBook;
+  private readonly flusher: OutboxFlusher;
+  private readonly retention: Retention;
+  readonly projects: ProjectStore;
+  /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ while there is no account. */
+  private deadline: number | undefined;
+  /** The alarm time last set, so the hot path never writes it again. */
+  private alarmAt: number | undefined;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    readonly env: Env,
+    /** The object's clock (tests move it). */
+    readonly clock: () => number,
+  ) {
+    const sql = new Sql(ctx.storage.sql);
+    ensureSchema(sql, ctx.storage);
+    this.store = new AccountStore(sql);
+    this.log = new LedgerReads(sql);
+    this.idempotency = new IdempotencyStore(sql);
+    this.stripe = new StripeStore(sql);
+    this.flusher = new OutboxFlusher(this.store.outbox);
+    this.retention = new Retention(sql);
+    this.projects = new ProjectStore(sql);
+    this.prices = new PriceBook(
+      sql,
+      () => this.env.DB,
+      (promise) => ctx.waitUntil(promise),
+    );
+  }
+
+  /** One synchronous SQLite transaction: everything inside commits together or not at all. */
+  transact<T>(fn: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (error) {
+      this.store.forget();
+      throw error;
+    }
+  }
+
+  /**
+   * The alarm fired: apply what is due (expiries, resets), then the outbox flush to D1 when rows
+   * wait, and the retention pass (stores/retention.ts); set the next one.
+   */
+  async onAlarm(): Promise<void> {
+    this.alarmAt = undefined;
+    const ready = await this.ready(false);
+    if (ready.ok) {
+      await this.flusher.flush(this.env.DB, this.ownUserId(), ready.now);
+      this.retention.maybeRun(ready.now);
+    }
+    await this.armAlarm();
+  }
+
+  /**
+   * The user id this object flushes under: stored on the account row, taken from the name the
+   * Worker addressed the object by (idFromName(userId)) the first time it is known.
+   */
+  private ownUserId(): string | null {
+    const stored = this.store.userId();
+    if (stored !== null || this.ctx.id.name === undefined) return stored;
+    this.store.setUserId(this.ctx.id.name);
+    return this.store.userId();
+  }
+
+  async read<T>(opts: ReadOptions, view: (now: number) => T): Promise<AccountResult<T>> {
+    const ready = await this.ready(opts.openIfNew === true);
+    if (!ready.ok) return this.failed(ready.failure);
+    return { ok: true, value: view(ready.now), snapshot: snapshotOf(this.log, ready.now) };
+  }
+
+  holdOf(id: number): Hold {
+    const { day: _day, ...hold } = this.store.hold(id)!;
+    return hold;
+  }
+
+  holdStatus(id: number): HoldStatus {
+    const hold = this.store.hold(id);
+    if (!hold) return { unknown: true };
+    if (hold.status === 'open') return { open: hold };
+    return { settled: hold.status };
+  }
+
+  /**
+   * The object's own price for `model`, or the refusal that names the known models; when `agent` is
+   * given, also refused for an agent outside the active ones (naming them).
+   */
+  async priced(
+    model: string,
+    now: number,
+    agent?: string,
+  ): Promise<{ ok: true; value: { price: ModelPrice; usdInrPaise: number } } | { ok: false; failure: AccountFailure }> {
+    const prices = await this.prices.pricesFor(model, now, agent);
+    if (!prices) return { ok: false, failure: CATALOG_DOWN };
+    const unknown = agent === undefined ? undefined : unknownAgent(prices, agent);
+    if (unknown) return { ok: false, failure: unknown };
+    const price = prices.models[model];
+    if (!price) {
+      const known = Object.keys(prices.models).sort().join(', ');
+      return {
+        ok: false,
+        failure: {
+          code: 'invalid_request',
+          message: `model: unknown model '${model}'; known: ${known}.`,
+          details: { issues: [{ field: 'model', message: 'unknown model' }] },
+        },
+      };
+    }
+    return { ok: true, value: { price, usdInrPaise: prices.usdInrPaise } };
+  }
+
+  draft(now: number): Draft {
+    return new Draft(this.store.state(dayOf(now)));
+  }
+
+  planChanged(effective: PlanChanged['effective'], transaction: Transaction | null): PlanChanged {
+    const head = this.store.head()!;
+    return {
+      effective,
+      planId: head.terms.id,
+      pendingPlanId: head.pendingTerms?.id ?? null,
+      monthResetAt: periodEnd(head.period),
+      transaction,
+    };
+  }
+
+  /** An idempotent outcome as the caller's result, with the account's numbers (read at `now` unless given). */
+  answer<T>(
+    result: IdempotentResult<T>,
+    now: number,
+    snapshot: AccountSnapshot = snapshotOf(this.log, now),
+  ): AccountResult<Applied<T>> {
+    if (!result.ok) return { ok: false, failure: result.failure, snapshot };
+    return { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot };
+  }
+
+  failed(failure: AccountFailure, now?: number): { ok: false; failure: AccountFailure; snapshot: AccountSnapshot } {
+    const exists = now !== undefined && this.store.head() !== undefined;
+    const snapshot = exists ? snapshotOf(this.log, now) : { remainingTokens: 0, tokensUsedToday: 0, requestsToday: 0 };
+    return { ok: false, failure, snapshot };
+  }
+
+  /**
+   * Bring the account up to `now` before anything reads it: open it if new (only when `open`),
+   * apply every expiry and reset that is due. Nobody ever sees last month's numbers. The catalog
+   * is read only when the account opens or a reset is due; at a reset it is optional (the
+   * account keeps its stored terms when D1 cannot answer).
+   */
+  async ready(open: boolean): Promise<Ready> {
+    const now = this.clock();
+    if (now < this.nextDeadline()) return { ok: true, now };
+    let head = this.store.head();
+    if (!head) {
+      if (!open) return { ok: false, failure: NO_ACCOUNT };
+      const plans = await planLookup(this.env.DB, 'required');
+      const start = plans.plan(DEFAULT_PLAN_ID);
+      if (!start) return { ok: false, failure: CATALOG_DOWN };
+      this.transact(() => {
+        if (this.store.head()) return; // another request opened it while this one read the catalog
+        const draft = new Draft(newAccountState(start.terms, now, dayOf(now)));
+        openAccount(draft, now);
+        this.store.apply(draft.changes, now);
+        this.ownUserId();
+      });
+      head = this.store.head()!;
+    }
+    const resetDue = now >= periodEnd(head.period);
+    const lookup = resetDue ? (await planLookup(this.env.DB, 'optional')).plan : () => undefined;
+    this.transact(() => {
+      const draft = this.draft(now);
+      catchUp(draft, now, (id) => lookup(id)?.terms);
+      this.store.apply(draft.changes, now);
+      for (const warning of draft.warnings) console.warn(JSON.stringify({ level: 'warn', what: 'reset', warning }));
+    });
+    await this.afterCommit(true);
+    return { ok: true, now };
+  }
+
+  private nextDeadline(): number {
+    if (this.deadline === undefined) {
+      const head = this.store.head();
+      this.deadline = head
+        ? nextDeadline({ period: head.period, grants: this.store.liveGrants(), holds: this.store.openHolds() })
+        : Number.NEGATIVE_INFINITY;
+    }
+    return this.deadline;
+  }
+
+  /**
+   * After a committed change (`deadlinesMoved` when it may have moved a reset, an expiry or a hold's
+   * end): the alarm follows. Failing to set it is logged, not thrown: what was written stands, a
+   * failed answer would only be retried into a replay, and the next call or alarm sets it again.
+   */
+  async afterCommit(deadlinesMoved = false): Promise<void> {
+    if (deadlinesMoved) this.deadline = undefined;
+    await this.armAlarm().catch((error: unknown) =>
+      console.error(JSON.stringify({ level: 'error', what: 'alarm not set', error: String(error) })),
+    );
+  }
+
+  // One alarm for every deadline: kept at the earliest (next reset, grant or hold expiry, outbox flush).
+  // The alarm handler lets a failure here throw, so the runtime retries it.
+  private async armAlarm(): Promise<void> {
+    const at = Math.min(this.nextDeadline(), this.flusher.dueAt() ?? Number.POSITIVE_INFINITY);
+    if (at === this.alarmAt || !Number.isFinite(at)) return;
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
+  }
+}

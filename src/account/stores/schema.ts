@@ -1,0 +1,198 @@
+// The user's own SQLite schema, version 1. Created once, in the constructor; an object that finds a
+// version it does not know refuses to run rather than guess at its data.
+import type { Sql } from './sql';
+
+export const SCHEMA_VERSION = 1;
+
+const V1 = `
+  CREATE TABLE account (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    -- JSON PlanTerms: the plan the account runs on, copied when it was last read from the catalog.
+    terms         TEXT NOT NULL,
+    -- JSON PlanTerms of a plan that takes over at the next reset (a scheduled downgrade), or NULL.
+    pending_terms TEXT,
+    -- The monthly period the account is in, 'YYYY-MM'.
+    period        TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    -- The user this object belongs to (the name the Worker addressed it by), for the analytics flush.
+    user_id       TEXT
+  );
+  CREATE TABLE grants (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    amount      INTEGER NOT NULL CHECK (amount >= 0),
+    remaining   INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= amount),
+    spent       INTEGER NOT NULL DEFAULT 0 CHECK (spent >= 0),
+    expires_at  INTEGER,
+    created_at  INTEGER NOT NULL,
+    closed_at   INTEGER,
+    period      TEXT
+  );
+  CREATE INDEX grants_live ON grants (closed_at) WHERE closed_at IS NULL;
+  CREATE TABLE transactions (
+    seq              INTEGER PRIMARY KEY,
+    type             TEXT NOT NULL,
+    tokens           INTEGER NOT NULL,
+    tokens_before    INTEGER NOT NULL,
+    tokens_after     INTEGER NOT NULL,
+    at               INTEGER NOT NULL,
+    agent            TEXT,
+    model            TEXT,
+    input_tokens     INTEGER,
+    output_tokens    INTEGER,
+    cost_usd_micros  INTEGER,
+    cost_inr_paise   INTEGER,
+    description      TEXT,
+    allocations      TEXT NOT NULL,
+    -- JSON facts of a non-usage row (plan change, rollover cap…); NULL on usage rows to keep them small.
+    detail           TEXT
+  );
+  CREATE INDEX transactions_type ON transactions (type, seq);
+  CREATE INDEX transactions_agent ON transactions (agent, seq) WHERE agent IS NOT NULL;
+  CREATE TABLE daily_usage (
+    day       TEXT PRIMARY KEY,
+    requests  INTEGER NOT NULL,
+    tokens    INTEGER NOT NULL,
+    last_at   INTEGER NOT NULL
+  );
+  -- Usage by day, agent and model, kept with each usage row: analytics read a few rows a day.
+  CREATE TABLE usage_rollup (
+    day              TEXT NOT NULL,
+    agent            TEXT NOT NULL,
+    model            TEXT NOT NULL,
+    requests         INTEGER NOT NULL,
+    tokens           INTEGER NOT NULL,
+    input_tokens     INTEGER NOT NULL,
+    output_tokens    INTEGER NOT NULL,
+    cost_usd_micros  INTEGER NOT NULL,
+    cost_inr_paise   INTEGER NOT NULL,
+    PRIMARY KEY (day, agent, model)
+  ) WITHOUT ROWID;
+  -- Reservations: tokens held for an agent run until it is committed, released or expires.
+  CREATE TABLE holds (
+    id          INTEGER PRIMARY KEY,
+    agent       TEXT NOT NULL,
+    model       TEXT NOT NULL,
+    tokens      INTEGER NOT NULL CHECK (tokens > 0),
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    -- The UTC day whose request count the hold took.
+    day         TEXT NOT NULL,
+    project_id  TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('open', 'committed', 'released', 'expired')),
+    settled_at  INTEGER
+  );
+  CREATE INDEX holds_open ON holds (expires_at) WHERE status = 'open';
+  -- Projects and their steps (one per agent, in run order). A run's lease lives on the project:
+  -- lease_until follows the run's latest hold, so a cut-off run's lease lapses with its hold.
+  CREATE TABLE projects (
+    seq             INTEGER PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    title           TEXT NOT NULL,
+    mode            TEXT NOT NULL,
+    description     TEXT,
+    model           TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    lease_run_id    TEXT,
+    lease_until     INTEGER
+  );
+  CREATE TABLE project_steps (
+    project_id        TEXT NOT NULL,
+    agent             TEXT NOT NULL,
+    position          INTEGER NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('pending', 'running', 'finished', 'failed', 'interrupted')),
+    hold_id           INTEGER,
+    estimated_tokens  INTEGER,
+    transaction_seq   INTEGER,
+    input_tokens      INTEGER,
+    output_tokens     INTEGER,
+    cost_usd_micros   INTEGER,
+    cost_inr_paise    INTEGER,
+    started_at        INTEGER,
+    finished_at       INTEGER,
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    error             TEXT,
+    PRIMARY KEY (project_id, agent)
+  ) WITHOUT ROWID;
+  -- Every mutation's idempotency key (see contract/keys.ts): what the command was (fingerprint), the ledger
+  -- row it wrote (seq) and, where a row does not tell it, its outcome (JSON).
+  CREATE TABLE idempotency_keys (
+    key          TEXT PRIMARY KEY,
+    fingerprint  TEXT NOT NULL,
+    seq          INTEGER,
+    outcome      TEXT
+  ) WITHOUT ROWID;
+  -- Stripe: each paid checkout's purchase (refunds find it by payment intent; a refund may arrive
+  -- before its purchase), refund totals, and each subscription's state.
+  CREATE TABLE stripe_purchases (
+    session_id         TEXT PRIMARY KEY,
+    payment_intent_id  TEXT UNIQUE,
+    package_id         TEXT NOT NULL,
+    grant_id           INTEGER NOT NULL REFERENCES grants (id),
+    tokens             INTEGER NOT NULL CHECK (tokens > 0),
+    amount_paise       INTEGER NOT NULL CHECK (amount_paise >= 0),
+    credited_at        INTEGER NOT NULL
+  );
+  CREATE TABLE stripe_refunds (
+    payment_intent_id    TEXT PRIMARY KEY,
+    charge_id            TEXT NOT NULL,
+    charge_amount_paise  INTEGER NOT NULL CHECK (charge_amount_paise > 0),
+    refunded_paise       INTEGER NOT NULL CHECK (refunded_paise >= 0 AND refunded_paise <= charge_amount_paise),
+    tokens_taken         INTEGER NOT NULL DEFAULT 0 CHECK (tokens_taken >= 0),
+    updated_at           INTEGER NOT NULL
+  );
+  CREATE TABLE stripe_subscriptions (
+    subscription_id  TEXT PRIMARY KEY,
+    plan_id          TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    paid_from        INTEGER,
+    paid_through     INTEGER,
+    last_event_at    INTEGER NOT NULL,
+    ended_at         INTEGER,
+    updated_at       INTEGER NOT NULL
+  );
+  -- Analytics facts waiting for the flush to D1 (outboxStore.ts, outboxFlusher.ts): one row per ledger row that
+  -- platform analytics count, written in the same transaction, deleted once D1 confirmed it.
+  -- AUTOINCREMENT: the seq is the flush cursor, so a seq must never be reused after a delete.
+  CREATE TABLE outbox (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at       INTEGER NOT NULL,
+    day              TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    tx_seq           INTEGER,
+    plan_id          TEXT NOT NULL,
+    source           TEXT NOT NULL,
+    agent            TEXT,
+    model            TEXT,
+    tokens           INTEGER NOT NULL,
+    input_tokens     INTEGER NOT NULL,
+    output_tokens    INTEGER NOT NULL,
+    cost_usd_micros  INTEGER NOT NULL,
+    cost_inr_paise   INTEGER NOT NULL,
+    amount_paise     INTEGER,
+    product_id       TEXT,
+    promo_code       TEXT
+  );
+  -- The object's own copy of the model prices and exchange rate (JSON), so usage is priced without D1.
+  CREATE TABLE price_book (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    prices      TEXT NOT NULL,
+    fetched_at  INTEGER NOT NULL
+  );
+`;
+
+export function ensureSchema(sql: Sql, storage: DurableObjectStorage): void {
+  storage.transactionSync(() => {
+    sql.run('schema table', 'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const found = sql.first<{ version: number }>('schema version', 'SELECT version FROM schema_version')?.version;
+    if (found === SCHEMA_VERSION) return;
+    if (found !== undefined) {
+      throw new Error(
+        `account schema: stored version ${found}, this build knows only ${SCHEMA_VERSION}; refusing to run`,
+      );
+    }
+    sql.run('schema v1', V1);
+    sql.run('schema version set', 'INSERT INTO schema_version (version) VALUES (?)', SCHEMA_VERSION);
+  });
+}

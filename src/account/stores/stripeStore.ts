@@ -1,0 +1,123 @@
+// The Stripe side of one account: purchases, refund totals, subscriptions. Synchronous, so it
+// shares the caller's transactionSync.
+import type { Subscription } from '../core/subscription';
+import type { Sql } from './sql';
+
+export interface Purchase {
+  sessionId: string;
+  paymentIntentId: string | null;
+  packageId: string;
+  grantId: number;
+  tokens: number;
+  amountPaise: number;
+  creditedAt: number;
+}
+
+export interface Refund {
+  paymentIntentId: string;
+  chargeId: string;
+  chargeAmountPaise: number;
+  refundedPaise: number;
+  tokensTaken: number;
+}
+
+type R<T> = T & Record<string, SqlStorageValue>;
+
+const PURCHASE = `session_id AS sessionId, payment_intent_id AS paymentIntentId, package_id AS packageId,
+  grant_id AS grantId, tokens, amount_paise AS amountPaise, credited_at AS creditedAt`;
+const REFUND = `payment_intent_id AS paymentIntentId, charge_id AS chargeId, charge_amount_paise AS chargeAmountPaise,
+  refunded_paise AS refundedPaise, tokens_taken AS tokensTaken`;
+const SUBSCRIPTION = `subscription_id AS subscriptionId, plan_id AS planId, status, paid_from AS paidFrom,
+  paid_through AS paidThrough, last_event_at AS lastEventAt, ended_at AS endedAt, updated_at AS updatedAt`;
+
+export class StripeStore {
+  constructor(private readonly sql: Sql) {}
+
+  purchaseByPaymentIntent(paymentIntentId: string): Purchase | undefined {
+    return this.sql.first<R<Purchase>>(
+      'purchase by payment intent',
+      `SELECT ${PURCHASE} FROM stripe_purchases WHERE payment_intent_id = ?`,
+      paymentIntentId,
+    );
+  }
+
+  insertPurchase(p: Purchase): void {
+    this.sql.run(
+      'purchase insert',
+      'INSERT INTO stripe_purchases (session_id, payment_intent_id, package_id, grant_id, tokens, amount_paise, credited_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      p.sessionId,
+      p.paymentIntentId,
+      p.packageId,
+      p.grantId,
+      p.tokens,
+      p.amountPaise,
+      p.creditedAt,
+    );
+  }
+
+  refund(paymentIntentId: string): Refund | undefined {
+    return this.sql.first<R<Refund>>(
+      'refund',
+      `SELECT ${REFUND} FROM stripe_refunds WHERE payment_intent_id = ?`,
+      paymentIntentId,
+    );
+  }
+
+  /** Refunds only grow: the stored total is the largest Stripe has reported, whatever the order of events. */
+  recordRefund(r: Omit<Refund, 'tokensTaken'>, at: number): Refund {
+    return this.sql.one<R<Refund>>(
+      'refund record',
+      `INSERT INTO stripe_refunds (payment_intent_id, charge_id, charge_amount_paise, refunded_paise, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (payment_intent_id) DO UPDATE SET refunded_paise = MAX(refunded_paise, excluded.refunded_paise), updated_at = excluded.updated_at
+       RETURNING ${REFUND}`,
+      r.paymentIntentId,
+      r.chargeId,
+      r.chargeAmountPaise,
+      r.refundedPaise,
+      at,
+    );
+  }
+
+  addTokensTaken(paymentIntentId: string, tokens: number): void {
+    this.sql.run(
+      'refund tokens taken',
+      'UPDATE stripe_refunds SET tokens_taken = tokens_taken + ? WHERE payment_intent_id = ?',
+      tokens,
+      paymentIntentId,
+    );
+  }
+
+  subscription(subscriptionId: string): Subscription | undefined {
+    return this.sql.first<R<Subscription>>(
+      'subscription',
+      `SELECT ${SUBSCRIPTION} FROM stripe_subscriptions WHERE subscription_id = ?`,
+      subscriptionId,
+    );
+  }
+
+  /** Subscriptions not yet ended, newest first: the ones that may be giving the account its plan. */
+  liveSubscriptions(): Subscription[] {
+    return this.sql.rows<R<Subscription>>(
+      'live subscriptions',
+      `SELECT ${SUBSCRIPTION} FROM stripe_subscriptions WHERE ended_at IS NULL ORDER BY updated_at DESC`,
+    );
+  }
+
+  saveSubscription(s: Subscription): void {
+    this.sql.run(
+      'subscription save',
+      `INSERT INTO stripe_subscriptions (subscription_id, plan_id, status, paid_from, paid_through, last_event_at, ended_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (subscription_id) DO UPDATE SET plan_id = excluded.plan_id, status = excluded.status, paid_from = excluded.paid_from,
+         paid_through = excluded.paid_through, last_event_at = excluded.last_event_at, ended_at = excluded.ended_at, updated_at = excluded.updated_at`,
+      s.subscriptionId,
+      s.planId,
+      s.status,
+      s.paidFrom,
+      s.paidThrough,
+      s.lastEventAt,
+      s.endedAt,
+      s.updatedAt,
+    );
+  }
+}

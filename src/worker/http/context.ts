@@ -1,0 +1,18 @@
+import type { IRequest } from 'itty-router';
+import type { AccountSnapshot } from '../../account/contract/rpc';
+import type { Env } from '../../env';
+
+/** The request as handlers see it: itty's params and query, plus what the pipeline records. */
+export interface ApiRequest extends IRequest {
+  /** Milliseconds since the epoch when the Worker took the request. */
+  startedAt: number;
+  /** The user's numbers for the X-Tokens-* headers, set by any handler that reached an account. */
+  snapshot?: AccountSnapshot;
+  /** The signed-in user whose account this request is about (their headers are owed, refusals included). */
+  accountUserId?: string;
+}
+
+/** The typed stub of one user's account object. */
+export function accountOf(env: Env, userId: string) {
+  return env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(userId));
+}

@@ -1,0 +1,83 @@
+// Projects as clients read them: snake_case, ISO times, exact integers beside the decimals.
+import type { Project, ProjectStep, ProjectSummary } from '../../account/contract/rpc';
+import type { RunEvent } from '../projects/execute';
+import { iso, money, presentUsage } from './ledger';
+
+const isoOrNull = (at: number | null) => (at === null ? null : iso(at));
+
+export function presentProjectSummary(p: ProjectSummary) {
+  return {
+    id: p.id,
+    title: p.title,
+    mode: p.mode,
+    description: p.description,
+    model: p.model,
+    status: p.status,
+    agents_finished: p.agentsFinished,
+    agents_total: p.agentsTotal,
+    tokens_used: p.tokens,
+    cost_usd_micros: p.costUsdMicros,
+    cost_inr_paise: p.costInrPaise,
+    cost: money(p.costUsdMicros, p.costInrPaise),
+    created_at: iso(p.createdAt),
+    updated_at: iso(p.updatedAt),
+  };
+}
+
+export function presentStep(s: ProjectStep) {
+  const tokens = s.inputTokens === null || s.outputTokens === null ? null : s.inputTokens + s.outputTokens;
+  return {
+    agent: s.agent,
+    position: s.position + 1,
+    status: s.status,
+    estimated_tokens: s.estimatedTokens,
+    input_tokens: s.inputTokens,
+    output_tokens: s.outputTokens,
+    tokens,
+    cost_usd_micros: s.costUsdMicros,
+    cost_inr_paise: s.costInrPaise,
+    cost: s.costUsdMicros === null || s.costInrPaise === null ? null : money(s.costUsdMicros, s.costInrPaise),
+    transaction_id: s.transactionSeq,
+    reservation_id: s.holdId,
+    attempts: s.attempts,
+    started_at: isoOrNull(s.startedAt),
+    finished_at: isoOrNull(s.finishedAt),
+    duration_ms: s.startedAt !== null && s.finishedAt !== null ? s.finishedAt - s.startedAt : null,
+    error: s.error,
+  };
+}
+
+export function presentProject(p: Project) {
+  return {
+    ...presentProjectSummary(p),
+    running_until: p.lease === null ? null : iso(p.lease.until),
+    agents: p.steps.map(presentStep),
+  };
+}
+
+/** One event of a run, as the stream sends it and the JSON answer lists it. */
+export function presentEvent(e: RunEvent): Record<string, unknown> {
+  switch (e.type) {
+    case 'reserved':
+      return {
+        agent: e.agent,
+        reservation_id: e.holdId,
+        estimated_tokens: e.estimatedTokens,
+        estimate_source: e.source,
+        expires_at: iso(e.expiresAt),
+      };
+    case 'finished':
+      return {
+        agent: e.agent,
+        ...presentUsage(e.transaction, false),
+        uncovered_tokens: e.uncoveredTokens,
+        duration_ms: presentStep(e.step).duration_ms,
+      };
+    case 'refused':
+      return { agent: e.agent, status: e.error.status, ...e.error.body() };
+    case 'failed':
+      return { agent: e.agent, failure: e.failure, message: e.message };
+    case 'done':
+      return { project: presentProject(e.project) };
+  }
+}

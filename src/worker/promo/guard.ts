@@ -1,0 +1,134 @@
+// The limit on guessing promo codes, per caller in a window of PROMO_FAILED_ATTEMPTS_WINDOW_MS
+// that opens with the caller's first attempt. A user (`user:<id>`) may fail
+// PROMO_FAILED_ATTEMPTS_MAX times; the attempt is charged before the code is looked at (as
+// `pending`) and settled afterwards, so even a burst of one user's concurrent guesses gets no more
+// answers than the limit, and a correct code sent after the limit waits like any other. A client
+// address (`ip:<address>`) is shared by every user behind it (an office, a carrier-grade NAT), so it
+// gets the far higher PROMO_ADDRESS_FAILED_ATTEMPTS_MAX and counts settled failures only: neighbours'
+// guesses, or neighbours racing for the same code, must not lock out a user who never guessed.
+import { z } from 'zod';
+import { parseRows } from './d1Rows';
+import { ApiError } from '../http/errors';
+import {
+  PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
+  PROMO_FAILED_ATTEMPTS_MAX,
+  PROMO_FAILED_ATTEMPTS_WINDOW_MS,
+  PROMO_GUARD_PURGE_BATCH_MAX,
+} from '../../money/limits';
+
+const guardRowSchema = z.object({
+  key: z.string(),
+  window_start: z.number().int(),
+  failures: z.number().int(),
+  pending: z.number().int(),
+});
+type GuardRow = z.infer<typeof guardRowSchema>;
+
+/** How a caller is limited: its failures per window, and whether attempts in flight count against it. */
+interface GuessLimit {
+  failuresMax: number;
+  chargesInFlight: boolean;
+}
+
+const USER_LIMIT: GuessLimit = { failuresMax: PROMO_FAILED_ATTEMPTS_MAX, chargesInFlight: true };
+const ADDRESS_LIMIT: GuessLimit = { failuresMax: PROMO_ADDRESS_FAILED_ATTEMPTS_MAX, chargesInFlight: false };
+
+function limitOf(key: string): GuessLimit {
+  return key.startsWith('ip:') ? ADDRESS_LIMIT : USER_LIMIT;
+}
+
+/** What an admitted attempt holds: settle it exactly once, with whether it was a failed guess. */
+export interface GuessTicket {
+  settle(failedGuess: boolean): Promise<void>;
+}
+
+/** Admit one attempt for every key, or none: throws rate_limited (429, Retry-After) when any key is spent. */
+export async function admitGuess(db: D1Database, keys: string[], now: number): Promise<GuessTicket> {
+  const expiredBefore = now - PROMO_FAILED_ATTEMPTS_WINDOW_MS;
+  const results = await db.batch([
+    db
+      .prepare('DELETE FROM promo_guard WHERE key IN (SELECT key FROM promo_guard WHERE window_start <= ? LIMIT ?)')
+      .bind(expiredBefore, PROMO_GUARD_PURGE_BATCH_MAX),
+    ...keys.map((key) => {
+      const limit = limitOf(key);
+      // ?5 is 1 when this caller is charged for the attempt in flight, 0 when only settled failures count.
+      return db
+        .prepare(
+          `INSERT INTO promo_guard (key, window_start, failures, pending) VALUES (?1, ?2, 0, ?5)
+           ON CONFLICT (key) DO UPDATE SET
+             window_start = CASE WHEN window_start <= ?3 THEN excluded.window_start ELSE window_start END,
+             failures     = CASE WHEN window_start <= ?3 THEN 0 ELSE failures END,
+             pending      = CASE WHEN window_start <= ?3 THEN ?5 ELSE pending + ?5 END
+           WHERE window_start <= ?3 OR failures + pending * ?5 < ?4
+           RETURNING key, window_start, failures, pending`,
+        )
+        .bind(key, now, expiredBefore, limit.failuresMax, limit.chargesInFlight ? 1 : 0);
+    }),
+    db.prepare(`SELECT * FROM promo_guard WHERE key IN (${keys.map(() => '?').join(', ')})`).bind(...keys),
+  ]);
+  const admitted = results
+    .slice(1, 1 + keys.length)
+    .flatMap((r) => parseRows(guardRowSchema, r.results, 'promo_guard'));
+  const ticket = ticketFor(db, admitted);
+  if (admitted.length === keys.length) return ticket;
+
+  await ticket.settle(false);
+  const admittedKeys = new Set(admitted.map((row) => row.key));
+  const refused = parseRows(guardRowSchema, results[results.length - 1]?.results, 'promo_guard').filter(
+    (row) => !admittedKeys.has(row.key),
+  );
+  throw tooManyGuesses(refused, now);
+}
+
+function ticketFor(db: D1Database, admitted: GuardRow[]): GuessTicket {
+  let settled = false;
+  return {
+    async settle(failedGuess) {
+      if (settled || admitted.length === 0) return;
+      settled = true;
+      // Scoped to the window the attempt was charged in: a window that has since restarted is not touched.
+      const statements = admitted
+        .filter((row) => failedGuess || limitOf(row.key).chargesInFlight)
+        .map((row) =>
+          db
+            .prepare(
+              'UPDATE promo_guard SET pending = MAX(pending - ?, 0), failures = failures + ? WHERE key = ? AND window_start = ?',
+            )
+            .bind(limitOf(row.key).chargesInFlight ? 1 : 0, failedGuess ? 1 : 0, row.key, row.window_start),
+        );
+      if (statements.length === 0) return;
+      // Never fails the answer: an unsettled attempt only keeps one unit of its window busy until the window ends.
+      await db
+        .batch(statements)
+        .catch((error: unknown) =>
+          console.error(JSON.stringify({ level: 'error', what: 'promo guard settle failed', error: String(error) })),
+        );
+    },
+  };
+}
+
+/** Wait for the window to end when failures used it up; a moment when only in-flight attempts fill it. */
+function tooManyGuesses(refused: GuardRow[], now: number): ApiError {
+  let retryAfterSeconds = 1;
+  // The limit the caller hit: the user's when it is spent, else the address's.
+  const limit =
+    refused.length > 0 && refused.every((row) => limitOf(row.key) === ADDRESS_LIMIT) ? ADDRESS_LIMIT : USER_LIMIT;
+  for (const row of refused) {
+    if (row.failures >= limitOf(row.key).failuresMax) {
+      retryAfterSeconds = Math.max(
+        retryAfterSeconds,
+        Math.ceil((row.window_start + PROMO_FAILED_ATTEMPTS_WINDOW_MS - now) / 1000),
+      );
+    }
+  }
+  return new ApiError(
+    'rate_limited',
+    `Too many failed promo code attempts; try again in ${retryAfterSeconds} seconds.`,
+    {
+      retry_after_seconds: retryAfterSeconds,
+      limit: limit.failuresMax,
+      window_seconds: PROMO_FAILED_ATTEMPTS_WINDOW_MS / 1000,
+    },
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}

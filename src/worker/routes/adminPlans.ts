@@ -1,0 +1,47 @@
+// Operators move a user between plans (Stripe subscriptions use the same object method).
+import type { RouterType } from 'itty-router';
+import { z } from 'zod';
+import { idempotencyKeys } from '../../account/contract/keys';
+import type { Env } from '../../env';
+import { settle } from '../http/accountResult';
+import { userIdParam } from '../http/auth';
+import { jsonBody } from '../http/body';
+import { accountOf, type ApiRequest } from '../http/context';
+import { idempotencyKey } from '../http/schemas';
+import { DESCRIPTION_CHARS_MAX } from '../../money/limits';
+import { iso, presentTransaction } from '../present/ledger';
+
+export const planChangeBodySchema = z
+  .object({
+    plan_id: z.string().min(1).max(64),
+    effective: z.enum(['auto', 'now', 'next_reset']).default('auto'),
+    reason: z.string().trim().min(1).max(DESCRIPTION_CHARS_MAX).optional(),
+  })
+  .strict();
+export type PlanChangeBody = z.infer<typeof planChangeBodySchema>;
+
+export function registerAdminPlanRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
+  router.put('/api/v1/admin/users/:userId/plan', async (request, env) => {
+    const userId = userIdParam(request);
+    const key = idempotencyKey(request, false);
+    const body = await jsonBody(request, planChangeBodySchema);
+    const { replayed, result } = await settle(
+      request,
+      env,
+      accountOf(env, userId).changePlan({
+        planId: body.plan_id,
+        when: body.effective,
+        reason: body.reason ?? `Plan change to ${body.plan_id} by an operator`,
+        idempotencyKey: key === undefined ? null : idempotencyKeys.adminPlan(key),
+      }),
+    );
+    return {
+      plan_id: result.planId,
+      pending_plan_id: result.pendingPlanId,
+      month_reset_date: iso(result.monthResetAt),
+      effective: result.effective,
+      transaction: result.transaction === null ? null : presentTransaction(result.transaction),
+      replayed,
+    };
+  });
+}

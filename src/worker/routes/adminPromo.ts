@@ -1,0 +1,102 @@
+// Operators: create, change, deactivate and list promo codes, with their redemption counts.
+import { json, type RouterType } from 'itty-router';
+import { z } from 'zod';
+import type { Env } from '../../env';
+import { ApiError } from '../http/errors';
+import { jsonBody, parseWith } from '../http/body';
+import type { ApiRequest } from '../http/context';
+import { ADMIN_LIST_PAGE_SIZE_DEFAULT, ADMIN_LIST_PAGE_SIZE_MAX } from '../../money/limits';
+import { promoCodeSchema } from '../promo/code';
+import { getPromoCode, insertPromoCode, listPromoCodes, promoCodeView, updatePromoCode } from '../promo/codes';
+import { assertPlansExist, assertWindow, promoCreateSchema, promoPatchSchema, type PromoPatch } from '../promo/terms';
+
+export const promoListQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(ADMIN_LIST_PAGE_SIZE_MAX).default(ADMIN_LIST_PAGE_SIZE_DEFAULT),
+    cursor: promoCodeSchema.optional(),
+    active: z.enum(['true', 'false']).optional(),
+  })
+  .strict();
+
+const BASE = '/api/v1/admin/promo-codes';
+
+export function registerAdminPromoRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
+  router.get(BASE, async (request, env) => {
+    const query = parseWith(promoListQuerySchema, request.query, 'query');
+    const rows = await listPromoCodes(
+      env.DB,
+      query.limit,
+      query.cursor,
+      query.active === undefined ? undefined : query.active === 'true',
+    );
+    return {
+      promo_codes: rows.map(promoCodeView),
+      next_cursor: rows.length === query.limit ? rows[rows.length - 1]!.code : null,
+    };
+  });
+
+  router.get(`${BASE}/:code`, async (request, env) => {
+    return promoCodeView(await existing(env.DB, codeParam(request)));
+  });
+
+  router.post(BASE, async (request, env) => {
+    const terms = await jsonBody(request, promoCreateSchema);
+    assertWindow(terms.valid_from, terms.valid_until);
+    await assertPlansExist(env.DB, terms.allowed_plans);
+    if (!(await insertPromoCode(env.DB, terms))) {
+      throw new ApiError(
+        'already_exists',
+        `The promo code '${terms.code}' already exists; change it with PATCH ${BASE}/${terms.code}.`,
+      );
+    }
+    return json(promoCodeView(await existing(env.DB, terms.code)), { status: 201 });
+  });
+
+  router.patch(`${BASE}/:code`, async (request, env) => {
+    const code = codeParam(request);
+    const patch = await jsonBody(request, promoPatchSchema);
+    return promoCodeView(await change(env.DB, code, patch));
+  });
+
+  // Deactivation, never deletion: redemptions keep pointing at the code.
+  router.delete(`${BASE}/:code`, async (request, env) => {
+    return promoCodeView(await change(env.DB, codeParam(request), { active: false }));
+  });
+}
+
+async function change(db: D1Database, code: string, patch: PromoPatch) {
+  const current = await existing(db, code);
+  assertWindow(
+    patch.valid_from !== undefined ? patch.valid_from : current.valid_from,
+    patch.valid_until !== undefined ? patch.valid_until : current.valid_until,
+  );
+  await assertPlansExist(db, patch.allowed_plans);
+  if (!(await updatePromoCode(db, code, patch))) {
+    const now = await existing(db, code);
+    throw new ApiError(
+      'conflict',
+      `max_redemptions: ${patch.max_redemptions} is below the ${now.redeemed_count} redemptions already made.`,
+      {
+        issues: [{ field: 'max_redemptions', message: `must be at least ${now.redeemed_count}` }],
+        redeemed_count: now.redeemed_count,
+      },
+    );
+  }
+  return existing(db, code);
+}
+
+async function existing(db: D1Database, code: string) {
+  const row = await getPromoCode(db, code);
+  if (!row) throw new ApiError('not_found', `No promo code '${code}'.`);
+  return row;
+}
+
+function codeParam(request: ApiRequest): string {
+  let raw = request.params.code ?? '';
+  try {
+    raw = decodeURIComponent(raw);
+  } catch {
+    // Left as sent: the schema below refuses it and names the field.
+  }
+  return parseWith(promoCodeSchema, raw, 'code');
+}

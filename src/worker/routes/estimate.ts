@@ -1,0 +1,57 @@
+// POST /api/v1/tokens/estimate: what running agents (default: all, in run order) is expected to
+// take and cost for this user, and whether their balance and today's requests cover it.
+import type { RouterType } from 'itty-router';
+import { z } from 'zod';
+import { agentsNamed, modelNamed } from '../catalog/agents';
+import { getCatalog } from '../../account/stores/catalogCache';
+import type { Env } from '../../env';
+import { estimateRun } from '../projects/estimate';
+import { ApiError } from '../http/errors';
+import { settle } from '../http/accountResult';
+import { authenticateAccountOwner } from '../http/auth';
+import { optionalJsonBody } from '../http/body';
+import { accountOf, type ApiRequest } from '../http/context';
+import { agentSlugSchema } from '../http/schemas';
+import { ESTIMATE_AGENTS_MAX, ESTIMATE_AVERAGE_MIN_RUNS, MODEL_ID_CHARS_MAX } from '../../money/limits';
+import { presentEstimate } from '../present/estimate';
+import { runnerFor } from '../runners/select';
+
+export const estimateBodySchema = z
+  .object({
+    agents: z
+      .array(agentSlugSchema)
+      .min(1)
+      .max(ESTIMATE_AGENTS_MAX)
+      .refine((ids) => new Set(ids).size === ids.length, 'each agent at most once')
+      .optional(),
+    model: z.string().min(1).max(MODEL_ID_CHARS_MAX).optional(),
+  })
+  .strict();
+export type EstimateBody = z.infer<typeof estimateBodySchema>;
+
+export function registerEstimateRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
+  router.post('/api/v1/tokens/estimate', async (request, env) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    const body = await optionalJsonBody(request, estimateBodySchema, {});
+    const catalog = await getCatalog(env.DB).catch(() => {
+      throw new ApiError('catalog_unavailable', 'The catalog could not be read; try again shortly.');
+    });
+    const agents = agentsNamed(catalog, body.agents);
+    const model = modelNamed(catalog, body.model);
+    const account = accountOf(env, userId);
+    const outlook = await settle(request, env, account.usageOutlook({ openIfNew: true }));
+    const estimate = estimateRun({
+      agents,
+      price: model,
+      usdInrPaise: catalog.usdInrPaise,
+      outlook,
+      snapshot: request.snapshot!,
+      minRuns: ESTIMATE_AVERAGE_MIN_RUNS,
+    });
+    return presentEstimate(estimate, {
+      model: model.id,
+      runner: runnerFor(env).name,
+      averageAfterRuns: ESTIMATE_AVERAGE_MIN_RUNS,
+    });
+  });
+}

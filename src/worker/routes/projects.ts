@@ -1,0 +1,153 @@
+// A user's projects: create, list, read, and execute the seven agents (src/worker/projects/execute.ts).
+// Execute answers JSON once the run ends, or, with `Accept: text/event-stream`, one event per step.
+import { json, type RouterType } from 'itty-router';
+import { z } from 'zod';
+import { idempotencyKeys } from '../../account/contract/keys';
+import { modelNamed } from '../catalog/agents';
+import { getCatalog, type Catalog } from '../../account/stores/catalogCache';
+import type { Env } from '../../env';
+import { ApiError } from '../http/errors';
+import { settle } from '../http/accountResult';
+import { authenticateAccountOwner } from '../http/auth';
+import { jsonBody, parseWith } from '../http/body';
+import { accountOf, type ApiRequest } from '../http/context';
+import { idempotencyKey } from '../http/schemas';
+import {
+  MODEL_ID_CHARS_MAX,
+  PROJECT_DESCRIPTION_CHARS_MAX,
+  PROJECT_MODE_CHARS_MAX,
+  PROJECT_TITLE_CHARS_MAX,
+  PROJECTS_PAGE_SIZE_DEFAULT,
+  PROJECTS_PAGE_SIZE_MAX,
+} from '../../money/limits';
+import { presentEvent, presentProject, presentProjectSummary } from '../present/projects';
+import { runSteps, type RunEvent } from '../projects/execute';
+import { streamEvents } from '../projects/stream';
+import { runnerFor } from '../runners/select';
+
+export const projectCreateSchema = z
+  .object({
+    title: z.string().trim().min(1).max(PROJECT_TITLE_CHARS_MAX),
+    mode: z
+      .string()
+      .max(PROJECT_MODE_CHARS_MAX)
+      .regex(/^[a-z][a-z0-9_-]*$/, 'a lower-case word such as "student"'),
+    description: z.string().max(PROJECT_DESCRIPTION_CHARS_MAX).optional(),
+    model: z.string().min(1).max(MODEL_ID_CHARS_MAX).optional(),
+  })
+  .strict();
+
+export const projectsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(PROJECTS_PAGE_SIZE_MAX).default(PROJECTS_PAGE_SIZE_DEFAULT),
+    cursor: z
+      .string()
+      .regex(/^prj_[a-f0-9]{20}$/, 'the next_cursor of the previous page')
+      .optional(),
+  })
+  .strict();
+
+export const projectIdSchema = z.string().regex(/^prj_[a-f0-9]{20}$/, 'a project id (prj_…)');
+
+const OWN = { openIfNew: true };
+
+async function catalogOrUnavailable(env: Env): Promise<Catalog> {
+  return getCatalog(env.DB).catch(() => {
+    throw new ApiError('catalog_unavailable', 'The catalog could not be read; try again shortly.');
+  });
+}
+
+export function registerProjectRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
+  router.post('/api/v1/projects', async (request, env) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    const key = idempotencyKey(request, false);
+    const body = await jsonBody(request, projectCreateSchema);
+    const catalog = await catalogOrUnavailable(env);
+    const model = modelNamed(catalog, body.model);
+    const { replayed, result } = await settle(
+      request,
+      env,
+      accountOf(env, userId).createProject({
+        title: body.title,
+        mode: body.mode,
+        description: body.description ?? null,
+        model: model.id,
+        agents: catalog.agents.map((a) => a.id),
+        idempotencyKey: key === undefined ? null : idempotencyKeys.projectCreate(key),
+      }),
+    );
+    return json({ ...presentProject(result), replayed }, { status: replayed ? 200 : 201 });
+  });
+
+  router.get('/api/v1/projects', async (request, env) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    const query = parseWith(projectsQuerySchema, request.query, 'query');
+    const page = await settle(
+      request,
+      env,
+      accountOf(env, userId).projects({ ...OWN, limit: query.limit, before: query.cursor }),
+    );
+    return { projects: page.projects.map(presentProjectSummary), next_cursor: page.nextCursor };
+  });
+
+  router.get('/api/v1/projects/:id', async (request, env) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    const id = parseWith(projectIdSchema, request.params.id, 'id');
+    return presentProject(await settle(request, env, accountOf(env, userId).project(id, OWN)));
+  });
+
+  router.post('/api/v1/projects/:id/execute', async (request, env, ctx) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    const id = parseWith(projectIdSchema, request.params.id, 'id');
+    const catalog = await catalogOrUnavailable(env);
+    const runId = crypto.randomUUID();
+    const runner = runnerFor(env);
+    const started = await settle(request, env, accountOf(env, userId).startProjectRun({ projectId: id, runId }));
+    const setup = { env, request, userId, runId, project: started.project, catalog, runner };
+    const head = {
+      run_id: runId,
+      runner: runner.name,
+      resumed_from: firstUnfinished(started.project.steps),
+      interrupted: started.interrupted,
+    };
+    if ((request.headers.get('Accept') ?? '').includes('text/event-stream')) {
+      return streamEvents(head, runSteps(setup), ctx);
+    }
+    const events: RunEvent[] = [];
+    for await (const event of runSteps(setup)) events.push(event);
+    const done = events.find((e) => e.type === 'done')!;
+    const project = done.type === 'done' ? presentProject(done.project) : null;
+    const run = {
+      ...head,
+      events: events.filter((e) => e.type !== 'done').map((e) => ({ event: e.type, ...presentEvent(e) })),
+    };
+    const stop = events.find((e) => e.type === 'refused' || e.type === 'failed');
+    if (stop?.type === 'refused') {
+      // The same body as usage's refusal, with what this run and the project got done.
+      const { error } = stop;
+      throw new ApiError(
+        error.code,
+        error.message,
+        { ...error.details, agent: stop.agent, project, run },
+        error.headers,
+      );
+    }
+    if (stop?.type === 'failed') {
+      throw new ApiError(
+        'model_error',
+        `The ${stop.agent} agent's model call failed (${stop.failure}); nothing was charged for it.`,
+        {
+          agent: stop.agent,
+          failure: stop.failure,
+          project,
+          run,
+        },
+      );
+    }
+    return { project, run };
+  });
+}
+
+function firstUnfinished(steps: { agent: string; status: string }[]): string | null {
+  return steps.find((s) => s.status !== 'finished')?.agent ?? null;
+}

@@ -1,0 +1,56 @@
+// Users redeem promo codes.
+import type { RouterType } from 'itty-router';
+import { z } from 'zod';
+import type { Env } from '../../env';
+import { ApiError } from '../http/errors';
+import { settle } from '../http/accountResult';
+import { authenticateAccountOwner } from '../http/auth';
+import { jsonBody } from '../http/body';
+import { clientAddressKey } from '../http/clientIp';
+import type { ApiRequest } from '../http/context';
+import { promoCodeSchema } from '../promo/code';
+import { admitGuess } from '../promo/guard';
+import { redeemPromoCode } from '../promo/redeem';
+import { countsAsGuess } from '../promo/rules';
+import { iso } from '../present/ledger';
+
+export const redeemBodySchema = z.object({ promo_code: promoCodeSchema }).strict();
+export type RedeemBody = z.infer<typeof redeemBodySchema>;
+
+export function registerPromoRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
+  router.post('/api/v1/tokens/redeem-code', async (request, env) => {
+    // A refusal decided before the account is reached still carries its X-Tokens-* headers (router.ts).
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    return redeem(request, env, userId);
+  });
+}
+
+async function redeem(request: ApiRequest, env: Env, userId: string) {
+  const { promo_code: code } = await jsonBody(request, redeemBodySchema);
+  const address = clientAddressKey(request);
+  const now = Date.now();
+  const ticket = await admitGuess(
+    env.DB,
+    address === null ? [`user:${userId}`] : [`user:${userId}`, `ip:${address}`],
+    now,
+  );
+
+  let failedGuess = false;
+  try {
+    const { replayed, result } = await settle(request, env, redeemPromoCode(env, userId, code, now));
+    return {
+      message: 'Promo code redeemed successfully!',
+      bonus_tokens: result.grant.amount,
+      new_balance: request.snapshot!.remainingTokens,
+      promo_code: code,
+      expires_at: result.grant.expiresAt === null ? null : iso(result.grant.expiresAt),
+      transaction_id: result.transaction.seq,
+      replayed,
+    };
+  } catch (error) {
+    failedGuess = error instanceof ApiError && countsAsGuess(error.code);
+    throw error;
+  } finally {
+    await ticket.settle(failedGuess);
+  }
+}

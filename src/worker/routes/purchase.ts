@@ -1,0 +1,120 @@
+// POST /api/v1/tokens/purchase: a Stripe Checkout Session for one package or plan. Nothing is
+// credited here; the signed webhook does that once Stripe says the buyer paid.
+import { json, type RouterType } from 'itty-router';
+import Stripe from 'stripe';
+import { z } from 'zod';
+import { getCatalog, type Catalog } from '../../account/stores/catalogCache';
+import type { Env } from '../../env';
+import { ApiError } from '../http/errors';
+import { authenticateAccountOwner } from '../http/auth';
+import { jsonBody } from '../http/body';
+import { accountOf, type ApiRequest } from '../http/context';
+import { idempotencyKey } from '../http/schemas';
+import { CATALOG_ID_CHARS_MAX } from '../../money/limits';
+import { checkoutSessionParams, type CheckoutUrls, type Purchase } from '../stripe/checkout';
+import { stripeClient } from '../stripe/client';
+
+const catalogId = z.string().min(1).max(CATALOG_ID_CHARS_MAX);
+
+export const purchaseBodySchema = z
+  .object({ package_id: catalogId.optional(), plan_id: catalogId.optional() })
+  .strict()
+  .refine(
+    (b) => (b.package_id === undefined) !== (b.plan_id === undefined),
+    'send exactly one of package_id or plan_id',
+  );
+export type PurchaseBody = z.infer<typeof purchaseBodySchema>;
+
+const DEFAULT_SUCCESS_URL = 'http://127.0.0.1:3000/billing/success?session_id={CHECKOUT_SESSION_ID}';
+const DEFAULT_CANCEL_URL = 'http://127.0.0.1:3000/billing/cancelled';
+
+export function registerPurchaseRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
+  router.post('/api/v1/tokens/purchase', async (request, env) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    const key = idempotencyKey(request, false);
+    const stripe = stripeClient(env);
+    const body = await jsonBody(request, purchaseBodySchema);
+    const purchase = resolvePurchase(await getCatalog(env.DB), body);
+    if (purchase.kind === 'plan') await refuseSecondSubscription(env, userId);
+    const urls: CheckoutUrls = {
+      successUrl: env.CHECKOUT_SUCCESS_URL || DEFAULT_SUCCESS_URL,
+      cancelUrl: env.CHECKOUT_CANCEL_URL || DEFAULT_CANCEL_URL,
+    };
+
+    let session: Stripe.Checkout.Session;
+    try {
+      // The same Idempotency-Key returns the same session instead of opening a second one.
+      session = await stripe.checkout.sessions.create(
+        checkoutSessionParams(userId, purchase, urls),
+        key === undefined ? undefined : { idempotencyKey: `checkout:${userId}:${key}` },
+      );
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      if (error instanceof Stripe.errors.StripeIdempotencyError) {
+        throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different purchase.');
+      }
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          route: 'purchase',
+          stripe_error: error.type,
+          stripe_code: error.code,
+          status: error.statusCode,
+        }),
+      );
+      throw new ApiError(
+        'payment_provider_error',
+        'Stripe could not open a checkout session; nothing was charged. Try again shortly.',
+      );
+    }
+    return json({ url: session.url, session_id: session.id, mode: session.mode }, { status: 201 });
+  });
+}
+
+async function refuseSecondSubscription(env: Env, userId: string): Promise<void> {
+  const subscriptions = await accountOf(env, userId).liveSubscriptions();
+  // No account yet means no subscription yet.
+  const live = subscriptions.ok ? subscriptions.value[0] : undefined;
+  if (!live) return;
+  throw new ApiError(
+    'conflict',
+    `You already have a subscription to '${live.planId}' (${live.status}); cancel it before subscribing again, so you are not billed twice.`,
+    {
+      subscription: { plan_id: live.planId, status: live.status },
+    },
+  );
+}
+
+function resolvePurchase(catalog: Catalog, body: PurchaseBody): Purchase {
+  if (body.package_id !== undefined) {
+    const item = catalog.packages.find((p) => p.id === body.package_id);
+    if (!item)
+      throw unknown(
+        'package_id',
+        body.package_id,
+        catalog.packages.map((p) => p.id),
+      );
+    return { kind: 'package', item };
+  }
+  const planId = body.plan_id!;
+  const item = catalog.plans.get(planId);
+  const sellable = [...catalog.plans.values()].filter((p) => p.active && p.pricePaise > 0).map((p) => p.id);
+  // Retired plans stay in the catalog for the users already on them, but are not sold.
+  if (!item || !item.active) throw unknown('plan_id', planId, sellable);
+  if (item.pricePaise === 0) {
+    throw new ApiError(
+      'invalid_request',
+      `plan_id: '${planId}' is free and needs no purchase; paid plans: ${sellable.join(', ')}.`,
+      {
+        issues: [{ field: 'plan_id', message: 'free plan' }],
+      },
+    );
+  }
+  return { kind: 'plan', item };
+}
+
+function unknown(field: string, id: string, known: string[]): ApiError {
+  return new ApiError('invalid_request', `${field}: unknown id '${id}'; known: ${known.join(', ')}.`, {
+    issues: [{ field, message: 'unknown id' }],
+  });
+}

@@ -1,0 +1,55 @@
+// POST /webhooks/stripe: verify, route to the buyer's object, apply once. Stripe retries anything
+// but a 2xx, so events we do not act on still get 200 (with the reason), and only a failure on
+// our side (5xx) asks for a retry.
+import { json, type RouterType } from 'itty-router';
+import { getCatalog } from '../../account/stores/catalogCache';
+import type { Env } from '../../env';
+import { settle } from '../http/accountResult';
+import { accountOf, type ApiRequest } from '../http/context';
+import { routeStripeEvent } from '../stripe/events';
+import { verifiedEvent } from '../stripe/verify';
+
+export const STRIPE_WEBHOOK_PATHS = ['/webhooks/stripe', '/api/v1/webhooks/stripe'] as const;
+
+export function registerStripeWebhookRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
+  for (const path of STRIPE_WEBHOOK_PATHS) {
+    router.post(path, async (request, env) => {
+      const event = await verifiedEvent(request, env.STRIPE_WEBHOOK_SECRET);
+      const routed = routeStripeEvent(event, await getCatalog(env.DB));
+      if ('ignored' in routed) {
+        console.log(
+          JSON.stringify({
+            level: 'info',
+            route: 'stripe_webhook',
+            event_id: event.id,
+            type: event.type,
+            ignored: routed.ignored,
+          }),
+        );
+        return { received: true, ignored: routed.ignored };
+      }
+      const outcome = await settle(request, env, accountOf(env, routed.userId).applyStripeEvent(routed.command));
+      if (outcome.result === 'plan_unavailable') {
+        console.warn(
+          JSON.stringify({
+            level: 'warn',
+            route: 'stripe_webhook',
+            event_id: event.id,
+            type: event.type,
+            result: outcome.result,
+            user_id: routed.userId,
+          }),
+        );
+      }
+      return json({
+        received: true,
+        result: outcome.result,
+        ...(outcome.tokens !== undefined && { tokens: outcome.tokens }),
+        ...(outcome.planId !== undefined && {
+          plan_id: outcome.planId,
+          pending_plan_id: outcome.pendingPlanId ?? null,
+        }),
+      });
+    });
+  }
+}

@@ -1,0 +1,101 @@
+// The user's own routes: balance, plan, history and analytics (JWT), and the public price list.
+// A user's own call opens their account.
+import { json, type RouterType } from 'itty-router';
+import { z } from 'zod';
+import { TRANSACTION_TYPES, type PlanTerms, type TransactionType } from '../../account/contract/rpc';
+import { getCatalog } from '../../account/stores/catalogCache';
+import type { Env } from '../../env';
+import { settle } from '../http/accountResult';
+import { authenticateAccountOwner } from '../http/auth';
+import { parseWith } from '../http/body';
+import { accountOf, type ApiRequest } from '../http/context';
+import { agentSlugSchema, isoDateTimeSchema } from '../http/schemas';
+import { TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX } from '../../money/limits';
+import { presentAnalytics } from '../present/analytics';
+import { presentCatalog, presentPlan } from '../present/catalog';
+import { iso, presentBalance, presentTransaction } from '../present/ledger';
+
+export const transactionsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(TRANSACTIONS_PAGE_SIZE_MAX).default(TRANSACTIONS_PAGE_SIZE_DEFAULT),
+    cursor: z
+      .string()
+      .regex(/^[1-9][0-9]{0,15}$/, 'the X-Next-Cursor value of the previous page')
+      .optional(),
+    type: z.enum(TRANSACTION_TYPES as [TransactionType, ...TransactionType[]]).optional(),
+    agent: agentSlugSchema.optional(),
+    since: isoDateTimeSchema.optional(),
+    until: isoDateTimeSchema.optional(),
+  })
+  .strict();
+export type TransactionsQuery = z.infer<typeof transactionsQuerySchema>;
+
+const OWN = { openIfNew: true };
+
+export function registerTokenRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
+  router.get('/api/v1/tokens/balance', async (request, env) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    return presentBalance(await settle(request, env, accountOf(env, userId).balance(OWN)));
+  });
+
+  router.get('/api/v1/tokens/analytics', async (request, env) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    return presentAnalytics(await settle(request, env, accountOf(env, userId).analytics(OWN)));
+  });
+
+  router.get('/api/v1/tokens/plan', async (request, env) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    const balance = await settle(request, env, accountOf(env, userId).balance(OWN));
+    // The terms are the account's own; price and features come from the catalog when it answers.
+    const catalog = await getCatalog(env.DB).catch(() => undefined);
+    const withCatalog = (terms: PlanTerms) => {
+      const plan = catalog?.plans.get(terms.id);
+      return plan ? { ...presentPlan(plan), ...presentTerms(terms) } : presentTerms(terms);
+    };
+    return {
+      plan: withCatalog(balance.plan),
+      pending_plan: balance.pendingPlan === null ? null : withCatalog(balance.pendingPlan),
+      month_reset_date: iso(balance.monthResetAt),
+    };
+  });
+
+  router.get('/api/v1/tokens/transactions', async (request, env) => {
+    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+    const query = parseWith(transactionsQuerySchema, request.query, 'query');
+    const page = await settle(
+      request,
+      env,
+      accountOf(env, userId).transactions({
+        ...OWN,
+        limit: query.limit,
+        beforeSeq: query.cursor === undefined ? undefined : Number(query.cursor),
+        type: query.type,
+        agent: query.agent,
+        since: query.since === undefined ? undefined : Date.parse(query.since),
+        until: query.until === undefined ? undefined : Date.parse(query.until),
+      }),
+    );
+    // The body is a bare array; the next page is announced in headers.
+    const headers: Record<string, string> = {};
+    if (page.nextCursor) {
+      const next = new URL(request.url);
+      next.searchParams.set('cursor', page.nextCursor);
+      headers['X-Next-Cursor'] = page.nextCursor;
+      headers['Link'] = `<${next.pathname}${next.search}>; rel="next"`;
+    }
+    return json(page.transactions.map(presentTransaction), { headers });
+  });
+
+  router.get('/api/v1/tokens/packages', async (_request, env) => presentCatalog(await getCatalog(env.DB)));
+}
+
+function presentTerms(t: PlanTerms) {
+  return {
+    id: t.id,
+    name: t.name,
+    tokens_per_month: t.tokensPerMonth,
+    rollover_cap_tokens: t.rolloverCapTokens,
+    max_tokens_per_request: t.maxTokensPerRequest,
+    max_requests_per_day: t.maxRequestsPerDay,
+  };
+}
