@@ -142,8 +142,6 @@ export const ANALYTICS_USERS_LIMIT_DEFAULT = 20;
 export const ANALYTICS_SERIES_ROWS_MAX = 5_000;
 /** How long one model call may take before the run fails (nothing is charged). */
 export const MODEL_RUN_TIMEOUT_MS = 60_000;
-/** The Messages API version the Anthropic runner speaks. */
-export const ANTHROPIC_API_VERSION = '2023-06-01';
 /** Runs of an agent a user needs before estimates use their own average instead of the agent's profile. */
 export const ESTIMATE_AVERAGE_MIN_RUNS = 3;
 /** Most agents one estimate may name. */

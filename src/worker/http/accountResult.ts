@@ -16,7 +16,7 @@ export async function settle<T>(request: ApiRequest, env: Env, pending: Promise<
 }
 
 /** Refusals a client can buy or wait its way out of say where to go. */
-async function apiErrorOf(env: Env, failure: AccountFailure): Promise<ApiError> {
+export async function apiErrorOf(env: Env, failure: AccountFailure): Promise<ApiError> {
   const headers: Record<string, string> =
     failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
   const details: Record<string, unknown> = { ...failure.details };

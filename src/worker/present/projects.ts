@@ -1,6 +1,6 @@
 // Projects as clients read them: snake_case, ISO times, exact integers beside the decimals.
 import type { Project, ProjectStep, ProjectSummary } from '../../account/contract/rpc';
-import type { RunEvent } from '../projects/execute';
+import type { ProjectRun, RunEvent } from '../projects/runEvents';
 import { iso, money, presentUsage } from './ledger';
 
 const isoOrNull = (at: number | null) => (at === null ? null : iso(at));
@@ -55,8 +55,16 @@ export function presentProject(p: Project) {
   };
 }
 
+/** A run as it starts: the first event of the stream and the head of the JSON answer's `run`. */
+export function presentRunHead(run: ProjectRun, runner: string) {
+  return { run_id: run.runId, runner, resumed_from: run.resumedFrom, interrupted: run.interrupted };
+}
+
+/** The steps' events a client reads; a refusal is presented from its API error (presentRefusal). */
+export type PresentedRunEvent = Exclude<RunEvent, { type: 'refused' | 'aborted' }>;
+
 /** One event of a run, as the stream sends it and the JSON answer lists it. */
-export function presentEvent(e: RunEvent): Record<string, unknown> {
+export function presentRunEvent(e: PresentedRunEvent): Record<string, unknown> {
   switch (e.type) {
     case 'reserved':
       return {
@@ -73,11 +81,14 @@ export function presentEvent(e: RunEvent): Record<string, unknown> {
         uncovered_tokens: e.uncoveredTokens,
         duration_ms: presentStep(e.step).duration_ms,
       };
-    case 'refused':
-      return { agent: e.agent, status: e.error.status, ...e.error.body() };
     case 'failed':
       return { agent: e.agent, failure: e.failure, message: e.message };
     case 'done':
       return { project: presentProject(e.project) };
   }
+}
+
+/** A refused step: the agent, then the status and body of the API error its failure became. */
+export function presentRefusal(agent: string, error: { status: number; body(): Record<string, unknown> }) {
+  return { agent, status: error.status, ...error.body() };
 }

@@ -1,4 +1,4 @@
-// A user's projects: create, list, read, and execute the seven agents (src/worker/projects/execute.ts).
+// A user's projects: create, list, read, and execute the seven agents (src/worker/projects/run.ts).
 // Execute answers JSON once the run ends, or, with `Accept: text/event-stream`, one event per step.
 import { json, type RouterType } from 'itty-router';
 import { z } from 'zod';
@@ -20,9 +20,9 @@ import {
   PROJECTS_PAGE_SIZE_DEFAULT,
   PROJECTS_PAGE_SIZE_MAX,
 } from '../../money/limits';
-import { presentEvent, presentProject, presentProjectSummary } from '../present/projects';
-import { runSteps, type RunEvent } from '../projects/execute';
-import { streamEvents } from '../projects/stream';
+import { answerRun, streamRun } from '../http/runAnswer';
+import { presentProject, presentProjectSummary, presentRunHead } from '../present/projects';
+import { runSteps, startRun } from '../projects/run';
 import { runnerFor } from '../runners/select';
 
 export const projectCreateSchema = z
@@ -98,56 +98,15 @@ export function registerProjectRoutes(router: RouterType<ApiRequest, [Env, Execu
 
   router.post('/api/v1/projects/:id/execute', async (request, env, ctx) => {
     const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const id = parseWith(projectIdSchema, request.params.id, 'id');
+    const projectId = parseWith(projectIdSchema, request.params.id, 'id');
     const catalog = await catalogOrUnavailable(env);
-    const runId = crypto.randomUUID();
     const runner = runnerFor(env);
-    const started = await settle(request, env, accountOf(env, userId).startProjectRun({ projectId: id, runId }));
-    const setup = { env, request, userId, runId, project: started.project, catalog, runner };
-    const head = {
-      run_id: runId,
-      runner: runner.name,
-      resumed_from: firstUnfinished(started.project.steps),
-      interrupted: started.interrupted,
-    };
-    if ((request.headers.get('Accept') ?? '').includes('text/event-stream')) {
-      return streamEvents(head, runSteps(setup), ctx);
-    }
-    const events: RunEvent[] = [];
-    for await (const event of runSteps(setup)) events.push(event);
-    const done = events.find((e) => e.type === 'done')!;
-    const project = done.type === 'done' ? presentProject(done.project) : null;
-    const run = {
-      ...head,
-      events: events.filter((e) => e.type !== 'done').map((e) => ({ event: e.type, ...presentEvent(e) })),
-    };
-    const stop = events.find((e) => e.type === 'refused' || e.type === 'failed');
-    if (stop?.type === 'refused') {
-      // The same body as usage's refusal, with what this run and the project got done.
-      const { error } = stop;
-      throw new ApiError(
-        error.code,
-        error.message,
-        { ...error.details, agent: stop.agent, project, run },
-        error.headers,
-      );
-    }
-    if (stop?.type === 'failed') {
-      throw new ApiError(
-        'model_error',
-        `The ${stop.agent} agent's model call failed (${stop.failure}); nothing was charged for it.`,
-        {
-          agent: stop.agent,
-          failure: stop.failure,
-          project,
-          run,
-        },
-      );
-    }
-    return { project, run };
+    const account = accountOf(env, userId);
+    // Nothing has started before the lease is taken, so a conflict is a plain JSON error, stream or not.
+    const run = await settle(request, env, startRun(account, { projectId, runId: crypto.randomUUID() }));
+    const head = presentRunHead(run, runner.name);
+    const events = runSteps({ account, runner, catalog }, run);
+    if ((request.headers.get('Accept') ?? '').includes('text/event-stream')) return streamRun(env, head, events, ctx);
+    return answerRun(request, env, head, events);
   });
-}
-
-function firstUnfinished(steps: { agent: string; status: string }[]): string | null {
-  return steps.find((s) => s.status !== 'finished')?.agent ?? null;
 }

@@ -2,11 +2,13 @@
 // (usage.input_tokens / usage.output_tokens). The answer's length is capped at the reserved output
 // estimate (max_tokens), so output never exceeds what was held; input is what the prompt really was.
 import { z } from 'zod';
-import { ANTHROPIC_API_VERSION, MODEL_RUN_TIMEOUT_MS } from '../../money/limits';
+import { MODEL_RUN_TIMEOUT_MS } from '../../money/limits';
 import { anthropicModelId } from './anthropicModels';
 import { RunnerError, type ModelRunner, type RunInput, type RunOutput } from './runner';
 
-export const ANTHROPIC_MESSAGES_URL = 'https://api.anthropic.com/v1/messages';
+const ANTHROPIC_MESSAGES_URL = 'https://api.anthropic.com/v1/messages';
+/** The Messages API version this runner speaks (sent as `anthropic-version`). */
+const ANTHROPIC_API_VERSION = '2023-06-01';
 
 const answerSchema = z.object({
   usage: z.object({

@@ -1,11 +1,11 @@
 // Executing a project on the Anthropic runner, against the fake Anthropic API behind Miniflare's
-// outbound service. The test drives the Worker's orchestrator directly with its own runner, so the
+// outbound service. The test drives the Worker's project runner directly with its own runner, so the
 // rest of the suite keeps the local deterministic runner.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { getCatalog } from '../../../src/account/stores/catalogCache';
-import type { ApiRequest } from '../../../src/worker/http/context';
-import { runSteps, type RunEvent } from '../../../src/worker/projects/execute';
+import { runSteps, startRun } from '../../../src/worker/projects/run';
+import type { RunEvent } from '../../../src/worker/projects/runEvents';
 import { AnthropicRunner } from '../../../src/worker/runners/anthropicRunner';
 import { FAKE_ANTHROPIC_HANG, fakeAnthropicStatus, fakeAnthropicUsage } from '../../support/fakes/anthropicApiKnobs';
 import { accountStub, balanceOf, expectAuditOk, grantTokens, newUserId } from '../../support/helpers';
@@ -15,20 +15,15 @@ async function runOnAnthropic(user: string, description: string, timeoutMs = 500
   await grantTokens(user, { tokens: 40_000, reason: 'bonus' });
   const id = await newProject(user, { title: 'Library system', mode: 'student', description });
   const stub = accountStub(user);
-  const runId = crypto.randomUUID();
-  const started = await stub.startProjectRun({ projectId: id, runId });
+  const started = await startRun(stub, { projectId: id, runId: crypto.randomUUID() });
   if (!started.ok) throw new Error(started.failure.message);
   const events: RunEvent[] = [];
   const setup = {
-    env,
-    request: { headers: new Headers() } as unknown as ApiRequest,
-    userId: user,
-    runId,
-    project: started.value.project,
+    account: stub,
     catalog: await getCatalog(env.DB),
     runner: new AnthropicRunner({ apiKey: 'sk-ant-test', timeoutMs }),
   };
-  for await (const event of runSteps(setup)) events.push(event);
+  for await (const event of runSteps(setup, started.value)) events.push(event);
   return events;
 }
 
