@@ -7,7 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules',
-      'dist',
+      '**/dist',
       '.wrangler',
       'bench/results',
       'bench/.tmp',
