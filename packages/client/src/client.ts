@@ -1,6 +1,6 @@
 // A small client for the platform's backend: hold an agent run's tokens, commit or release them,
-// record usage, read a balance. It speaks the standard fetch API and nothing else, so it runs in
-// Node 18+, browsers, Deno and Workers alike. Every mutation sends an Idempotency-Key that the caller
+// record usage, read a balance. It needs nothing but the standard fetch API, so the same build runs
+// on Node 18+, Cloudflare Workers, Deno and Bun. Every mutation sends an Idempotency-Key that the caller
 // derives from the logical step (`stepKey(runId, 'commit')`), so the client's own retries and the
 // caller's later retries of the same step send the same key and are never charged twice.
 import { TokenServiceError, TokenServiceUnavailableError } from './errors.js';

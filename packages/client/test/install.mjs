@@ -1,10 +1,11 @@
 // `npm run test:client`: the client as someone outside this repository gets it. Builds and packs the
 // package, installs the tarball into a fresh project in a temporary directory (offline: the package
 // has no dependencies), type-checks a program that uses it under strict settings with the DOM
-// library (module resolution NodeNext and Bundler), then runs it against the service started as
-// `npm start` starts it. Exits 1 on any type error or wrong number; stops the service either way.
+// library (module resolution NodeNext and Bundler) and the TypeScript samples of the documentation,
+// then runs the program against the service started as `npm start` starts it. Exits 1 on any type
+// error or wrong number; stops the service either way.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,8 @@ const env = {
   npm_config_fund: 'false',
   npm_config_update_notifier: 'false',
 };
+/** The pages whose TypeScript samples use the package, relative to the repository. */
+const DOCUMENTED = ['docs/integration.md', 'packages/client/README.md'];
 /** Files a published package may hold, relative to its root. */
 const SHIPPED = /^(dist\/.+\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/;
 
@@ -45,6 +48,18 @@ function typeCheck(project, label) {
     process.stdout.write(output);
     throw new Error(`the fresh project does not type-check (${label})`);
   }
+}
+
+/** Each ```ts block of the documented pages as a module of the fresh project. */
+function writeDocSamples(app) {
+  mkdirSync(join(app, 'docs'));
+  let count = 0;
+  for (const page of DOCUMENTED) {
+    const blocks = [...readFileSync(join(root, page), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)];
+    if (blocks.length === 0) throw new Error(`${page} has no TypeScript sample`);
+    for (const [, code] of blocks) writeFileSync(join(app, 'docs', `sample-${++count}.ts`), code);
+  }
+  return count;
 }
 
 /** A development secret the service was started with (.dev.vars, made from the example by npm start). */
@@ -86,6 +101,8 @@ async function main() {
   console.log(`installed ${installed.name}@${installed.version} into ${app}`);
 
   typeCheck('tsconfig.bundler.json', 'moduleResolution Bundler');
+  const samples = writeDocSamples(app);
+  typeCheck('tsconfig.docs.json', `${samples} samples of ${DOCUMENTED.join(', ')}`);
   typeCheck('tsconfig.json', 'moduleResolution NodeNext'); // also writes out/program.js
 
   service = await startService(join(work, 'service.log'));
