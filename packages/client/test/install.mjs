@@ -17,13 +17,10 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const templateDir = fileURLToPath(new URL('fresh-project/', import.meta.url));
 const tsc = join(root, 'node_modules/.bin/tsc');
 const quiet = { WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
-const env = {
-  ...process.env,
-  ...quiet,
-  npm_config_audit: 'false',
-  npm_config_fund: 'false',
-  npm_config_update_notifier: 'false',
-};
+// The fresh project must not inherit this repository's npm settings (`npm run` exports them, the
+// local prefix among them), so every npm_* variable is left out.
+const outsideNpm = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+const env = { ...outsideNpm, ...quiet, npm_config_update_notifier: 'false' };
 /** The pages whose TypeScript samples use the package, relative to the repository. */
 const DOCUMENTED = ['docs/integration.md', 'packages/client/README.md'];
 /** Files a published package may hold, relative to its root. */
