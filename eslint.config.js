@@ -7,11 +7,14 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules',
-      'dist',
+      '**/dist',
       '.wrangler',
       'bench/results',
       'bench/.tmp',
       'public/build',
+      // A project's files that type-check only once the client's tarball is installed beside them
+      // (npm run test:client does that, in a temporary directory, with tsc).
+      'packages/client/test/fresh-project',
       '**/*.mjs',
       'eslint.config.js',
     ],

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const folders = ['bench', 'bench/peers', 'scripts', 'e2e'];
+const folders = ['bench', 'bench/peers', 'scripts', 'e2e', 'packages/client/test'];
 const files = folders.flatMap((dir) =>
   readdirSync(dir)
     .filter((name) => name.endsWith('.mjs'))

@@ -7,7 +7,7 @@ import {
   TokenServiceError,
   TokenServiceUnavailableError,
   type FetchLike,
-} from '../../../src/client';
+} from '../../../packages/client/src/index.ts';
 import { newUserId } from '../../support/helpers';
 
 const selfFetch: FetchLike = (input, init) => SELF.fetch(input, init);

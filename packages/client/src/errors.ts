@@ -1,6 +1,6 @@
 // What the client throws: the service's refusal with its code, status and Retry-After, or a
 // transport failure (no answer, or one that is not the service's error body).
-import type { ErrorBody } from '../worker/openapi/responses';
+import type { ErrorBody } from './shapes/errorBody.js';
 
 /** The service answered with an error body. Switch on `code`; `body` holds the details. */
 export class TokenServiceError extends Error {

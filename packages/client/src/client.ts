@@ -1,27 +1,19 @@
 // A small client for the platform's backend: hold an agent run's tokens, commit or release them,
-// record usage, read a balance. Types come from the service's own zod schemas (z.infer, types only:
-// nothing of zod is bundled). Every mutation sends an Idempotency-Key that the caller derives from
-// the logical step (`stepKey(runId, 'commit')`), so the client's own retries and the caller's later
-// retries of the same step send the same key and are never charged twice. See docs/integration.md.
-import type { z } from 'zod';
+// record usage, read a balance. It needs nothing but the standard fetch API, so the same build runs
+// on Node 18+, Cloudflare Workers, Deno and Bun. Every mutation sends an Idempotency-Key that the caller
+// derives from the logical step (`stepKey(runId, 'commit')`), so the client's own retries and the
+// caller's later retries of the same step send the same key and are never charged twice.
+import { TokenServiceError, TokenServiceUnavailableError } from './errors.js';
+import type { Balance } from './shapes/balance.js';
+import type { ErrorBody } from './shapes/errorBody.js';
 import type {
-  BalanceResponse,
-  CommitResponse,
-  ErrorBody,
-  ReservationListResponse,
-  ReservationResponse,
-  UsageBatchResponse,
-  UsageResponse,
-} from '../worker/openapi/responses';
-import type { commitBodySchema, reserveBodySchema } from '../worker/routes/reservations';
-import type { usageBodySchema } from '../worker/routes/service';
-import type { usageBatchBodySchema } from '../worker/routes/usageBatch';
-import { TokenServiceError, TokenServiceUnavailableError } from './errors';
-
-export type ReserveBody = z.input<typeof reserveBodySchema>;
-export type CommitBody = z.input<typeof commitBodySchema>;
-export type UsageBody = z.input<typeof usageBodySchema>;
-export type UsageBatchRecord = z.input<typeof usageBatchBodySchema>['records'][number];
+  CommitBody,
+  CommitResult,
+  ReservationList,
+  ReservationResult,
+  ReserveBody,
+} from './shapes/reservations.js';
+import type { UsageBatchRecord, UsageBatchResult, UsageBody, UsageResult } from './shapes/usage.js';
 
 /** The steps of one agent run that change money; each has its own key. */
 export type RunStep = 'reserve' | 'commit' | 'release' | 'usage';
@@ -65,27 +57,27 @@ export class TokenServiceClient {
   }
 
   /** Hold `estimated_tokens` before calling the model. 402 when the balance cannot cover them. */
-  reserve(userId: string, body: ReserveBody, idempotencyKey: string): Promise<ReservationResponse> {
+  reserve(userId: string, body: ReserveBody, idempotencyKey: string): Promise<ReservationResult> {
     return this.request('POST', `${this.user(userId)}/reservations`, { body, idempotencyKey });
   }
 
   /** Charge the run's actual usage. Never refused for want of tokens (`uncovered_tokens` says what was short). */
-  commit(userId: string, reservationId: number, body: CommitBody, idempotencyKey: string): Promise<CommitResponse> {
+  commit(userId: string, reservationId: number, body: CommitBody, idempotencyKey: string): Promise<CommitResult> {
     return this.request('POST', `${this.user(userId)}/reservations/${reservationId}/commit`, { body, idempotencyKey });
   }
 
   /** Give the hold back without charging (the model call failed). */
-  release(userId: string, reservationId: number, idempotencyKey: string): Promise<ReservationResponse> {
+  release(userId: string, reservationId: number, idempotencyKey: string): Promise<ReservationResult> {
     return this.request('POST', `${this.user(userId)}/reservations/${reservationId}/release`, { idempotencyKey });
   }
 
   /** The user's open holds. */
-  reservations(userId: string): Promise<ReservationListResponse> {
+  reservations(userId: string): Promise<ReservationList> {
     return this.request('GET', `${this.user(userId)}/reservations`, {});
   }
 
   /** Charge a run without a hold, all or nothing. 402 when the balance cannot cover it. */
-  recordUsage(userId: string, body: UsageBody, idempotencyKey: string): Promise<UsageResponse> {
+  recordUsage(userId: string, body: UsageBody, idempotencyKey: string): Promise<UsageResult> {
     return this.request('POST', `${this.user(userId)}/usage`, { body, idempotencyKey });
   }
 
@@ -93,12 +85,12 @@ export class TokenServiceClient {
    * Up to 500 records for any users; each carries its own key, so resending the same batch (or
    * the records whose result is `error`) charges nothing twice.
    */
-  batch(records: UsageBatchRecord[]): Promise<UsageBatchResponse> {
+  batch(records: UsageBatchRecord[]): Promise<UsageBatchResult> {
     return this.request('POST', '/api/v1/service/usage/batch', { body: { records } });
   }
 
   /** The user's balance, as the user sees it. */
-  balance(userId: string): Promise<BalanceResponse> {
+  balance(userId: string): Promise<Balance> {
     return this.request('GET', `${this.user(userId)}/balance`, {});
   }
 
@@ -141,7 +133,7 @@ export class TokenServiceClient {
         lastError = await response.text().catch(() => undefined);
         continue;
       }
-      if (response.ok) return response.json<T>();
+      if (response.ok) return (await response.json()) as T;
       throw await errorOf(response);
     }
     throw new TokenServiceUnavailableError(
