@@ -9,9 +9,7 @@ import { ApiError } from '../http/errors';
 import { userIdSchema } from '../http/auth';
 import { jsonBody } from '../http/body';
 import type { ApiRequest } from '../http/context';
-
-/** How long a development session token lives, in seconds. */
-export const DEV_SESSION_TTL_SECONDS = 8 * 60 * 60;
+import { DEV_SESSION_TTL_SECONDS } from '../../money/limits';
 
 /** The only value of DEV_SIGN_IN that turns the route on. */
 const DEV_SIGN_IN_ENABLED = 'enabled';

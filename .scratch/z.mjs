@@ -1,0 +1,12 @@
+import { z } from 'zod';
+const reg = z.registry();
+const Pkg = z.strictObject({ id: z.string(), tokens: z.int() });
+reg.add(Pkg, { id: 'Package' });
+const Loose = z.object({ a: z.string() });
+const Resp = z.strictObject({ packages: z.array(Pkg), one: Pkg.nullable(), l: Loose });
+const out = z.toJSONSchema(Resp, { metadata: reg, target: 'draft-2020-12', io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
+console.log(JSON.stringify(out, null, 1));
+const all = z.toJSONSchema(reg, { target: 'draft-2020-12', io: 'output', uri: (id) => `#/components/schemas/${id}` });
+console.log(JSON.stringify(all));
+const q = z.object({limit: z.coerce.number().int().default(3), c: z.string().optional()}).strict();
+console.log(JSON.stringify(z.toJSONSchema(q, {io:'input', target:'draft-2020-12'})));
