@@ -1,6 +1,13 @@
 // A user's projects: create, list, read, and execute the seven agents (src/worker/projects/execute.ts).
 // Execute answers JSON once the run ends, or, with `Accept: text/event-stream`, one event per step.
-import { json, type RouterType } from 'itty-router';
+import { defineRoute, type RouteDeclaration } from '../openapi/route';
+import {
+  projectCreatedSchema,
+  projectExecutionSchema,
+  projectListSchema,
+  projectSchema,
+} from '../openapi/projectResponses';
+import { json } from 'itty-router';
 import { z } from 'zod';
 import { idempotencyKeys } from '../../account/contract/keys';
 import { modelNamed } from '../catalog/agents';
@@ -57,96 +64,149 @@ async function catalogOrUnavailable(env: Env): Promise<Catalog> {
   });
 }
 
-export function registerProjectRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
-  router.post('/api/v1/projects', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const key = idempotencyKey(request, false);
-    const body = await jsonBody(request, projectCreateSchema);
-    const catalog = await catalogOrUnavailable(env);
-    const model = modelNamed(catalog, body.model);
-    const { replayed, result } = await settle(
-      request,
-      env,
-      accountOf(env, userId).createProject({
-        title: body.title,
-        mode: body.mode,
-        description: body.description ?? null,
-        model: model.id,
-        agents: catalog.agents.map((a) => a.id),
-        idempotencyKey: key === undefined ? null : idempotencyKeys.projectCreate(key),
-      }),
-    );
-    return json({ ...presentProject(result), replayed }, { status: replayed ? 200 : 201 });
-  });
-
-  router.get('/api/v1/projects', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const query = parseWith(projectsQuerySchema, request.query, 'query');
-    const page = await settle(
-      request,
-      env,
-      accountOf(env, userId).projects({ ...OWN, limit: query.limit, before: query.cursor }),
-    );
-    return { projects: page.projects.map(presentProjectSummary), next_cursor: page.nextCursor };
-  });
-
-  router.get('/api/v1/projects/:id', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const id = parseWith(projectIdSchema, request.params.id, 'id');
-    return presentProject(await settle(request, env, accountOf(env, userId).project(id, OWN)));
-  });
-
-  router.post('/api/v1/projects/:id/execute', async (request, env, ctx) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const id = parseWith(projectIdSchema, request.params.id, 'id');
-    const catalog = await catalogOrUnavailable(env);
-    const runId = crypto.randomUUID();
-    const runner = runnerFor(env);
-    const started = await settle(request, env, accountOf(env, userId).startProjectRun({ projectId: id, runId }));
-    const setup = { env, request, userId, runId, project: started.project, catalog, runner };
-    const head = {
-      run_id: runId,
-      runner: runner.name,
-      resumed_from: firstUnfinished(started.project.steps),
-      interrupted: started.interrupted,
-    };
-    if ((request.headers.get('Accept') ?? '').includes('text/event-stream')) {
-      return streamEvents(head, runSteps(setup), ctx);
-    }
-    const events: RunEvent[] = [];
-    for await (const event of runSteps(setup)) events.push(event);
-    const done = events.find((e) => e.type === 'done')!;
-    const project = done.type === 'done' ? presentProject(done.project) : null;
-    const run = {
-      ...head,
-      events: events.filter((e) => e.type !== 'done').map((e) => ({ event: e.type, ...presentEvent(e) })),
-    };
-    const stop = events.find((e) => e.type === 'refused' || e.type === 'failed');
-    if (stop?.type === 'refused') {
-      // The same body as usage's refusal, with what this run and the project got done.
-      const { error } = stop;
-      throw new ApiError(
-        error.code,
-        error.message,
-        { ...error.details, agent: stop.agent, project, run },
-        error.headers,
+export const projectRoutes: readonly RouteDeclaration[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/projects',
+    tag: 'Projects',
+    caller: 'user',
+    summary: 'Create a project with the active agents in run order (a retried key answers the same project)',
+    request: { idempotencyKey: 'optional', body: projectCreateSchema },
+    responses: {
+      201: { description: 'The project, each agent pending', schema: projectCreatedSchema },
+      200: { description: 'A retry’s answer: the project it created', schema: projectCreatedSchema },
+    },
+    errors: [409, 503],
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const key = idempotencyKey(request, false);
+      const body = await jsonBody(request, projectCreateSchema);
+      const catalog = await catalogOrUnavailable(env);
+      const model = modelNamed(catalog, body.model);
+      const { replayed, result } = await settle(
+        request,
+        env,
+        accountOf(env, userId).createProject({
+          title: body.title,
+          mode: body.mode,
+          description: body.description ?? null,
+          model: model.id,
+          agents: catalog.agents.map((a) => a.id),
+          idempotencyKey: key === undefined ? null : idempotencyKeys.projectCreate(key),
+        }),
       );
-    }
-    if (stop?.type === 'failed') {
-      throw new ApiError(
-        'model_error',
-        `The ${stop.agent} agent's model call failed (${stop.failure}); nothing was charged for it.`,
-        {
-          agent: stop.agent,
-          failure: stop.failure,
-          project,
-          run,
-        },
+      return json({ ...presentProject(result), replayed }, { status: replayed ? 200 : 201 });
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/projects',
+    tag: 'Projects',
+    caller: 'user',
+    summary: 'The caller’s projects, newest first',
+    request: { query: projectsQuerySchema },
+    responses: { 200: { description: '{ projects: [...], next_cursor }', schema: projectListSchema } },
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const query = parseWith(projectsQuerySchema, request.query, 'query');
+      const page = await settle(
+        request,
+        env,
+        accountOf(env, userId).projects({ ...OWN, limit: query.limit, before: query.cursor }),
       );
-    }
-    return { project, run };
-  });
-}
+      return { projects: page.projects.map(presentProjectSummary), next_cursor: page.nextCursor };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/projects/:id',
+    tag: 'Projects',
+    caller: 'user',
+    summary: 'One project: each agent’s status, tokens, cost and timings',
+    request: { params: { id: projectIdSchema } },
+    responses: { 200: { description: 'The project', schema: projectSchema } },
+    errors: [404],
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const id = parseWith(projectIdSchema, request.params.id, 'id');
+      return presentProject(await settle(request, env, accountOf(env, userId).project(id, OWN)));
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/projects/:id/execute',
+    tag: 'Projects',
+    caller: 'user',
+    summary:
+      'Run the unfinished agents in order (reserve → model → commit each); resumes where a run stopped. With Accept: text/event-stream, one event per step',
+    request: { params: { id: projectIdSchema } },
+    responses: {
+      200: {
+        description: '{ project, run: { run_id, runner, resumed_from, interrupted, events } }',
+        schema: projectExecutionSchema,
+        alternatives: { 'text/event-stream': 'With Accept: text/event-stream: one event per step, then the project' },
+      },
+    },
+    errors: [402, 404, 409, 422, 429, 502, 503],
+    account: true,
+    handler: async (request, env, ctx) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const id = parseWith(projectIdSchema, request.params.id, 'id');
+      const catalog = await catalogOrUnavailable(env);
+      const runId = crypto.randomUUID();
+      const runner = runnerFor(env);
+      const started = await settle(request, env, accountOf(env, userId).startProjectRun({ projectId: id, runId }));
+      const setup = { env, request, userId, runId, project: started.project, catalog, runner };
+      const head = {
+        run_id: runId,
+        runner: runner.name,
+        resumed_from: firstUnfinished(started.project.steps),
+        interrupted: started.interrupted,
+      };
+      if ((request.headers.get('Accept') ?? '').includes('text/event-stream')) {
+        return streamEvents(head, runSteps(setup), ctx);
+      }
+      const events: RunEvent[] = [];
+      for await (const event of runSteps(setup)) events.push(event);
+      const done = events.find((e) => e.type === 'done')!;
+      const project = done.type === 'done' ? presentProject(done.project) : null;
+      const run = {
+        ...head,
+        events: events.filter((e) => e.type !== 'done').map((e) => ({ event: e.type, ...presentEvent(e) })),
+      };
+      const stop = events.find((e) => e.type === 'refused' || e.type === 'failed');
+      if (stop?.type === 'refused') {
+        // The same body as usage's refusal, with what this run and the project got done.
+        const { error } = stop;
+        throw new ApiError(
+          error.code,
+          error.message,
+          { ...error.details, agent: stop.agent, project, run },
+          error.headers,
+        );
+      }
+      if (stop?.type === 'failed') {
+        throw new ApiError(
+          'model_error',
+          `The ${stop.agent} agent's model call failed (${stop.failure}); nothing was charged for it.`,
+          {
+            agent: stop.agent,
+            failure: stop.failure,
+            project,
+            run,
+          },
+        );
+      }
+      return { project, run };
+    },
+  }),
+];
 
 function firstUnfinished(steps: { agent: string; status: string }[]): string | null {
   return steps.find((s) => s.status !== 'finished')?.agent ?? null;
