@@ -41,6 +41,8 @@ export const errorBodySchema = named(
       requested_tokens: count.optional(),
       plan_id: z.string().optional(),
       allowed_plans: z.array(z.string()).optional().describe('promo_code_plan_not_allowed'),
+      valid_from: z.string().optional().describe('promo_code_not_yet_valid: when the code opens'),
+      valid_until: z.string().optional().describe('promo_code_expired: when the code ended'),
       retry_after_seconds: count.optional().describe('As the Retry-After header'),
       window_seconds: count.optional().describe('rate_limited (promo guesses): the window the failures count in'),
       known_agents: z.array(z.string()).optional().describe('invalid_request: the agents the catalog knows'),

@@ -6,12 +6,11 @@ import { adminAnalyticsResponseSchema, adminGrantResponseSchema, auditResponseSc
 import { json } from 'itty-router';
 import { z } from 'zod';
 import { idempotencyKeys } from '../../account/contract/keys';
-import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { settle } from '../http/accountResult';
 import { userIdParam } from '../http/auth';
 import { jsonBody } from '../http/body';
-import { accountOf, type ApiRequest } from '../http/context';
+import { accountOf } from '../http/context';
 import { idempotencyKey, isoDateTimeSchema } from '../http/schemas';
 import { DESCRIPTION_CHARS_MAX, GRANT_TOKENS_MAX } from '../../money/limits';
 import { presentAnalytics } from '../present/analytics';

@@ -3,7 +3,6 @@ import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { promoCodeListSchema, promoCodeSchema as promoCodeViewSchema } from '../openapi/adminResponses';
 import { json } from 'itty-router';
 import { z } from 'zod';
-import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { jsonBody, parseWith } from '../http/body';
 import type { ApiRequest } from '../http/context';

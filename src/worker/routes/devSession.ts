@@ -10,7 +10,6 @@ import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { userIdSchema } from '../http/auth';
 import { jsonBody } from '../http/body';
-import type { ApiRequest } from '../http/context';
 import { DEV_SESSION_TTL_SECONDS } from '../../money/limits';
 
 /** The only value of DEV_SIGN_IN that turns the route on. */

@@ -2,9 +2,7 @@
 // the benchmark's floor: the cost of the Worker, the router and user authentication.
 import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { meResponseSchema } from '../openapi/responses';
-import type { Env } from '../../env';
 import { authenticateUser } from '../http/auth';
-import type { ApiRequest } from '../http/context';
 
 export const meRoutes: readonly RouteDeclaration[] = [
   defineRoute({

@@ -17,7 +17,7 @@ import { ApiError } from '../http/errors';
 import { settle } from '../http/accountResult';
 import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody, parseWith } from '../http/body';
-import { accountOf, type ApiRequest } from '../http/context';
+import { accountOf } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
 import {
   MODEL_ID_CHARS_MAX,

@@ -10,7 +10,7 @@ import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody } from '../http/body';
-import { accountOf, type ApiRequest } from '../http/context';
+import { accountOf } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
 import { CATALOG_ID_CHARS_MAX } from '../../money/limits';
 import { checkoutSessionParams, type CheckoutUrls, type Purchase } from '../stripe/checkout';

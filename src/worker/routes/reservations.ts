@@ -6,11 +6,10 @@ import { commitResponseSchema, reservationListResponseSchema, reservationRespons
 import { json } from 'itty-router';
 import { z } from 'zod';
 import { idempotencyKeys } from '../../account/contract/keys';
-import type { Env } from '../../env';
 import { settle } from '../http/accountResult';
 import { userIdParam } from '../http/auth';
 import { jsonBody, parseWith } from '../http/body';
-import { accountOf, type ApiRequest } from '../http/context';
+import { accountOf } from '../http/context';
 import { agentSlugSchema, idempotencyKey } from '../http/schemas';
 import {
   DESCRIPTION_CHARS_MAX,
