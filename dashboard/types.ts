@@ -27,7 +27,6 @@ export const TRANSACTION_TYPES = [
   'usage',
   'purchase',
   'bonus',
-  'promo',
   'monthly_reset',
   'rollover',
   'expiry',

@@ -56,6 +56,8 @@ export const PROMO_FAILED_ATTEMPTS_MAX = 10;
 export const PROMO_ADDRESS_FAILED_ATTEMPTS_MAX = 100;
 /** The guessing window opens with a caller's first attempt and lasts an hour. */
 export const PROMO_FAILED_ATTEMPTS_WINDOW_MS = 60 * 60 * 1000;
+/** How long a development session token (POST /api/v1/dev/session) lives, in seconds. */
+export const DEV_SESSION_TTL_SECONDS = 8 * 60 * 60;
 /** A reservation older than this is presumed orphaned (its request died) and may be finished by another. */
 export const PROMO_RESERVATION_STALE_MS = 2 * 60 * 1000;
 /** Orphaned reservations one pass may finish (inline on an exhausted code, or in the cron sweep). */

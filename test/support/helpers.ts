@@ -2,6 +2,7 @@ import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { SignJWT } from 'jose';
 import { expect } from 'vitest';
 import type { UserAccount } from '../../src/account/UserAccount';
+import { expectConforms } from './documented';
 
 const BASE = 'https://tokens.test';
 
@@ -25,8 +26,14 @@ export async function userToken(
     .sign(new TextEncoder().encode(opts.secret ?? env.JWT_SECRET!));
 }
 
-export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return SELF.fetch(`${BASE}${path}`, init);
+/**
+ * A request to the Worker. Every answer is checked against the served OpenAPI document first
+ * (documented.ts), so a route test that gets an answer the document does not describe fails.
+ */
+export async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  const response = await SELF.fetch(`${BASE}${path}`, init);
+  await expectConforms(init.method ?? 'GET', path, response);
+  return response;
 }
 
 export async function asUser(userId: string, path: string, init: RequestInit = {}): Promise<Response> {

@@ -2,10 +2,9 @@
 // (refusals included), a value is returned for the route to present, a failure becomes the API
 // error with the same code.
 import type { AccountFailure, AccountResult } from '../../account/contract/rpc';
-import { getCatalog } from '../../account/stores/catalogCache';
 import type { Env } from '../../env';
 import { ApiError } from './errors';
-import { presentPackage } from '../present/catalog';
+import { suggestedPackageFor } from '../catalog/suggestedPackage';
 import type { ApiRequest } from './context';
 
 export async function settle<T>(request: ApiRequest, env: Env, pending: Promise<AccountResult<T>>): Promise<T> {
@@ -24,15 +23,6 @@ export async function apiErrorOf(env: Env, failure: AccountFailure): Promise<Api
     details.upgrade_url = env.UPGRADE_URL ?? '/api/v1/tokens/packages';
   }
   if (failure.code === 'insufficient_tokens')
-    details.suggested_package = await coveringPackage(env, Number(details.needed_tokens));
+    details.suggested_package = await suggestedPackageFor(env, Number(details.needed_tokens));
   return new ApiError(failure.code, failure.message, details, headers);
-}
-
-/** The cheapest package that covers the shortfall; null when none does or the catalog cannot be read. */
-async function coveringPackage(env: Env, neededTokens: number) {
-  const catalog = await getCatalog(env.DB).catch(() => undefined);
-  const covering = catalog?.packages
-    .filter((p) => p.tokens >= neededTokens)
-    .sort((a, b) => a.pricePaise - b.pricePaise)[0];
-  return covering ? presentPackage(covering) : null;
 }

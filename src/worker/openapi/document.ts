@@ -1,15 +1,18 @@
-// The OpenAPI 3.1 document, built from OPERATIONS with zod 4's own JSON Schema output
-// (z.toJSONSchema, draft 2020-12, which OpenAPI 3.1 uses as is). No extra library: the schemas the
-// routes validate with become the request schemas; the main routes' answers have schemas of their own
-// (./responses.ts), the others are described in words; every error has the one error shape, with the
-// codes that operation can answer.
+// The OpenAPI 3.1 document, built from the route declarations with zod 4's own JSON Schema output
+// (z.toJSONSchema, draft 2020-12, which OpenAPI 3.1 uses as is). Request schemas are the ones the
+// handlers validate with; response schemas are the presenters' shapes (responses.ts and its
+// neighbours). A schema named with `named()` is emitted once under `components.schemas` and
+// referenced with `$ref` wherever it appears. Every error answer is the one Error shape with `code`
+// narrowed to the codes that route can answer.
 import { z } from 'zod';
-import type { ErrorCode } from '../../account/contract/errorCodes';
-import { ERROR_STATUS } from '../http/errors';
-import { OPERATIONS, type Caller, type Operation } from './operations';
-import { errorBodySchema } from './responses';
+import { idempotencyKeySchema } from '../http/schemas';
+import { errorBodySchema } from './errorBody';
+import { CODES_WITH_ISSUES, errorCodesOf, errorStatusesOf } from './errors';
+import type { Caller, HeaderDoc, RouteDeclaration } from './route';
 
 type JsonSchema = Record<string, unknown>;
+
+const COMPONENTS = '#/components/schemas/';
 
 const SECURITY: Record<Exclude<Caller, 'public' | 'development'>, string> = {
   user: 'userJwt',
@@ -19,7 +22,7 @@ const SECURITY: Record<Exclude<Caller, 'public' | 'development'>, string> = {
 };
 
 const STATUS_WORDS: Record<number, string> = {
-  400: 'Invalid input: the body names each field (`issues`)',
+  400: 'Invalid input: a validation refusal names each field (`issues`)',
   401: 'Missing or invalid credentials',
   402: 'The balance cannot cover the charge; nothing was charged',
   403: 'Not allowed for this caller or plan',
@@ -29,61 +32,10 @@ const STATUS_WORDS: Record<number, string> = {
   413: 'Body over the size limit',
   422: 'Valid input that a limit or rule refuses',
   429: 'Too many requests; Retry-After says when to retry',
-  502: 'The payment provider refused; nothing was charged',
-  503: 'Not configured on this server (e.g. Stripe keys)',
+  500: 'A bug on our side; nothing was charged twice',
+  502: 'The payment provider or the model refused; nothing was charged for it',
+  503: 'Not available on this server right now (e.g. Stripe keys unset, the catalog unreadable)',
 };
-
-/** JSON Schema of what a zod schema accepts, ready to embed (no `$schema` key). */
-export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
-  // `input`: the shape a client sends (before defaults and coercion); anything JSON Schema cannot
-  // say (a refinement across fields) is left open rather than failing the whole document.
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
-    target: 'draft-2020-12',
-    io: 'input',
-    unrepresentable: 'any',
-  }) as JsonSchema;
-  return rest;
-}
-
-/** JSON Schema of what a zod schema produces: a response body as clients receive it. */
-export function responseSchemaOf(schema: z.ZodType): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
-    target: 'draft-2020-12',
-    io: 'output',
-    unrepresentable: 'any',
-  }) as JsonSchema;
-  return rest;
-}
-
-/**
- * The error codes an operation can answer with `status`: every code of that status, less those
- * that belong to other kinds of route (promo codes, payments, Stripe signatures, Idempotency-Key rules of
- * routes that read no key, bodies of routes that take none).
- */
-export function errorCodesOf(op: Operation, status: number): ErrorCode[] {
-  const codes = (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((code) => ERROR_STATUS[code] === status);
-  return codes.filter((code) => {
-    if (code.startsWith('promo_')) return op.path.endsWith('/redeem-code');
-    if (code === 'invalid_signature') return op.caller === 'stripe';
-    if (code.startsWith('payment_')) return op.path.endsWith('/purchase') || op.caller === 'stripe';
-    if (code === 'idempotency_key_required') return op.idempotencyKey === 'required';
-    if (code === 'idempotency_key_reused') return op.idempotencyKey !== undefined;
-    if (code === 'malformed_json') return op.body !== undefined || op.caller === 'stripe';
-    return true;
-  });
-}
-
-/** The zod schema of an operation's error body at `status`: the one error shape, `code` narrowed. */
-export function errorSchemaOf(op: Operation, status: number): z.ZodType {
-  const codes = errorCodesOf(op, status);
-  return errorBodySchema.extend({ code: z.enum(codes as [ErrorCode, ...ErrorCode[]]) });
-}
-
-/** Statuses an operation answers with the error body: 400 always, 401 unless public, then its own. */
-export function errorStatusesOf(op: Operation): number[] {
-  const statuses = new Set<number>([400, ...(op.caller === 'public' ? [] : [401]), ...(op.errors ?? [])]);
-  return [...statuses].sort();
-}
 
 const HEADER_WORDS = {
   'X-Process-Time': 'Seconds the Worker spent on the request',
@@ -95,20 +47,19 @@ const ACCOUNT_HEADERS = ['X-Tokens-Remaining', 'X-Tokens-Used-Today', 'X-Request
 // Refusals by the user's account (rather than by the Worker before it) carry its numbers too.
 const ACCOUNT_REFUSALS = new Set([402, 404, 409, 422, 429]);
 
-function header(description: string, required: boolean, schema: JsonSchema = { type: 'string' }): JsonSchema {
-  return { description, required, schema };
-}
+/** The document's `components.schemas`, filled as the named schemas are met. */
+class Components {
+  readonly schemas: Record<string, JsonSchema> = {};
 
-function headersOf(op: Operation, status: number, success: boolean): JsonSchema {
-  const out: JsonSchema = { 'X-Process-Time': header(HEADER_WORDS['X-Process-Time'], true) };
-  if (op.account && (success || ACCOUNT_REFUSALS.has(status))) {
-    for (const name of ACCOUNT_HEADERS) {
-      out[name] = header(HEADER_WORDS[name], success, { type: 'string', pattern: '^[0-9]+$' });
-    }
+  /** JSON Schema of a zod schema, each named schema in it replaced by a `$ref` to its component. */
+  schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+    const converted = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+    // Named schemas come back as local `$defs`: they become components, and their references follow.
+    const rewritten = JSON.parse(JSON.stringify(converted).replaceAll('"#/$defs/', `"${COMPONENTS}`)) as JsonSchema;
+    const { $schema: _dialect, $defs, ...rest } = rewritten;
+    for (const [name, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) this.schemas[name] = def;
+    return rest;
   }
-  if (success) for (const [name, words] of Object.entries(op.success.headers ?? {})) out[name] = header(words, false);
-  if (status === 429) out['Retry-After'] = header('Seconds to wait before retrying', true, { type: 'string' });
-  return out;
 }
 
 /** `/users/:userId/usage` → `/users/{userId}/usage`. */
@@ -116,81 +67,164 @@ export function openApiPath(routerPath: string): string {
   return routerPath.replace(/:(\w+)/g, '{$1}');
 }
 
-function parameters(op: Operation): JsonSchema[] {
-  const list: JsonSchema[] = [];
-  for (const [name, schema] of Object.entries(op.params ?? {})) {
-    list.push({ name, in: 'path', required: true, schema: jsonSchemaOf(schema) });
+function header(doc: HeaderDoc): JsonSchema {
+  return {
+    description: doc.description,
+    required: doc.required ?? false,
+    schema: doc.pattern ? { type: 'string', pattern: doc.pattern } : { type: 'string' },
+  };
+}
+
+// The headers of error answers, the same on every route, are written once under components.headers.
+const ERROR_HEADERS: Record<string, JsonSchema> = {
+  'X-Process-Time': header({ description: HEADER_WORDS['X-Process-Time'], required: true, pattern: '^[0-9.]+$' }),
+  ...Object.fromEntries(
+    ACCOUNT_HEADERS.map((name) => [name, header({ description: HEADER_WORDS[name], pattern: '^[0-9]+$' })]),
+  ),
+  'Retry-After': header({ description: 'Seconds to wait before retrying', required: true, pattern: '^[0-9]+$' }),
+};
+
+function errorHeadersOf(route: RouteDeclaration, status: number): JsonSchema {
+  const names = ['X-Process-Time'];
+  if (route.account && ACCOUNT_REFUSALS.has(status)) names.push(...ACCOUNT_HEADERS);
+  if (status === 429) names.push('Retry-After');
+  return Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+}
+
+function headersOf(route: RouteDeclaration, status: number, success: Record<string, HeaderDoc> | null): JsonSchema {
+  const out: JsonSchema = {
+    'X-Process-Time': header({ description: HEADER_WORDS['X-Process-Time'], required: true, pattern: '^[0-9.]+$' }),
+  };
+  if (route.account && (success || ACCOUNT_REFUSALS.has(status))) {
+    for (const name of ACCOUNT_HEADERS) {
+      out[name] = header({ description: HEADER_WORDS[name], required: success !== null, pattern: '^[0-9]+$' });
+    }
   }
-  if (op.query) {
-    const query = jsonSchemaOf(op.query);
+  for (const [name, doc] of Object.entries(success ?? {})) out[name] = header(doc);
+  if (status === 429)
+    out['Retry-After'] = header({
+      description: 'Seconds to wait before retrying',
+      required: true,
+      pattern: '^[0-9]+$',
+    });
+  return out;
+}
+
+function parameters(route: RouteDeclaration, components: Components): JsonSchema[] {
+  const request = route.request ?? {};
+  const list: JsonSchema[] = [];
+  for (const [name, schema] of Object.entries(request.params ?? {})) {
+    list.push({ name, in: 'path', required: true, schema: components.schemaOf(schema, 'input') });
+  }
+  if (request.query) {
+    const query = components.schemaOf(request.query, 'input');
     const required = new Set((query.required as string[] | undefined) ?? []);
     for (const [name, schema] of Object.entries((query.properties ?? {}) as Record<string, JsonSchema>)) {
       list.push({ name, in: 'query', required: required.has(name), schema });
     }
   }
-  if (op.idempotencyKey) {
+  if (request.idempotencyKey) {
     list.push({
       name: 'Idempotency-Key',
       in: 'header',
-      required: op.idempotencyKey === 'required',
+      required: request.idempotencyKey === 'required',
       description: 'A retry with the same key and body returns the first answer and changes nothing.',
-      schema: { type: 'string', minLength: 1, maxLength: 255 },
+      schema: components.schemaOf(idempotencyKeySchema, 'input'),
     });
   }
   return list;
 }
 
-function responses(op: Operation): JsonSchema {
-  const { status, replayStatus, description, schema } = op.success;
-  const success = (at: number, words: string): JsonSchema => ({
-    description: words,
-    headers: headersOf(op, at, true),
-    ...(schema ? { content: { 'application/json': { schema: responseSchemaOf(schema) } } } : {}),
-  });
-  const out: JsonSchema = { [status]: success(status, description) };
-  if (replayStatus !== undefined) out[replayStatus] = success(replayStatus, `A retry’s answer: ${description}`);
-  for (const at of errorStatusesOf(op)) {
-    out[at] = {
-      description: STATUS_WORDS[at] ?? 'Error',
-      headers: headersOf(op, at, false),
-      content: { 'application/json': { schema: responseSchemaOf(errorSchemaOf(op, at)) } },
+function errorSchemaAt(route: RouteDeclaration, status: number): JsonSchema {
+  const codes = errorCodesOf(route, status);
+  // The shared shape by reference, `code` narrowed beside it (JSON Schema 2020-12 allows both).
+  const schema: JsonSchema = { $ref: `${COMPONENTS}Error`, properties: { code: { enum: codes } } };
+  const needIssues = codes.filter((code) => CODES_WITH_ISSUES.includes(code));
+  if (needIssues.length) {
+    schema.if = { properties: { code: { enum: needIssues } } };
+    schema.then = { required: ['issues'] };
+  }
+  return schema;
+}
+
+function responses(route: RouteDeclaration, components: Components): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [status, success] of Object.entries(route.responses)) {
+    const content: JsonSchema = { 'application/json': { schema: components.schemaOf(success.schema, 'output') } };
+    for (const [type, words] of Object.entries(success.alternatives ?? {})) {
+      content[type] = { schema: { type: 'string', description: words } };
+    }
+    out[status] = {
+      description: success.description,
+      headers: headersOf(route, Number(status), success.headers ?? {}),
+      content,
+    };
+  }
+  for (const status of errorStatusesOf(route)) {
+    out[status] = {
+      description: STATUS_WORDS[status] ?? 'Error',
+      headers: errorHeadersOf(route, status),
+      content: { 'application/json': { schema: errorSchemaAt(route, status) } },
     };
   }
   return out;
 }
 
-function operationObject(op: Operation): JsonSchema {
+function operationId(route: RouteDeclaration): string {
+  const words = openApiPath(route.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) =>
+    (c ?? '').toUpperCase(),
+  );
+  return `${route.method}${words}`;
+}
+
+function operationObject(route: RouteDeclaration, components: Components): JsonSchema {
   const object: JsonSchema = {
-    operationId: `${op.method}${openApiPath(op.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
-    tags: [op.tag],
-    summary: op.summary,
-    responses: responses(op),
+    operationId: operationId(route),
+    tags: [route.tag],
+    summary: route.summary,
+    responses: responses(route, components),
   };
-  const params = parameters(op);
+  const params = parameters(route, components);
   if (params.length) object.parameters = params;
-  if (op.body)
-    object.requestBody = { required: true, content: { 'application/json': { schema: jsonSchemaOf(op.body) } } };
-  if (op.caller === 'public' || op.caller === 'development') object.security = [];
-  else object.security = [{ [SECURITY[op.caller]]: [] }];
+  const request = route.request ?? {};
+  if (request.body) {
+    object.requestBody = {
+      required: !request.bodyOptional,
+      content: { 'application/json': { schema: components.schemaOf(request.body, 'input') } },
+    };
+  } else if (request.rawBody) {
+    object.requestBody = {
+      required: true,
+      content: { 'application/json': { schema: { type: 'object', description: 'Verified over the raw bytes' } } },
+    };
+  }
+  object.security =
+    route.caller === 'public' || route.caller === 'development' ? [] : [{ [SECURITY[route.caller]]: [] }];
   return object;
 }
 
-function buildDocument(): JsonSchema {
+function buildDocument(routes: readonly RouteDeclaration[]): JsonSchema {
+  const components = new Components();
+  components.schemaOf(errorBodySchema, 'output');
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const op of OPERATIONS) {
-    const item = (paths[openApiPath(op.path)] ??= {});
-    item[op.method] = operationObject(op);
+  for (const route of routes) {
+    const item = (paths[openApiPath(route.path)] ??= {});
+    item[route.method] = operationObject(route, components);
   }
   return {
     openapi: '3.1.0',
     info: {
       title: 'BharatBuild token service',
       version: '1',
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
-        'Per-user token ledgers on Cloudflare Workers. Request schemas are generated from the zod schemas the ' +
-        'routes validate with, and so are the bodies of the main routes’ answers and of every error; ' +
-        'docs/api.md has examples of every response.',
+        'Per-user token ledgers on Cloudflare Workers. Every route is declared once; the router and this ' +
+        'document both read the declaration. docs/api.md has examples of every response.',
     },
+    servers: [
+      { url: '/', description: 'The server that serves this document' },
+      { url: 'http://127.0.0.1:8787', description: 'npm start, on this machine' },
+    ],
     paths,
     components: {
       securitySchemes: {
@@ -199,17 +233,17 @@ function buildDocument(): JsonSchema {
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN of operators' },
         stripeSignature: { type: 'apiKey', in: 'header', name: 'Stripe-Signature' },
       },
-      schemas: {
-        // The shape every error shares, with every code; each operation narrows `code` to its own.
-        Error: responseSchemaOf(errorBodySchema.extend({ code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode]) })),
-      },
+      headers: ERROR_HEADERS,
+      schemas: Object.fromEntries(Object.entries(components.schemas).sort(([a], [b]) => a.localeCompare(b))),
     },
   };
 }
 
-let cached: JsonSchema | undefined;
+const built = new WeakMap<readonly RouteDeclaration[], JsonSchema>();
 
-/** The document, built once per isolate. */
-export function openApiDocument(): JsonSchema {
-  return (cached ??= buildDocument());
+/** The document of these routes, built once per isolate. */
+export function openApiDocument(routes: readonly RouteDeclaration[]): JsonSchema {
+  let document = built.get(routes);
+  if (!document) built.set(routes, (document = buildDocument(routes)));
+  return document;
 }

@@ -26,12 +26,22 @@ type GuardRow = z.infer<typeof guardRowSchema>;
 
 /** How a caller is limited: its failures per window, and whether attempts in flight count against it. */
 interface GuessLimit {
+  /** The limit's name in a 429 body (`limit`), as plan refusals name theirs. */
+  name: 'promo_failed_attempts_per_user' | 'promo_failed_attempts_per_address';
   failuresMax: number;
   chargesInFlight: boolean;
 }
 
-const USER_LIMIT: GuessLimit = { failuresMax: PROMO_FAILED_ATTEMPTS_MAX, chargesInFlight: true };
-const ADDRESS_LIMIT: GuessLimit = { failuresMax: PROMO_ADDRESS_FAILED_ATTEMPTS_MAX, chargesInFlight: false };
+const USER_LIMIT: GuessLimit = {
+  name: 'promo_failed_attempts_per_user',
+  failuresMax: PROMO_FAILED_ATTEMPTS_MAX,
+  chargesInFlight: true,
+};
+const ADDRESS_LIMIT: GuessLimit = {
+  name: 'promo_failed_attempts_per_address',
+  failuresMax: PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
+  chargesInFlight: false,
+};
 
 function limitOf(key: string): GuessLimit {
   return key.startsWith('ip:') ? ADDRESS_LIMIT : USER_LIMIT;
@@ -126,7 +136,8 @@ function tooManyGuesses(refused: GuardRow[], now: number): ApiError {
     `Too many failed promo code attempts; try again in ${retryAfterSeconds} seconds.`,
     {
       retry_after_seconds: retryAfterSeconds,
-      limit: limit.failuresMax,
+      limit: limit.name,
+      limit_value: limit.failuresMax,
       window_seconds: PROMO_FAILED_ATTEMPTS_WINDOW_MS / 1000,
     },
     { 'Retry-After': String(retryAfterSeconds) },

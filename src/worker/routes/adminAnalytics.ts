@@ -1,12 +1,12 @@
 // Operators: platform analytics from the D1 aggregates the users' objects flush (docs/analytics.md).
 // Figures are as of each object's last flush: the `flush` block says how far behind that is.
-import type { RouterType } from 'itty-router';
+import { defineRoute, type RouteDeclaration } from '../openapi/route';
+import { flushLagSchema, platformAnalyticsSchema, revenueSchema, topUsersSchema } from '../openapi/adminResponses';
 import { z } from 'zod';
 import { flushLag, platformUsage, revenue, topUsers, userLedger, type DayRange } from '../analytics/queries';
 import type { Env } from '../../env';
 import { userIdSchema } from '../http/auth';
 import { parseWith } from '../http/body';
-import type { ApiRequest } from '../http/context';
 import { DAY_MS, dayOf } from '../../money/period';
 import {
   ANALYTICS_RANGE_DAYS_DEFAULT,
@@ -15,8 +15,6 @@ import {
   ANALYTICS_USERS_LIMIT_MAX,
 } from '../../money/limits';
 import { iso } from '../present/ledger';
-
-type Router = RouterType<ApiRequest, [Env, ExecutionContext]>;
 
 /** Batches flushed within this window count towards `max_recent_lag_ms`. */
 const RECENT_LAG_WINDOW_MS = 60 * 60_000;
@@ -73,59 +71,101 @@ export const usersQuerySchema = z
 
 export const rangeQuerySchema = z.object(rangeShape).strict().superRefine(checkRange);
 
-export function registerAdminAnalyticsRoutes(router: Router): void {
-  router.get('/api/v1/admin/analytics', async (request, env) => {
-    const query = parseWith(platformQuerySchema, request.query, 'query');
-    const range = rangeOf(query);
-    const usage = await platformUsage(env.DB, range, query.group_by);
-    return {
-      ...range,
-      group_by: query.group_by,
-      totals: { ...usage.totals, active_users: usage.activeUsers },
-      series: usage.series,
-      active_users_by_day: usage.activeUsersByDay,
-      ledger: usage.ledger,
-      flush: await lag(env),
-    };
-  });
-
-  router.get('/api/v1/admin/analytics/users', async (request, env) => {
-    const query = parseWith(usersQuerySchema, request.query, 'query');
-    const range = rangeOf(query);
-    const users = await topUsers(env.DB, range, query.order, query.limit, query.user_id);
-    const one = query.user_id;
-    return {
-      ...range,
-      order: query.order,
-      users: one === undefined ? users : users.map((u) => ({ ...u })),
-      ...(one === undefined ? {} : { ledger: await userLedger(env.DB, range, one) }),
-      flush: await lag(env),
-    };
-  });
-
-  router.get('/api/v1/admin/analytics/revenue', async (request, env) => {
-    const range = rangeOf(parseWith(rangeQuerySchema, request.query, 'query'));
-    const r = await revenue(env.DB, range);
-    const total = (key: 'purchases' | 'purchased_tokens' | 'amount_paise' | 'refunds' | 'refunded_tokens') =>
-      r.byProduct.reduce((sum, p) => sum + p[key], 0);
-    return {
-      ...range,
-      totals: {
-        purchases: total('purchases'),
-        purchased_tokens: total('purchased_tokens'),
-        amount_paise: total('amount_paise'),
-        refunds: total('refunds'),
-        refunded_tokens: total('refunded_tokens'),
+export const adminAnalyticsRoutes: readonly RouteDeclaration[] = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/analytics',
+    tag: 'Platform analytics (operators)',
+    caller: 'admin',
+    summary: 'Platform usage totals and a series by day, agent, model or plan (docs/analytics.md)',
+    request: { query: platformQuerySchema },
+    responses: {
+      200: {
+        description: '{ from, to, group_by, totals, series, active_users_by_day, ledger, flush }',
+        schema: platformAnalyticsSchema,
       },
-      by_product: r.byProduct,
-      by_day: r.byDay,
-      promo_redemptions: r.promo,
-      flush: await lag(env),
-    };
-  });
+    },
+    handler: async (request, env) => {
+      const query = parseWith(platformQuerySchema, request.query, 'query');
+      const range = rangeOf(query);
+      const usage = await platformUsage(env.DB, range, query.group_by);
+      return {
+        ...range,
+        group_by: query.group_by,
+        totals: { ...usage.totals, active_users: usage.activeUsers },
+        series: usage.series,
+        active_users_by_day: usage.activeUsersByDay,
+        ledger: usage.ledger,
+        flush: await lag(env),
+      };
+    },
+  }),
 
-  router.get('/api/v1/admin/analytics/flush', async (_request, env) => lag(env));
-}
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/analytics/users',
+    tag: 'Platform analytics (operators)',
+    caller: 'admin',
+    summary: 'Top users over a range, or one user’s platform row and credits',
+    request: { query: usersQuerySchema },
+    responses: { 200: { description: '{ from, to, order, users, ledger?, flush }', schema: topUsersSchema } },
+    handler: async (request, env) => {
+      const query = parseWith(usersQuerySchema, request.query, 'query');
+      const range = rangeOf(query);
+      const users = await topUsers(env.DB, range, query.order, query.limit, query.user_id);
+      const one = query.user_id;
+      return {
+        ...range,
+        order: query.order,
+        users: one === undefined ? users : users.map((u) => ({ ...u })),
+        ...(one === undefined ? {} : { ledger: await userLedger(env.DB, range, one) }),
+        flush: await lag(env),
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/analytics/revenue',
+    tag: 'Platform analytics (operators)',
+    caller: 'admin',
+    summary: 'Purchases, subscription invoices and refunds by product and day; promo redemptions by code',
+    request: { query: rangeQuerySchema },
+    responses: {
+      200: { description: '{ from, to, totals, by_product, by_day, promo_redemptions, flush }', schema: revenueSchema },
+    },
+    handler: async (request, env) => {
+      const range = rangeOf(parseWith(rangeQuerySchema, request.query, 'query'));
+      const r = await revenue(env.DB, range);
+      const total = (key: 'purchases' | 'purchased_tokens' | 'amount_paise' | 'refunds' | 'refunded_tokens') =>
+        r.byProduct.reduce((sum, p) => sum + p[key], 0);
+      return {
+        ...range,
+        totals: {
+          purchases: total('purchases'),
+          purchased_tokens: total('purchased_tokens'),
+          amount_paise: total('amount_paise'),
+          refunds: total('refunds'),
+          refunded_tokens: total('refunded_tokens'),
+        },
+        by_product: r.byProduct,
+        by_day: r.byDay,
+        promo_redemptions: r.promo,
+        flush: await lag(env),
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/analytics/flush',
+    tag: 'Platform analytics (operators)',
+    caller: 'admin',
+    summary: 'How far behind the outbox flush to D1 is, from what the objects reported last',
+    responses: { 200: { description: 'The flush lag', schema: flushLagSchema } },
+    handler: async (_request, env) => lag(env),
+  }),
+];
 
 async function lag(env: Env) {
   const now = Date.now();

@@ -1,6 +1,13 @@
 // A user's projects: create, list, read, and execute the seven agents (src/worker/projects/run.ts).
 // Execute answers JSON once the run ends, or, with `Accept: text/event-stream`, one event per step.
-import { json, type RouterType } from 'itty-router';
+import { defineRoute, type RouteDeclaration } from '../openapi/route';
+import {
+  projectCreatedSchema,
+  projectExecutionSchema,
+  projectListSchema,
+  projectSchema,
+} from '../openapi/projectResponses';
+import { json } from 'itty-router';
 import { z } from 'zod';
 import { idempotencyKeys } from '../../account/contract/keys';
 import { modelNamed } from '../catalog/agents';
@@ -10,7 +17,7 @@ import { ApiError } from '../http/errors';
 import { settle } from '../http/accountResult';
 import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody, parseWith } from '../http/body';
-import { accountOf, type ApiRequest } from '../http/context';
+import { accountOf } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
 import {
   MODEL_ID_CHARS_MAX,
@@ -57,56 +64,109 @@ async function catalogOrUnavailable(env: Env): Promise<Catalog> {
   });
 }
 
-export function registerProjectRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
-  router.post('/api/v1/projects', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const key = idempotencyKey(request, false);
-    const body = await jsonBody(request, projectCreateSchema);
-    const catalog = await catalogOrUnavailable(env);
-    const model = modelNamed(catalog, body.model);
-    const { replayed, result } = await settle(
-      request,
-      env,
-      accountOf(env, userId).createProject({
-        title: body.title,
-        mode: body.mode,
-        description: body.description ?? null,
-        model: model.id,
-        agents: catalog.agents.map((a) => a.id),
-        idempotencyKey: key === undefined ? null : idempotencyKeys.projectCreate(key),
-      }),
-    );
-    return json({ ...presentProject(result), replayed }, { status: replayed ? 200 : 201 });
-  });
+export const projectRoutes: readonly RouteDeclaration[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/projects',
+    tag: 'Projects',
+    caller: 'user',
+    summary: 'Create a project with the active agents in run order (a retried key answers the same project)',
+    request: { idempotencyKey: 'optional', body: projectCreateSchema },
+    responses: {
+      201: { description: 'The project, each agent pending', schema: projectCreatedSchema },
+      200: { description: 'A retry’s answer: the project it created', schema: projectCreatedSchema },
+    },
+    errors: [409, 503],
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const key = idempotencyKey(request, false);
+      const body = await jsonBody(request, projectCreateSchema);
+      const catalog = await catalogOrUnavailable(env);
+      const model = modelNamed(catalog, body.model);
+      const { replayed, result } = await settle(
+        request,
+        env,
+        accountOf(env, userId).createProject({
+          title: body.title,
+          mode: body.mode,
+          description: body.description ?? null,
+          model: model.id,
+          agents: catalog.agents.map((a) => a.id),
+          idempotencyKey: key === undefined ? null : idempotencyKeys.projectCreate(key),
+        }),
+      );
+      return json({ ...presentProject(result), replayed }, { status: replayed ? 200 : 201 });
+    },
+  }),
 
-  router.get('/api/v1/projects', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const query = parseWith(projectsQuerySchema, request.query, 'query');
-    const page = await settle(
-      request,
-      env,
-      accountOf(env, userId).projects({ ...OWN, limit: query.limit, before: query.cursor }),
-    );
-    return { projects: page.projects.map(presentProjectSummary), next_cursor: page.nextCursor };
-  });
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/projects',
+    tag: 'Projects',
+    caller: 'user',
+    summary: 'The caller’s projects, newest first',
+    request: { query: projectsQuerySchema },
+    responses: { 200: { description: '{ projects: [...], next_cursor }', schema: projectListSchema } },
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const query = parseWith(projectsQuerySchema, request.query, 'query');
+      const page = await settle(
+        request,
+        env,
+        accountOf(env, userId).projects({ ...OWN, limit: query.limit, before: query.cursor }),
+      );
+      return { projects: page.projects.map(presentProjectSummary), next_cursor: page.nextCursor };
+    },
+  }),
 
-  router.get('/api/v1/projects/:id', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const id = parseWith(projectIdSchema, request.params.id, 'id');
-    return presentProject(await settle(request, env, accountOf(env, userId).project(id, OWN)));
-  });
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/projects/:id',
+    tag: 'Projects',
+    caller: 'user',
+    summary: 'One project: each agent’s status, tokens, cost and timings',
+    request: { params: { id: projectIdSchema } },
+    responses: { 200: { description: 'The project', schema: projectSchema } },
+    errors: [404],
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const id = parseWith(projectIdSchema, request.params.id, 'id');
+      return presentProject(await settle(request, env, accountOf(env, userId).project(id, OWN)));
+    },
+  }),
 
-  router.post('/api/v1/projects/:id/execute', async (request, env, ctx) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const projectId = parseWith(projectIdSchema, request.params.id, 'id');
-    const catalog = await catalogOrUnavailable(env);
-    const runner = runnerFor(env);
-    const account = accountOf(env, userId);
-    // Nothing has started before the lease is taken, so a conflict is a plain JSON error, stream or not.
-    const run = await settle(request, env, startRun(account, { projectId, runId: crypto.randomUUID() }));
-    const head = presentRunHead(run, runner.name);
-    const events = runSteps({ account, runner, catalog }, run);
-    if ((request.headers.get('Accept') ?? '').includes('text/event-stream')) return streamRun(env, head, events, ctx);
-    return answerRun(request, env, head, events);
-  });
-}
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/projects/:id/execute',
+    tag: 'Projects',
+    caller: 'user',
+    summary:
+      'Run the unfinished agents in order (reserve → model → commit each); resumes where a run stopped. With Accept: text/event-stream, one event per step',
+    request: { params: { id: projectIdSchema } },
+    responses: {
+      200: {
+        description: '{ project, run: { run_id, runner, resumed_from, interrupted, events } }',
+        schema: projectExecutionSchema,
+        alternatives: { 'text/event-stream': 'With Accept: text/event-stream: one event per step, then the project' },
+      },
+    },
+    errors: [402, 404, 409, 422, 429, 502, 503],
+    account: true,
+    handler: async (request, env, ctx) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const projectId = parseWith(projectIdSchema, request.params.id, 'id');
+      const catalog = await catalogOrUnavailable(env);
+      const runner = runnerFor(env);
+      const account = accountOf(env, userId);
+      // Nothing has started before the lease is taken, so a conflict is a plain JSON error, stream or not.
+      const run = await settle(request, env, startRun(account, { projectId, runId: crypto.randomUUID() }));
+      const head = presentRunHead(run, runner.name);
+      const events = runSteps({ account, runner, catalog }, run);
+      if ((request.headers.get('Accept') ?? '').includes('text/event-stream')) return streamRun(env, head, events, ctx);
+      return answerRun(request, env, head, events);
+    },
+  }),
+];

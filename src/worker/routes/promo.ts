@@ -1,5 +1,6 @@
 // Users redeem promo codes.
-import type { RouterType } from 'itty-router';
+import { defineRoute, type RouteDeclaration } from '../openapi/route';
+import { redeemResponseSchema } from '../openapi/responses';
 import { z } from 'zod';
 import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
@@ -17,13 +18,29 @@ import { iso } from '../present/ledger';
 export const redeemBodySchema = z.object({ promo_code: promoCodeSchema }).strict();
 export type RedeemBody = z.infer<typeof redeemBodySchema>;
 
-export function registerPromoRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
-  router.post('/api/v1/tokens/redeem-code', async (request, env) => {
-    // A refusal decided before the account is reached still carries its X-Tokens-* headers (router.ts).
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    return redeem(request, env, userId);
-  });
-}
+export const promoRoutes: readonly RouteDeclaration[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/tokens/redeem-code',
+    tag: 'Tokens',
+    caller: 'user',
+    summary: 'Redeem a promo code (once per user)',
+    request: { body: redeemBodySchema },
+    responses: {
+      200: {
+        description: '{ message, bonus_tokens, new_balance, promo_code, expires_at, ... }',
+        schema: redeemResponseSchema,
+      },
+    },
+    errors: [403, 404, 409, 410, 422, 429],
+    account: true,
+    handler: async (request, env) => {
+      // A refusal decided before the account is reached still carries its X-Tokens-* headers (router.ts).
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      return redeem(request, env, userId);
+    },
+  }),
+];
 
 async function redeem(request: ApiRequest, env: Env, userId: string) {
   const { promo_code: code } = await jsonBody(request, redeemBodySchema);

@@ -1,6 +1,8 @@
 // POST /api/v1/tokens/purchase: a Stripe Checkout Session for one package or plan. Nothing is
 // credited here; the signed webhook does that once Stripe says the buyer paid.
-import { json, type RouterType } from 'itty-router';
+import { defineRoute, type RouteDeclaration } from '../openapi/route';
+import { checkoutSchema } from '../openapi/adminResponses';
+import { json } from 'itty-router';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { getCatalog, type Catalog } from '../../account/stores/catalogCache';
@@ -8,7 +10,7 @@ import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody } from '../http/body';
-import { accountOf, type ApiRequest } from '../http/context';
+import { accountOf } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
 import { CATALOG_ID_CHARS_MAX } from '../../money/limits';
 import { checkoutSessionParams, type CheckoutUrls, type Purchase } from '../stripe/checkout';
@@ -28,48 +30,62 @@ export type PurchaseBody = z.infer<typeof purchaseBodySchema>;
 const DEFAULT_SUCCESS_URL = 'http://127.0.0.1:3000/billing/success?session_id={CHECKOUT_SESSION_ID}';
 const DEFAULT_CANCEL_URL = 'http://127.0.0.1:3000/billing/cancelled';
 
-export function registerPurchaseRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
-  router.post('/api/v1/tokens/purchase', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const key = idempotencyKey(request, false);
-    const stripe = stripeClient(env);
-    const body = await jsonBody(request, purchaseBodySchema);
-    const purchase = resolvePurchase(await getCatalog(env.DB), body);
-    if (purchase.kind === 'plan') await refuseSecondSubscription(env, userId);
-    const urls: CheckoutUrls = {
-      successUrl: env.CHECKOUT_SUCCESS_URL || DEFAULT_SUCCESS_URL,
-      cancelUrl: env.CHECKOUT_CANCEL_URL || DEFAULT_CANCEL_URL,
-    };
+export const purchaseRoutes: readonly RouteDeclaration[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/tokens/purchase',
+    tag: 'Tokens',
+    caller: 'user',
+    summary: 'Open a Stripe Checkout Session for a package or a plan',
+    request: { idempotencyKey: 'optional', body: purchaseBodySchema },
+    responses: { 201: { description: '{ url, session_id, mode }', schema: checkoutSchema } },
+    errors: [409, 502, 503],
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const key = idempotencyKey(request, false);
+      const stripe = stripeClient(env);
+      const body = await jsonBody(request, purchaseBodySchema);
+      const purchase = resolvePurchase(await getCatalog(env.DB), body);
+      if (purchase.kind === 'plan') await refuseSecondSubscription(env, userId);
+      const urls: CheckoutUrls = {
+        successUrl: env.CHECKOUT_SUCCESS_URL || DEFAULT_SUCCESS_URL,
+        cancelUrl: env.CHECKOUT_CANCEL_URL || DEFAULT_CANCEL_URL,
+      };
 
-    let session: Stripe.Checkout.Session;
-    try {
-      // The same Idempotency-Key returns the same session instead of opening a second one.
-      session = await stripe.checkout.sessions.create(
-        checkoutSessionParams(userId, purchase, urls),
-        key === undefined ? undefined : { idempotencyKey: `checkout:${userId}:${key}` },
-      );
-    } catch (error) {
-      if (!(error instanceof Stripe.errors.StripeError)) throw error;
-      if (error instanceof Stripe.errors.StripeIdempotencyError) {
-        throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different purchase.');
+      let session: Stripe.Checkout.Session;
+      try {
+        // The same Idempotency-Key returns the same session instead of opening a second one.
+        session = await stripe.checkout.sessions.create(
+          checkoutSessionParams(userId, purchase, urls),
+          key === undefined ? undefined : { idempotencyKey: `checkout:${userId}:${key}` },
+        );
+      } catch (error) {
+        if (!(error instanceof Stripe.errors.StripeError)) throw error;
+        if (error instanceof Stripe.errors.StripeIdempotencyError) {
+          throw new ApiError(
+            'idempotency_key_reused',
+            'This Idempotency-Key was already used for a different purchase.',
+          );
+        }
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            route: 'purchase',
+            stripe_error: error.type,
+            stripe_code: error.code,
+            status: error.statusCode,
+          }),
+        );
+        throw new ApiError(
+          'payment_provider_error',
+          'Stripe could not open a checkout session; nothing was charged. Try again shortly.',
+        );
       }
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          route: 'purchase',
-          stripe_error: error.type,
-          stripe_code: error.code,
-          status: error.statusCode,
-        }),
-      );
-      throw new ApiError(
-        'payment_provider_error',
-        'Stripe could not open a checkout session; nothing was charged. Try again shortly.',
-      );
-    }
-    return json({ url: session.url, session_id: session.id, mode: session.mode }, { status: 201 });
-  });
-}
+      return json({ url: session.url, session_id: session.id, mode: session.mode }, { status: 201 });
+    },
+  }),
+];
 
 async function refuseSecondSubscription(env: Env, userId: string): Promise<void> {
   const subscriptions = await accountOf(env, userId).liveSubscriptions();

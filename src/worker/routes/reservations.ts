@@ -1,13 +1,15 @@
 // The platform backend holds an agent run's estimate before calling a model, then commits the
 // actual usage (or releases the hold). See docs/api.md "Reservations".
-import { json, type RouterType } from 'itty-router';
+import { defineRoute, type RouteDeclaration } from '../openapi/route';
+import { userIdSchema } from '../http/auth';
+import { commitResponseSchema, reservationListResponseSchema, reservationResponseSchema } from '../openapi/responses';
+import { json } from 'itty-router';
 import { z } from 'zod';
 import { idempotencyKeys } from '../../account/contract/keys';
-import type { Env } from '../../env';
 import { settle } from '../http/accountResult';
 import { userIdParam } from '../http/auth';
 import { jsonBody, parseWith } from '../http/body';
-import { accountOf, type ApiRequest } from '../http/context';
+import { accountOf } from '../http/context';
 import { agentSlugSchema, idempotencyKey } from '../http/schemas';
 import {
   DESCRIPTION_CHARS_MAX,
@@ -42,59 +44,109 @@ export const commitBodySchema = z
 const holdIdSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 const BASE = '/api/v1/service/users/:userId/reservations';
+const HOLD_PARAMS = { userId: userIdSchema, id: holdIdSchema };
 
-export function registerReservationRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
-  router.post(BASE, async (request, env) => {
-    const userId = userIdParam(request);
-    const key = idempotencyKey(request, true);
-    const body = await jsonBody(request, reserveBodySchema);
-    const { replayed, result } = await settle(
-      request,
-      env,
-      accountOf(env, userId).reserve({
-        agent: body.agent,
-        model: body.model,
-        estimatedTokens: body.estimated_tokens,
-        ttlSeconds: body.ttl_seconds,
-        idempotencyKey: idempotencyKeys.holdReserve(key),
-      }),
-    );
-    return json({ reservation: presentHold(result), replayed }, { status: replayed ? 200 : 201 });
-  });
+export const reservationRoutes: readonly RouteDeclaration[] = [
+  defineRoute({
+    method: 'post',
+    path: BASE,
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'Hold an agent run’s estimated tokens before calling a model',
+    request: { params: { userId: userIdSchema }, idempotencyKey: 'required', body: reserveBodySchema },
+    responses: {
+      201: { description: '{ reservation, replayed }', schema: reservationResponseSchema },
+      200: { description: 'A retry’s answer: { reservation, replayed: true }', schema: reservationResponseSchema },
+    },
+    errors: [402, 409, 422, 429],
+    account: true,
+    handler: async (request, env) => {
+      const userId = userIdParam(request);
+      const key = idempotencyKey(request, true);
+      const body = await jsonBody(request, reserveBodySchema);
+      const { replayed, result } = await settle(
+        request,
+        env,
+        accountOf(env, userId).reserve({
+          agent: body.agent,
+          model: body.model,
+          estimatedTokens: body.estimated_tokens,
+          ttlSeconds: body.ttl_seconds,
+          idempotencyKey: idempotencyKeys.holdReserve(key),
+        }),
+      );
+      return json({ reservation: presentHold(result), replayed }, { status: replayed ? 200 : 201 });
+    },
+  }),
 
-  router.get(BASE, async (request, env) => {
-    const userId = userIdParam(request);
-    const holds = await settle(request, env, accountOf(env, userId).holds());
-    return { reservations: holds.map(presentHold) };
-  });
+  defineRoute({
+    method: 'get',
+    path: BASE,
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'A user’s open holds (404 for a user with no account)',
+    request: { params: { userId: userIdSchema } },
+    responses: { 200: { description: '{ reservations: [...] }', schema: reservationListResponseSchema } },
+    errors: [404],
+    account: true,
+    handler: async (request, env) => {
+      const userId = userIdParam(request);
+      const holds = await settle(request, env, accountOf(env, userId).holds());
+      return { reservations: holds.map(presentHold) };
+    },
+  }),
 
-  router.post(`${BASE}/:id/commit`, async (request, env) => {
-    const userId = userIdParam(request);
-    idempotencyKey(request, true);
-    const holdId = parseWith(holdIdSchema, request.params.id, 'id');
-    const body = await jsonBody(request, commitBodySchema);
-    const { replayed, result } = await settle(
-      request,
-      env,
-      accountOf(env, userId).commitHold({
-        holdId,
-        inputTokens: body.input_tokens,
-        outputTokens: body.output_tokens,
-        description: body.description,
-      }),
-    );
-    return {
-      ...presentUsage(result.transaction, replayed),
-      uncovered_tokens: result.uncoveredTokens,
-      reservation: presentHold(result.hold),
-    };
-  });
+  defineRoute({
+    method: 'post',
+    path: `${BASE}/:id/commit`,
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'Charge the actual usage of a held run and release the rest (never refused; uncovered recorded)',
+    request: { params: HOLD_PARAMS, idempotencyKey: 'required', body: commitBodySchema },
+    responses: {
+      200: { description: 'The usage row, uncovered_tokens and the settled reservation', schema: commitResponseSchema },
+    },
+    errors: [404, 409],
+    account: true,
+    handler: async (request, env) => {
+      const userId = userIdParam(request);
+      idempotencyKey(request, true);
+      const holdId = parseWith(holdIdSchema, request.params.id, 'id');
+      const body = await jsonBody(request, commitBodySchema);
+      const { replayed, result } = await settle(
+        request,
+        env,
+        accountOf(env, userId).commitHold({
+          holdId,
+          inputTokens: body.input_tokens,
+          outputTokens: body.output_tokens,
+          description: body.description,
+        }),
+      );
+      return {
+        ...presentUsage(result.transaction, replayed),
+        uncovered_tokens: result.uncoveredTokens,
+        reservation: presentHold(result.hold),
+      };
+    },
+  }),
 
-  router.post(`${BASE}/:id/release`, async (request, env) => {
-    const userId = userIdParam(request);
-    idempotencyKey(request, true);
-    const holdId = parseWith(holdIdSchema, request.params.id, 'id');
-    const { replayed, result } = await settle(request, env, accountOf(env, userId).releaseHold(holdId));
-    return { reservation: presentHold(result), replayed };
-  });
-}
+  defineRoute({
+    method: 'post',
+    path: `${BASE}/:id/release`,
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'Give a hold’s tokens back without charging',
+    request: { params: HOLD_PARAMS, idempotencyKey: 'required' },
+    responses: { 200: { description: '{ reservation, replayed }', schema: reservationResponseSchema } },
+    errors: [404, 409],
+    account: true,
+    handler: async (request, env) => {
+      const userId = userIdParam(request);
+      idempotencyKey(request, true);
+      const holdId = parseWith(holdIdSchema, request.params.id, 'id');
+      const { replayed, result } = await settle(request, env, accountOf(env, userId).releaseHold(holdId));
+      return { reservation: presentHold(result), replayed };
+    },
+  }),
+];

@@ -1,19 +1,28 @@
 // POST /webhooks/stripe: verify, route to the buyer's object, apply once. Stripe retries anything
 // but a 2xx, so events we do not act on still get 200 (with the reason), and only a failure on
 // our side (5xx) asks for a retry.
-import { json, type RouterType } from 'itty-router';
+import { json } from 'itty-router';
 import { getCatalog } from '../../account/stores/catalogCache';
-import type { Env } from '../../env';
 import { settle } from '../http/accountResult';
-import { accountOf, type ApiRequest } from '../http/context';
+import { accountOf } from '../http/context';
+import { stripeReceiptSchema } from '../openapi/adminResponses';
+import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { routeStripeEvent } from '../stripe/events';
 import { verifiedEvent } from '../stripe/verify';
 
 export const STRIPE_WEBHOOK_PATHS = ['/webhooks/stripe', '/api/v1/webhooks/stripe'] as const;
 
-export function registerStripeWebhookRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
-  for (const path of STRIPE_WEBHOOK_PATHS) {
-    router.post(path, async (request, env) => {
+export const stripeWebhookRoutes: readonly RouteDeclaration[] = STRIPE_WEBHOOK_PATHS.map((path) =>
+  defineRoute({
+    method: 'post',
+    path,
+    tag: 'Stripe',
+    caller: 'stripe',
+    summary: 'Stripe’s signed events (verified over the raw body)',
+    request: { rawBody: true },
+    responses: { 200: { description: '{ received: true, result | ignored }', schema: stripeReceiptSchema } },
+    errors: [503],
+    handler: async (request, env) => {
       const event = await verifiedEvent(request, env.STRIPE_WEBHOOK_SECRET);
       const routed = routeStripeEvent(event, await getCatalog(env.DB));
       if ('ignored' in routed) {
@@ -50,6 +59,6 @@ export function registerStripeWebhookRoutes(router: RouterType<ApiRequest, [Env,
           pending_plan_id: outcome.pendingPlanId ?? null,
         }),
       });
-    });
-  }
-}
+    },
+  }),
+);

@@ -1,15 +1,22 @@
 // The user's own routes: balance, plan, history and analytics (JWT), and the public price list.
 // A user's own call opens their account.
-import { json, type RouterType } from 'itty-router';
+import { defineRoute, type RouteDeclaration } from '../openapi/route';
+import {
+  analyticsResponseSchema,
+  balanceResponseSchema,
+  packagesResponseSchema,
+  planResponseSchema,
+  transactionsResponseSchema,
+} from '../openapi/responses';
+import { json } from 'itty-router';
 import { z } from 'zod';
-import { TRANSACTION_TYPES, type PlanTerms, type TransactionType } from '../../account/contract/rpc';
+import type { PlanTerms } from '../../account/contract/rpc';
 import { getCatalog } from '../../account/stores/catalogCache';
-import type { Env } from '../../env';
 import { settle } from '../http/accountResult';
 import { authenticateAccountOwner } from '../http/auth';
 import { parseWith } from '../http/body';
-import { accountOf, type ApiRequest } from '../http/context';
-import { agentSlugSchema, isoDateTimeSchema } from '../http/schemas';
+import { accountOf } from '../http/context';
+import { agentSlugSchema, isoDateTimeSchema, transactionTypeSchema } from '../http/schemas';
 import { TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX } from '../../money/limits';
 import { presentAnalytics } from '../present/analytics';
 import { presentCatalog, presentPlan } from '../present/catalog';
@@ -22,7 +29,7 @@ export const transactionsQuerySchema = z
       .string()
       .regex(/^[1-9][0-9]{0,15}$/, 'the X-Next-Cursor value of the previous page')
       .optional(),
-    type: z.enum(TRANSACTION_TYPES as [TransactionType, ...TransactionType[]]).optional(),
+    type: transactionTypeSchema.optional(),
     agent: agentSlugSchema.optional(),
     since: isoDateTimeSchema.optional(),
     until: isoDateTimeSchema.optional(),
@@ -32,62 +39,120 @@ export type TransactionsQuery = z.infer<typeof transactionsQuerySchema>;
 
 const OWN = { openIfNew: true };
 
-export function registerTokenRoutes(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
-  router.get('/api/v1/tokens/balance', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    return presentBalance(await settle(request, env, accountOf(env, userId).balance(OWN)));
-  });
+const NEXT_PAGE_HEADERS = {
+  'X-Next-Cursor': { description: 'The `cursor` of the next page; absent on the last page', pattern: '^[0-9]+$' },
+  Link: { description: '`<next page URL>; rel="next"`; absent on the last page' },
+};
 
-  router.get('/api/v1/tokens/analytics', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    return presentAnalytics(await settle(request, env, accountOf(env, userId).analytics(OWN)));
-  });
+export const tokenRoutes: readonly RouteDeclaration[] = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/tokens/balance',
+    tag: 'Tokens',
+    caller: 'user',
+    summary: 'Balance: remaining, monthly allowance used, premium and rollover tokens, reset date',
+    responses: { 200: { description: 'The seed’s balance fields', schema: balanceResponseSchema } },
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      return presentBalance(await settle(request, env, accountOf(env, userId).balance(OWN)));
+    },
+  }),
 
-  router.get('/api/v1/tokens/plan', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const balance = await settle(request, env, accountOf(env, userId).balance(OWN));
-    // The terms are the account's own; price and features come from the catalog when it answers.
-    const catalog = await getCatalog(env.DB).catch(() => undefined);
-    const withCatalog = (terms: PlanTerms) => {
-      const plan = catalog?.plans.get(terms.id);
-      return plan ? { ...presentPlan(plan), ...presentTerms(terms) } : presentTerms(terms);
-    };
-    return {
-      plan: withCatalog(balance.plan),
-      pending_plan: balance.pendingPlan === null ? null : withCatalog(balance.pendingPlan),
-      month_reset_date: iso(balance.monthResetAt),
-    };
-  });
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/tokens/analytics',
+    tag: 'Tokens',
+    caller: 'user',
+    summary: 'Usage by agent, model and day; cost in USD and INR; burn rate and days left',
+    responses: {
+      200: {
+        description: 'The seed’s analytics fields plus per-agent, per-model and daily detail',
+        schema: analyticsResponseSchema,
+      },
+    },
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      return presentAnalytics(await settle(request, env, accountOf(env, userId).analytics(OWN)));
+    },
+  }),
 
-  router.get('/api/v1/tokens/transactions', async (request, env) => {
-    const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-    const query = parseWith(transactionsQuerySchema, request.query, 'query');
-    const page = await settle(
-      request,
-      env,
-      accountOf(env, userId).transactions({
-        ...OWN,
-        limit: query.limit,
-        beforeSeq: query.cursor === undefined ? undefined : Number(query.cursor),
-        type: query.type,
-        agent: query.agent,
-        since: query.since === undefined ? undefined : Date.parse(query.since),
-        until: query.until === undefined ? undefined : Date.parse(query.until),
-      }),
-    );
-    // The body is a bare array; the next page is announced in headers.
-    const headers: Record<string, string> = {};
-    if (page.nextCursor) {
-      const next = new URL(request.url);
-      next.searchParams.set('cursor', page.nextCursor);
-      headers['X-Next-Cursor'] = page.nextCursor;
-      headers['Link'] = `<${next.pathname}${next.search}>; rel="next"`;
-    }
-    return json(page.transactions.map(presentTransaction), { headers });
-  });
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/tokens/plan',
+    tag: 'Tokens',
+    caller: 'user',
+    summary: 'The caller’s plan, its limits and a scheduled change',
+    responses: { 200: { description: '{ plan, pending_plan, month_reset_date }', schema: planResponseSchema } },
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const balance = await settle(request, env, accountOf(env, userId).balance(OWN));
+      // The terms are the account's own; price and features come from the catalog when it answers.
+      const catalog = await getCatalog(env.DB).catch(() => undefined);
+      const withCatalog = (terms: PlanTerms) => {
+        const plan = catalog?.plans.get(terms.id);
+        return plan ? { ...presentPlan(plan), ...presentTerms(terms) } : presentTerms(terms);
+      };
+      return {
+        plan: withCatalog(balance.plan),
+        pending_plan: balance.pendingPlan === null ? null : withCatalog(balance.pendingPlan),
+        month_reset_date: iso(balance.monthResetAt),
+      };
+    },
+  }),
 
-  router.get('/api/v1/tokens/packages', async (_request, env) => presentCatalog(await getCatalog(env.DB)));
-}
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/tokens/transactions',
+    tag: 'Tokens',
+    caller: 'user',
+    summary: 'The ledger, newest first; the next page is announced in X-Next-Cursor and Link',
+    request: { query: transactionsQuerySchema },
+    responses: {
+      200: { description: 'An array of transactions', schema: transactionsResponseSchema, headers: NEXT_PAGE_HEADERS },
+    },
+    account: true,
+    handler: async (request, env) => {
+      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const query = parseWith(transactionsQuerySchema, request.query, 'query');
+      const page = await settle(
+        request,
+        env,
+        accountOf(env, userId).transactions({
+          ...OWN,
+          limit: query.limit,
+          beforeSeq: query.cursor === undefined ? undefined : Number(query.cursor),
+          type: query.type,
+          agent: query.agent,
+          since: query.since === undefined ? undefined : Date.parse(query.since),
+          until: query.until === undefined ? undefined : Date.parse(query.until),
+        }),
+      );
+      // The body is a bare array; the next page is announced in headers.
+      const headers: Record<string, string> = {};
+      if (page.nextCursor) {
+        const next = new URL(request.url);
+        next.searchParams.set('cursor', page.nextCursor);
+        headers['X-Next-Cursor'] = page.nextCursor;
+        headers['Link'] = `<${next.pathname}${next.search}>; rel="next"`;
+      }
+      return json(page.transactions.map(presentTransaction), { headers });
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/tokens/packages',
+    tag: 'Tokens',
+    caller: 'public',
+    summary: 'Token packages and monthly plans, prices in INR',
+    responses: { 200: { description: '{ packages, monthly_plans }', schema: packagesResponseSchema } },
+    errors: [503],
+    handler: async (_request, env) => presentCatalog(await getCatalog(env.DB)),
+  }),
+];
 
 function presentTerms(t: PlanTerms) {
   return {

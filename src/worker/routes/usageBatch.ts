@@ -3,15 +3,15 @@
 // own result, in order. The answer is 200 even when every record is refused; a malformed record is
 // refused alone; a user's object that fails fails only that user's records, marked retryable
 // (send them again with the same keys). No X-Tokens-* headers: the batch spans users.
+import { defineRoute, type RouteDeclaration } from '../openapi/route';
+import { usageBatchResponseSchema } from '../openapi/responses';
 import { z } from 'zod';
-import type { RouterType } from 'itty-router';
 import type { BatchItemResult, UsageRequest } from '../../account/contract/rpc';
 import { idempotencyKeys } from '../../account/contract/keys';
-import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { userIdSchema } from '../http/auth';
 import { parseWith, readJson } from '../http/body';
-import { accountOf, type ApiRequest } from '../http/context';
+import { accountOf } from '../http/context';
 import { idempotencyKeySchema } from '../http/schemas';
 import { USAGE_BATCH_BODY_BYTES_MAX, USAGE_BATCH_RECORDS_MAX } from '../../money/limits';
 import { presentUsage } from '../present/ledger';
@@ -26,65 +26,81 @@ export const usageBatchBodySchema = z
 
 type RecordResult = Record<string, unknown> & { index: number; status: 'ok' | 'replayed' | 'refused' | 'error' };
 
-export function registerUsageBatchRoute(router: RouterType<ApiRequest, [Env, ExecutionContext]>): void {
-  router.post('/api/v1/service/usage/batch', async (request, env) => {
-    const { records } = parseWith(envelopeSchema, await readJson(request, USAGE_BATCH_BODY_BYTES_MAX));
-    if (records.length > USAGE_BATCH_RECORDS_MAX) {
-      throw new ApiError(
-        'payload_too_large',
-        `A batch holds at most ${USAGE_BATCH_RECORDS_MAX} records; this one has ${records.length}.`,
-        {
-          limit_records: USAGE_BATCH_RECORDS_MAX,
-        },
-      );
-    }
-    const results: RecordResult[] = new Array(records.length);
-    const byUser = new Map<string, { index: number; usage: UsageRequest }[]>();
-    records.forEach((raw, index) => {
-      const parsed = recordSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'record', message: i.message }));
-        results[index] = refused(index, 'invalid_request', issues.map((i) => `${i.field}: ${i.message}`).join('; '), {
-          issues,
-        });
-        return;
+export const usageBatchRoutes: readonly RouteDeclaration[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/service/usage/batch',
+    tag: 'Platform',
+    caller: 'service',
+    summary: 'Record usage for many users at once: one result per record, in order (200 even when all are refused)',
+    request: { body: usageBatchBodySchema },
+    responses: {
+      200: {
+        description:
+          '{ results: [{ index, user_id, status: ok|replayed|refused|error, … }], ok, replayed, refused, error }',
+        schema: usageBatchResponseSchema,
+      },
+    },
+    handler: async (request, env) => {
+      const { records } = parseWith(envelopeSchema, await readJson(request, USAGE_BATCH_BODY_BYTES_MAX));
+      if (records.length > USAGE_BATCH_RECORDS_MAX) {
+        throw new ApiError(
+          'payload_too_large',
+          `A batch holds at most ${USAGE_BATCH_RECORDS_MAX} records; this one has ${records.length}.`,
+          {
+            limit_records: USAGE_BATCH_RECORDS_MAX,
+          },
+        );
       }
-      const r = parsed.data;
-      const usage: UsageRequest = {
-        agent: r.agent,
-        model: r.model,
-        inputTokens: r.input_tokens,
-        outputTokens: r.output_tokens,
-        description: r.description,
-        idempotencyKey: idempotencyKeys.usage(r.idempotency_key),
-      };
-      const items = byUser.get(r.user_id);
-      if (items) items.push({ index, usage });
-      else byUser.set(r.user_id, [{ index, usage }]);
-    });
-
-    await Promise.all(
-      [...byUser].map(async ([userId, items]) => {
-        try {
-          const answer = await accountOf(env, userId).recordUsageBatch(items.map((i) => i.usage));
-          items.forEach(({ index }, k) => {
-            results[index] = answer.ok
-              ? present(index, userId, answer.value[k]!)
-              : failed(index, userId, answer.failure.code, answer.failure.message);
+      const results: RecordResult[] = new Array(records.length);
+      const byUser = new Map<string, { index: number; usage: UsageRequest }[]>();
+      records.forEach((raw, index) => {
+        const parsed = recordSchema.safeParse(raw);
+        if (!parsed.success) {
+          const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'record', message: i.message }));
+          results[index] = refused(index, 'invalid_request', issues.map((i) => `${i.field}: ${i.message}`).join('; '), {
+            issues,
           });
-        } catch (error) {
-          console.error(
-            JSON.stringify({ level: 'error', route: 'usage_batch', user_id: userId, error: String(error) }),
-          );
-          for (const { index } of items) results[index] = { index, user_id: userId, status: 'error', retryable: true };
+          return;
         }
-      }),
-    );
-    const counts = { ok: 0, replayed: 0, refused: 0, error: 0 };
-    for (const r of results) counts[r.status]++;
-    return { results, ...counts };
-  });
-}
+        const r = parsed.data;
+        const usage: UsageRequest = {
+          agent: r.agent,
+          model: r.model,
+          inputTokens: r.input_tokens,
+          outputTokens: r.output_tokens,
+          description: r.description,
+          idempotencyKey: idempotencyKeys.usage(r.idempotency_key),
+        };
+        const items = byUser.get(r.user_id);
+        if (items) items.push({ index, usage });
+        else byUser.set(r.user_id, [{ index, usage }]);
+      });
+
+      await Promise.all(
+        [...byUser].map(async ([userId, items]) => {
+          try {
+            const answer = await accountOf(env, userId).recordUsageBatch(items.map((i) => i.usage));
+            items.forEach(({ index }, k) => {
+              results[index] = answer.ok
+                ? present(index, userId, answer.value[k]!)
+                : failed(index, userId, answer.failure.code, answer.failure.message);
+            });
+          } catch (error) {
+            console.error(
+              JSON.stringify({ level: 'error', route: 'usage_batch', user_id: userId, error: String(error) }),
+            );
+            for (const { index } of items)
+              results[index] = { index, user_id: userId, status: 'error', retryable: true };
+          }
+        }),
+      );
+      const counts = { ok: 0, replayed: 0, refused: 0, error: 0 };
+      for (const r of results) counts[r.status]++;
+      return { results, ...counts };
+    },
+  }),
+];
 
 function present(index: number, userId: string, item: BatchItemResult): RecordResult {
   if (!item.ok) return failed(index, userId, item.failure.code, item.failure.message, item.failure.details);

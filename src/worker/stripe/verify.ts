@@ -35,6 +35,8 @@ export async function verifiedEvent(request: Request, secret: string | undefined
   }
   // routeStripeEvent checks the event's fields; it needs an object to read them from.
   if (typeof event !== 'object' || event === null || Array.isArray(event))
-    throw new ApiError('invalid_request', 'The event body is not a JSON object.');
+    throw new ApiError('invalid_request', 'The event body is not a JSON object.', {
+      issues: [{ field: 'body', message: 'not a JSON object' }],
+    });
   return event as Stripe.Event;
 }

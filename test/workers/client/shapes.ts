@@ -8,7 +8,6 @@ import type {
   analyticsResponseSchema,
   balanceResponseSchema,
   commitResponseSchema,
-  errorBodySchema,
   packagesResponseSchema,
   planResponseSchema,
   reservationListResponseSchema,
@@ -17,6 +16,7 @@ import type {
   usageBatchResponseSchema,
   usageResponseSchema,
 } from '../../../src/worker/openapi/responses';
+import type { errorBodySchema } from '../../../src/worker/openapi/errorBody';
 import type { presentEstimate } from '../../../src/worker/present/estimate';
 import type { presentProject, presentProjectSummary } from '../../../src/worker/present/projects';
 import type { commitBodySchema, reserveBodySchema } from '../../../src/worker/routes/reservations';

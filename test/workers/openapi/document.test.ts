@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openApiPath } from '../../../src/worker/openapi/document';
-import { servedRoutes } from '../../../src/worker/openapi/route';
+import { servedRoutes } from '../../../src/worker/routes/mount';
 import { call } from '../../support/helpers';
 
 async function documentServed(): Promise<any> {

@@ -33,7 +33,7 @@ async function expectRateLimited(response: Response, limit = PROMO_FAILED_ATTEMP
   expect(body).toMatchObject({
     code: 'rate_limited',
     retry_after_seconds: retryAfter,
-    limit,
+    limit_value: limit,
   });
 }
 

@@ -1,0 +1,44 @@
+// Which errors a declared route can answer: the statuses every route of its kind can give, plus its
+// own, and for each status the codes that belong to routes of its kind. Written once here, so the
+// route declarations name only what is particular to them.
+import { ERROR_CODES, type ErrorCode } from '../../account/contract/errorCodes';
+import { ERROR_STATUS } from '../http/errors';
+import type { RouteDeclaration } from './route';
+
+/** The route reads a body: JSON validated with a schema, or raw bytes (a signed webhook). */
+export function readsBody(route: RouteDeclaration): boolean {
+  return route.request?.body !== undefined || route.request?.rawBody === true;
+}
+
+/**
+ * Statuses a route answers with the error body: 400 (invalid input) and 500 (a bug) always, 401
+ * unless public, 413 when it reads a body, then its own.
+ */
+export function errorStatusesOf(route: RouteDeclaration): number[] {
+  const statuses = new Set<number>([400, 500, ...(route.errors ?? [])]);
+  if (route.caller !== 'public') statuses.add(401);
+  if (readsBody(route)) statuses.add(413);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+/**
+ * The error codes a route can answer with `status`: every code of that status, less those that belong
+ * to other kinds of route (promo codes, payments, Stripe signatures, Idempotency-Key rules of routes
+ * that read no key, bodies of routes that take none).
+ */
+export function errorCodesOf(route: RouteDeclaration, status: number): ErrorCode[] {
+  const key = route.request?.idempotencyKey;
+  return ERROR_CODES.filter((code) => ERROR_STATUS[code] === status).filter((code) => {
+    if (code.startsWith('promo_')) return route.path.endsWith('/redeem-code');
+    if (code === 'invalid_signature') return route.caller === 'stripe';
+    if (code.startsWith('payment_')) return route.path.endsWith('/purchase') || route.caller === 'stripe';
+    if (code === 'model_error') return route.path.endsWith('/execute');
+    if (code === 'idempotency_key_required') return key === 'required';
+    if (code === 'idempotency_key_reused') return key !== undefined;
+    if (code === 'malformed_json') return readsBody(route);
+    return true;
+  });
+}
+
+/** Validation refusals name each field at fault. */
+export const CODES_WITH_ISSUES: readonly ErrorCode[] = ['invalid_request', 'idempotency_key_required'];
