@@ -10,7 +10,7 @@
 //
 // The service runs on a free port of 127.0.0.1 with its own temporary state and the development
 // secrets of .dev.vars.example (Stripe unset), whatever your .dev.vars holds. Values that change
-// from run to run (timestamps near now, recent dates, X-Process-Time) are printed as `…`.
+// from run to run (timestamps near now, recent dates, X-Process-Time, request ids) are printed as `…`.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -112,6 +112,8 @@ function normalise(text, port) {
     .replace(/"\d{4}-\d{2}-\d{2}"/g, (day) => (nearNow(day.slice(1, -1)) ? '"…"' : day))
     .replace(/\b\d{4}-\d{2}\b(?!-\d)/g, (month) => (nearNow(`${month}-01`) ? '…' : month))
     .replace(/(x-process-time:\s*)[\d.]+/i, '$1…')
+    .replace(/(x-request-id:\s*)[0-9a-f-]{36}/gi, '$1…')
+    .replace(/("request_id":\s*")[0-9a-f-]{36}"/g, '$1…"')
     .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, 'eyJ…');
 }
 

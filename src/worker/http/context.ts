@@ -6,6 +6,8 @@ import type { Env } from '../../env';
 export interface ApiRequest extends IRequest {
   /** Milliseconds since the epoch when the Worker took the request. */
   startedAt: number;
+  /** The id of this request: its X-Request-Id, its error bodies' `request_id`, its log lines'. */
+  requestId: string;
   /** The user's numbers for the X-Tokens-* headers, set by any handler that reached an account. */
   snapshot?: AccountSnapshot;
   /** The signed-in user whose account this request is about (their headers are owed, refusals included). */

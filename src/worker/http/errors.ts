@@ -63,7 +63,7 @@ const ERROR_TITLE: Record<ErrorCode, string> = {
 
 /**
  * An operating error: the client's mistake or a refusal the client can act on. Handlers throw it;
- * the router renders it as `{ error: <title>, code, message, ...details }`.
+ * the router renders it as `{ error: <title>, code, message, ...details, request_id }`.
  */
 export class ApiError extends Error {
   readonly status: number;
@@ -78,6 +78,8 @@ export class ApiError extends Error {
   }
 
   body(): Record<string, unknown> {
-    return { error: ERROR_TITLE[this.code], code: this.code, message: this.message, ...this.details };
+    const head = { error: ERROR_TITLE[this.code], code: this.code, message: this.message };
+    // A detail can never replace the fields every client reads (assigning keeps their order first).
+    return Object.assign({ ...head, ...this.details }, head);
   }
 }

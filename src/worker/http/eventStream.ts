@@ -1,6 +1,8 @@
 // Server-Sent Events: a response that answers at once and sends each event as it happens. A client
 // that goes away does not stop the source: the rest of the events are still drawn (the work they
 // report still happens) and dropped, so what the source does never depends on who is listening.
+import { logLine, type LogCorrelation } from '../../account/contract/logLine';
+
 export interface ServerSentEvent {
   event: string;
   data: unknown;
@@ -19,7 +21,7 @@ function frame({ event, data }: ServerSentEvent): Uint8Array {
 export function eventStream(
   events: AsyncIterable<ServerSentEvent>,
   ctx: ExecutionContext,
-  lastWord: { what: string; event: ServerSentEvent },
+  lastWord: { what: string; event: ServerSentEvent; log: LogCorrelation },
 ): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -32,7 +34,7 @@ export function eventStream(
     try {
       for await (const event of events) await send(event);
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', what: lastWord.what, error: String(error) }));
+      logLine('error', lastWord.what, lastWord.log, { error: String(error) });
       await send(lastWord.event);
     } finally {
       await writer.close().catch(() => undefined);

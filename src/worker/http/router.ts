@@ -1,15 +1,22 @@
-// The request pipeline: before (clock) → route → catch (one error renderer) → finally (JSON,
+// The request pipeline: before (clock, request id) → route → catch (one error renderer) → finally (JSON,
 // headers). Handlers return plain values or throw ApiError; they never build error responses.
 import { Router, json, type RouterType } from 'itty-router';
+import { logLine } from '../../account/contract/logLine';
 import { ApiError } from './errors';
 import type { Env } from '../../env';
 import { accountOf, type ApiRequest } from './context';
+import { requestIdOf } from './requestId';
 
 type Args = [Env, ExecutionContext];
 
 export function createRouter(): RouterType<ApiRequest, Args> {
   const router = Router<ApiRequest, Args>({
-    before: [(request) => void (request.startedAt = Date.now())],
+    before: [
+      (request) => {
+        request.startedAt = Date.now();
+        request.requestId = requestIdOf(request);
+      },
+    ],
     catch: renderError,
     finally: [
       async (response, request, env) => {
@@ -34,24 +41,38 @@ async function owedSnapshot(request: ApiRequest, env: Env): Promise<void> {
 }
 
 function renderError(error: unknown, request: ApiRequest): Response {
-  if (error instanceof ApiError) return json(error.body(), { status: error.status, headers: error.headers });
+  const { requestId } = request;
+  if (error instanceof ApiError) {
+    return json(withRequestId(error, requestId), { status: error.status, headers: error.headers });
+  }
   // A bug, not a client mistake: log what helps (never headers or bodies, which carry secrets).
-  console.error(
-    JSON.stringify({
-      level: 'error',
+  logLine(
+    'error',
+    'unhandled',
+    { request_id: requestId },
+    {
       route: request.route,
       method: request.method,
       error: String((error as Error)?.stack ?? error),
-    }),
+    },
   );
-  return json(new ApiError('internal_error', 'Something went wrong on our side; nothing was charged twice.').body(), {
-    status: 500,
-  });
+  const failure = new ApiError(
+    'internal_error',
+    `Something went wrong on our side; nothing was charged twice. Quote ${requestId} when reporting it.`,
+  );
+  return json(withRequestId(failure, requestId), { status: 500 });
+}
+
+function withRequestId(error: ApiError, requestId: string): Record<string, unknown> {
+  const body = error.body();
+  delete body.request_id;
+  return { ...body, request_id: requestId };
 }
 
 function finish(router: RouterType<ApiRequest, Args>, result: unknown, request: ApiRequest): Response {
   let response = result === undefined ? unmatched(router, request) : result instanceof Response ? result : json(result);
   if (response.headers.get('Content-Type') === null) response = new Response(response.body, response);
+  response.headers.set('X-Request-Id', request.requestId);
   response.headers.set('X-Process-Time', ((Date.now() - request.startedAt) / 1000).toFixed(3));
   if (request.snapshot) {
     response.headers.set('X-Tokens-Remaining', String(request.snapshot.remainingTokens));

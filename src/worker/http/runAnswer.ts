@@ -2,6 +2,7 @@
 // Server-Sent Events as they happen. The object's failures become API errors here, the way every
 // other answer of the object does (accountResult.ts): a refused step carries usage's refusal body,
 // plus the agent, the project and this run's events.
+import { logLine, type LogCorrelation } from '../../account/contract/logLine';
 import type { Env } from '../../env';
 import type { RunEvent } from '../projects/runEvents';
 import { presentProject, presentRefusal, presentRunEvent, type presentRunHead } from '../present/projects';
@@ -50,16 +51,28 @@ const UNEXPECTED_END: ServerSentEvent = {
 };
 
 /** One event per step as it happens: `started`, then the steps' events; a refusal is the last one. */
-export function streamRun(env: Env, head: RunHead, events: AsyncIterable<RunEvent>, ctx: ExecutionContext): Response {
-  return eventStream(framesOf(env, head, events), ctx, { what: 'project stream', event: UNEXPECTED_END });
+export function streamRun(
+  request: ApiRequest,
+  env: Env,
+  head: RunHead,
+  events: AsyncIterable<RunEvent>,
+  ctx: ExecutionContext,
+): Response {
+  const log = { request_id: request.requestId };
+  return eventStream(framesOf(env, log, head, events), ctx, { what: 'project stream', event: UNEXPECTED_END, log });
 }
 
-async function* framesOf(env: Env, head: RunHead, events: AsyncIterable<RunEvent>): AsyncGenerator<ServerSentEvent> {
+async function* framesOf(
+  env: Env,
+  log: LogCorrelation,
+  head: RunHead,
+  events: AsyncIterable<RunEvent>,
+): AsyncGenerator<ServerSentEvent> {
   yield { event: 'started', data: head };
   for await (const event of events) {
     if (event.type === 'aborted') {
       const { code, message } = event.failure;
-      console.error(JSON.stringify({ level: 'error', what: 'project stream', agent: event.agent, code, message }));
+      logLine('error', 'project stream', log, { agent: event.agent, code, message });
       yield UNEXPECTED_END;
       return;
     }

@@ -38,11 +38,14 @@ const STATUS_WORDS: Record<number, string> = {
 };
 
 const HEADER_WORDS = {
+  'X-Request-Id': 'The id of this request (Cloudflare’s Ray ID where it runs on Cloudflare); error bodies repeat it',
   'X-Process-Time': 'Seconds the Worker spent on the request',
   'X-Tokens-Remaining': 'The user’s spendable tokens after this request',
   'X-Tokens-Used-Today': 'Tokens the user spent today (UTC)',
   'X-Requests-Today': 'Requests the user made today (UTC)',
 };
+// A Ray ID (16 hex digits and the data centre) or a UUID.
+const REQUEST_ID_PATTERN = '^[0-9A-Za-z-]{1,64}$';
 const ACCOUNT_HEADERS = ['X-Tokens-Remaining', 'X-Tokens-Used-Today', 'X-Requests-Today'] as const;
 // Refusals by the user's account (rather than by the Worker before it) carry its numbers too.
 const ACCOUNT_REFUSALS = new Set([402, 404, 409, 422, 429]);
@@ -77,6 +80,7 @@ function header(doc: HeaderDoc): JsonSchema {
 
 // The headers of error answers, the same on every route, are written once under components.headers.
 const ERROR_HEADERS: Record<string, JsonSchema> = {
+  'X-Request-Id': header({ description: HEADER_WORDS['X-Request-Id'], required: true, pattern: REQUEST_ID_PATTERN }),
   'X-Process-Time': header({ description: HEADER_WORDS['X-Process-Time'], required: true, pattern: '^[0-9.]+$' }),
   ...Object.fromEntries(
     ACCOUNT_HEADERS.map((name) => [name, header({ description: HEADER_WORDS[name], pattern: '^[0-9]+$' })]),
@@ -85,7 +89,7 @@ const ERROR_HEADERS: Record<string, JsonSchema> = {
 };
 
 function errorHeadersOf(route: RouteDeclaration, status: number): JsonSchema {
-  const names = ['X-Process-Time'];
+  const names = ['X-Request-Id', 'X-Process-Time'];
   if (route.account && ACCOUNT_REFUSALS.has(status)) names.push(...ACCOUNT_HEADERS);
   if (status === 429) names.push('Retry-After');
   return Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
@@ -93,6 +97,7 @@ function errorHeadersOf(route: RouteDeclaration, status: number): JsonSchema {
 
 function headersOf(route: RouteDeclaration, status: number, success: Record<string, HeaderDoc> | null): JsonSchema {
   const out: JsonSchema = {
+    'X-Request-Id': header({ description: HEADER_WORDS['X-Request-Id'], required: true, pattern: REQUEST_ID_PATTERN }),
     'X-Process-Time': header({ description: HEADER_WORDS['X-Process-Time'], required: true, pattern: '^[0-9.]+$' }),
   };
   if (route.account && (success || ACCOUNT_REFUSALS.has(status))) {

@@ -1,4 +1,4 @@
-// The body of every error, as one closed schema: `error`, `code` and `message`, and every detail a
+// The body of every error, as one closed schema: `error`, `code`, `message`, `request_id`, and every detail a
 // refusal may add so the client can act on it. A detail not listed here fails the conformance check of
 // the route tests, so a new one is documented the day it is added. `code` is the field to switch on;
 // each operation's document narrows it to the codes that operation can answer.
@@ -25,6 +25,7 @@ export const errorBodySchema = named(
       error: z.string().describe('A title'),
       code: z.enum(ERROR_CODES).describe('Stable; switch on this'),
       message: z.string().describe('For people'),
+      request_id: z.string().describe('The X-Request-Id of the answer: quote it when reporting a problem'),
       issues: z
         .array(issueSchema)
         .optional()

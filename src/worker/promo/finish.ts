@@ -1,6 +1,7 @@
 // Driving a reserved slot to its end: the user's object decides (credit, or refuse), then the
 // slot is committed or given back. Safe to run again for the same slot at any point: the object
 // answers a repeated attempt with its first decision, and commit/release are idempotent.
+import { logLine, type LogCorrelation } from '../../account/contract/logLine';
 import type { AccountResult, Applied, Credited } from '../../account/contract/rpc';
 import type { Env } from '../../env';
 import { accountOf } from '../http/context';
@@ -9,7 +10,7 @@ import { commitSlot, releaseSlot } from './slots';
 
 export type PromoOutcome = AccountResult<Applied<Credited>>;
 
-export async function finishSlot(env: Env, slot: RedemptionRow): Promise<PromoOutcome> {
+export async function finishSlot(env: Env, slot: RedemptionRow, log: LogCorrelation): Promise<PromoOutcome> {
   const outcome: PromoOutcome = await accountOf(env, slot.user_id).redeemPromo({
     code: slot.code,
     attemptId: slot.attempt_id,
@@ -32,15 +33,11 @@ export async function finishSlot(env: Env, slot: RedemptionRow): Promise<PromoOu
   // The object's decision stands whatever happens here: a slot left 'reserved' is finished later
   // by reconcileOrphans with the same attempt, which repeats the same decision.
   await settle.catch((error: unknown) =>
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        what: 'promo slot settle failed',
-        code: slot.code,
-        attempt: slot.attempt_id,
-        error: String(error),
-      }),
-    ),
+    logLine('error', 'promo slot settle failed', log, {
+      code: slot.code,
+      attempt: slot.attempt_id,
+      error: String(error),
+    }),
   );
   return outcome;
 }

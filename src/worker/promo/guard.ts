@@ -6,6 +6,7 @@
 // address (`ip:<address>`) is shared by every user behind it (an office, a carrier-grade NAT), so it
 // gets the far higher PROMO_ADDRESS_FAILED_ATTEMPTS_MAX and counts settled failures only: neighbours'
 // guesses, or neighbours racing for the same code, must not lock out a user who never guessed.
+import { logLine, type LogCorrelation } from '../../account/contract/logLine';
 import { z } from 'zod';
 import { parseRows } from './d1Rows';
 import { ApiError } from '../http/errors';
@@ -53,7 +54,12 @@ export interface GuessTicket {
 }
 
 /** Admit one attempt for every key, or none: throws rate_limited (429, Retry-After) when any key is spent. */
-export async function admitGuess(db: D1Database, keys: string[], now: number): Promise<GuessTicket> {
+export async function admitGuess(
+  db: D1Database,
+  log: LogCorrelation,
+  keys: string[],
+  now: number,
+): Promise<GuessTicket> {
   const expiredBefore = now - PROMO_FAILED_ATTEMPTS_WINDOW_MS;
   const results = await db.batch([
     db
@@ -79,7 +85,7 @@ export async function admitGuess(db: D1Database, keys: string[], now: number): P
   const admitted = results
     .slice(1, 1 + keys.length)
     .flatMap((r) => parseRows(guardRowSchema, r.results, 'promo_guard'));
-  const ticket = ticketFor(db, admitted);
+  const ticket = ticketFor(db, admitted, log);
   if (admitted.length === keys.length) return ticket;
 
   await ticket.settle(false);
@@ -90,7 +96,7 @@ export async function admitGuess(db: D1Database, keys: string[], now: number): P
   throw tooManyGuesses(refused, now);
 }
 
-function ticketFor(db: D1Database, admitted: GuardRow[]): GuessTicket {
+function ticketFor(db: D1Database, admitted: GuardRow[], log: LogCorrelation): GuessTicket {
   let settled = false;
   return {
     async settle(failedGuess) {
@@ -110,9 +116,7 @@ function ticketFor(db: D1Database, admitted: GuardRow[]): GuessTicket {
       // Never fails the answer: an unsettled attempt only keeps one unit of its window busy until the window ends.
       await db
         .batch(statements)
-        .catch((error: unknown) =>
-          console.error(JSON.stringify({ level: 'error', what: 'promo guard settle failed', error: String(error) })),
-        );
+        .catch((error: unknown) => logLine('error', 'promo guard settle failed', log, { error: String(error) }));
     },
   };
 }

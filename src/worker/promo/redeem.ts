@@ -1,5 +1,6 @@
 // One redemption, end to end: take a slot in D1 (cap, window, once per user), let the user's
 // object decide and credit, then commit or give back the slot. See docs/promo-codes.md.
+import { type LogCorrelation } from '../../account/contract/logLine';
 import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { finishSlot, type PromoOutcome } from './finish';
@@ -12,14 +13,20 @@ import { claimOrphan, reserveSlot } from './slots';
  * thrown as an ApiError; the object's own answer (credit, already redeemed, plan not allowed) is
  * returned as it is.
  */
-export async function redeemPromoCode(env: Env, userId: string, code: string, now: number): Promise<PromoOutcome> {
+export async function redeemPromoCode(
+  env: Env,
+  userId: string,
+  code: string,
+  now: number,
+  log: LogCorrelation,
+): Promise<PromoOutcome> {
   const attemptId = crypto.randomUUID();
   let found = await reserveSlot(env.DB, code, userId, attemptId, now);
   let state = slotState(found.code, found.slot, attemptId, now);
 
   // Before saying "used up", finish this code's orphaned reservations: a refused one frees its slot.
   if (state.kind === 'refused' && state.refusal === 'promo_code_exhausted') {
-    const { released } = await reconcileOrphans(env, code, now);
+    const { released } = await reconcileOrphans(env, code, now, log);
     if (released > 0) {
       found = await reserveSlot(env.DB, code, userId, attemptId, now);
       state = slotState(found.code, found.slot, attemptId, now);
@@ -27,7 +34,7 @@ export async function redeemPromoCode(env: Env, userId: string, code: string, no
   }
 
   const slot = await slotToFinish(env, state, found.code);
-  return finishSlot(env, slot);
+  return finishSlot(env, slot, log);
 }
 
 /** The slot this request drives: the one it took, or this user's orphaned one (claimed first). */

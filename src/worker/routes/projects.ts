@@ -165,7 +165,8 @@ export const projectRoutes: readonly RouteDeclaration[] = [
       const run = await settle(request, env, startRun(account, { projectId, runId: crypto.randomUUID() }));
       const head = presentRunHead(run, runner.name);
       const events = runSteps({ account, runner, catalog }, run);
-      if ((request.headers.get('Accept') ?? '').includes('text/event-stream')) return streamRun(env, head, events, ctx);
+      if ((request.headers.get('Accept') ?? '').includes('text/event-stream'))
+        return streamRun(request, env, head, events, ctx);
       return answerRun(request, env, head, events);
     },
   }),

@@ -48,13 +48,18 @@ async function redeem(request: ApiRequest, env: Env, userId: string) {
   const now = Date.now();
   const ticket = await admitGuess(
     env.DB,
+    { request_id: request.requestId },
     address === null ? [`user:${userId}`] : [`user:${userId}`, `ip:${address}`],
     now,
   );
 
   let failedGuess = false;
   try {
-    const { replayed, result } = await settle(request, env, redeemPromoCode(env, userId, code, now));
+    const { replayed, result } = await settle(
+      request,
+      env,
+      redeemPromoCode(env, userId, code, now, { request_id: request.requestId }),
+    );
     return {
       message: 'Promo code redeemed successfully!',
       bonus_tokens: result.grant.amount,

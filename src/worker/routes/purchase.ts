@@ -1,5 +1,6 @@
 // POST /api/v1/tokens/purchase: a Stripe Checkout Session for one package or plan. Nothing is
 // credited here; the signed webhook does that once Stripe says the buyer paid.
+import { logLine } from '../../account/contract/logLine';
 import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { checkoutSchema } from '../openapi/adminResponses';
 import { json } from 'itty-router';
@@ -68,14 +69,15 @@ export const purchaseRoutes: readonly RouteDeclaration[] = [
             'This Idempotency-Key was already used for a different purchase.',
           );
         }
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            route: 'purchase',
+        logLine(
+          'error',
+          'purchase',
+          { request_id: request.requestId },
+          {
             stripe_error: error.type,
             stripe_code: error.code,
             status: error.statusCode,
-          }),
+          },
         );
         throw new ApiError(
           'payment_provider_error',

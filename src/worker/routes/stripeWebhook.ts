@@ -1,6 +1,7 @@
 // POST /webhooks/stripe: verify, route to the buyer's object, apply once. Stripe retries anything
 // but a 2xx, so events we do not act on still get 200 (with the reason), and only a failure on
 // our side (5xx) asks for a retry.
+import { logLine } from '../../account/contract/logLine';
 import { json } from 'itty-router';
 import { getCatalog } from '../../account/stores/catalogCache';
 import { settle } from '../http/accountResult';
@@ -26,28 +27,30 @@ export const stripeWebhookRoutes: readonly RouteDeclaration[] = STRIPE_WEBHOOK_P
       const event = await verifiedEvent(request, env.STRIPE_WEBHOOK_SECRET);
       const routed = routeStripeEvent(event, await getCatalog(env.DB));
       if ('ignored' in routed) {
-        console.log(
-          JSON.stringify({
-            level: 'info',
-            route: 'stripe_webhook',
+        logLine(
+          'info',
+          'stripe_webhook',
+          { request_id: request.requestId },
+          {
             event_id: event.id,
             type: event.type,
             ignored: routed.ignored,
-          }),
+          },
         );
         return { received: true, ignored: routed.ignored };
       }
       const outcome = await settle(request, env, accountOf(env, routed.userId).applyStripeEvent(routed.command));
       if (outcome.result === 'plan_unavailable') {
-        console.warn(
-          JSON.stringify({
-            level: 'warn',
-            route: 'stripe_webhook',
+        logLine(
+          'warn',
+          'stripe_webhook',
+          { request_id: request.requestId },
+          {
             event_id: event.id,
             type: event.type,
             result: outcome.result,
             user_id: routed.userId,
-          }),
+          },
         );
       }
       return json({

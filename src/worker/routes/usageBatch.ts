@@ -3,6 +3,7 @@
 // own result, in order. The answer is 200 even when every record is refused; a malformed record is
 // refused alone; a user's object that fails fails only that user's records, marked retryable
 // (send them again with the same keys). No X-Tokens-* headers: the batch spans users.
+import { logLine } from '../../account/contract/logLine';
 import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { usageBatchResponseSchema } from '../openapi/responses';
 import { z } from 'zod';
@@ -87,8 +88,11 @@ export const usageBatchRoutes: readonly RouteDeclaration[] = [
                 : failed(index, userId, answer.failure.code, answer.failure.message);
             });
           } catch (error) {
-            console.error(
-              JSON.stringify({ level: 'error', route: 'usage_batch', user_id: userId, error: String(error) }),
+            logLine(
+              'error',
+              'usage_batch',
+              { request_id: request.requestId },
+              { user_id: userId, error: String(error) },
             );
             for (const { index } of items)
               results[index] = { index, user_id: userId, status: 'error', retryable: true };
