@@ -20,6 +20,7 @@ export function newAccountState(terms: PlanTerms, now: number, day: string): Acc
     nextGrantId: 1,
     holds: [],
     nextHoldId: 1,
+    nextSeq: 1,
   };
 }
 

@@ -43,7 +43,7 @@ export async function audit(a: AccountShell): Promise<AccountResult<AuditReport>
 /** Stripe subscriptions that have not ended, newest first (a second one would bill twice). */
 export async function liveSubscriptions(a: AccountShell): Promise<AccountResult<LiveSubscription[]>> {
   return a.read({}, () =>
-    a.stripe.liveSubscriptions().map((s) => ({
+    a.store.stripe.liveSubscriptions().map((s) => ({
       subscriptionId: s.subscriptionId,
       planId: s.planId,
       status: s.status,

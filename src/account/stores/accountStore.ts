@@ -1,10 +1,14 @@
-// Loading an account's state for the core and applying the core's changes. Synchronous, so a
-// caller loads, decides and applies inside one transactionSync with nothing in between.
+// Loading an account's state for the core and applying the core's changes: the one store every
+// mutation writes through (the project and Stripe tables by way of their own stores). Synchronous,
+// so a caller loads, decides and applies inside one transactionSync with nothing in between.
 import type { Allocation, GrantSource } from '../../money/grant';
 import type { Hold, PlanTerms, Transaction, TransactionDetail, TransactionType, UsageTotals } from '../contract/rpc';
 import type { AccountState, Change, LiveGrant, NewEntry, OpenHold } from '../core/draft';
+import { IdempotencyStore } from './idempotency';
 import { outboxFactsOf } from './outboxRows';
 import { OutboxStore } from './outboxStore';
+import { ProjectStore } from './projectStore';
+import { StripeStore } from './stripeStore';
 import type { Sql } from './sql';
 import { SummedWrites, type DayCounts } from './summedWrites';
 
@@ -59,15 +63,15 @@ export class AccountStore {
    * `apply` and any rolled-back transaction (`forget`) drop it, and a new UTC day reloads it.
    */
   private cached: AccountState | undefined;
-  /**
-   * The seq the next ledger row takes (SQLite's own choice for an INTEGER PRIMARY KEY: the largest
-   * plus one; ledger rows are never deleted). Kept here, so an append needs no RETURNING (~9 µs of
-   * a grouped deduction's ~38 in the object). Read once; dropped on rollback.
-   */
-  private nextSeq: number | undefined;
+  readonly idempotency: IdempotencyStore;
+  readonly projects: ProjectStore;
+  readonly stripe: StripeStore;
 
   constructor(private readonly sql: Sql) {
     this.outbox = new OutboxStore(sql);
+    this.idempotency = new IdempotencyStore(sql);
+    this.projects = new ProjectStore(sql);
+    this.stripe = new StripeStore(sql);
   }
 
   /** The user this object belongs to, as stored when the account opened; null if unknown. */
@@ -116,6 +120,8 @@ export class AccountStore {
       holds: this.openHolds(),
       nextHoldId: this.sql.one<{ next: number }>('next hold id', 'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM holds')
         .next,
+      // Numbered by the draft, so a change can name the row it appends before it is written.
+      nextSeq: this.nextSeq(),
     };
   }
 
@@ -247,6 +253,29 @@ export class AccountStore {
           summed.usage(u.day, u.agent, u.model, day, rollup);
           break;
         }
+        // The project's and Stripe's tables, written by their stores in the same transaction.
+        case 'project_create':
+          this.projects.insert(change.project.head, change.project.agents);
+          break;
+        case 'project':
+          this.projects.apply(change.change);
+          break;
+        case 'purchase':
+          this.stripe.insertPurchase(change.purchase);
+          break;
+        case 'refund':
+          this.stripe.saveRefund(change.refund, change.at);
+          break;
+        case 'subscription':
+          this.stripe.saveSubscription(change.subscription);
+          break;
+        case 'key_claim':
+          this.idempotency.record(change.key, {
+            fingerprint: change.fingerprint,
+            seq: appended.at(-1)?.seq ?? null,
+            outcome: null,
+          });
+          break;
       }
     }
     summed.facts.push(...outboxFactsOf(changes, appended));
@@ -305,23 +334,25 @@ export class AccountStore {
     );
   }
 
+  /** SQLite's own choice for an INTEGER PRIMARY KEY: the largest plus one (ledger rows are never deleted). */
+  private nextSeq(): number {
+    return this.sql.one<{ next: number }>('next seq', 'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM transactions')
+      .next;
+  }
+
   /** `state` is what the store now holds (a draft's state after its changes were applied). */
   remember(state: AccountState): void {
     this.cached = state;
   }
 
-  /** The transaction rolled back: what was remembered (the state, the next seq) may describe changes that are gone. */
+  /** The transaction rolled back: the state remembered may describe changes that are gone. */
   forget(): void {
     this.cached = undefined;
-    this.nextSeq = undefined;
   }
 
   private append(e: NewEntry): Transaction {
-    const seq = (this.nextSeq ??= this.sql.one<{ next: number }>(
-      'next seq',
-      'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM transactions',
-    ).next);
-    this.nextSeq = seq + 1;
+    // A Draft numbers its rows; an entry built by hand without one takes the table's next seq.
+    const seq = (e.seq as number | undefined) ?? this.nextSeq();
     this.sql.run(
       'ledger append',
       `INSERT INTO transactions (seq, type, tokens, tokens_before, tokens_after, at, agent, model, input_tokens, output_tokens,
