@@ -54,7 +54,9 @@ export class AccountShell {
     readonly clock: () => number,
   ) {
     const sql = new Sql(ctx.storage.sql);
-    ensureSchema(sql, ctx.storage);
+    // Synchronous, so it is done before the constructor returns; no request is let in before it,
+    // and a schema this build cannot run fails the object loudly.
+    void ctx.blockConcurrencyWhile(async () => ensureSchema(sql, ctx.storage));
     this.store = new AccountStore(sql);
     this.log = new LedgerReads(sql);
     this.flusher = new OutboxFlusher(this.store.outbox);
