@@ -71,7 +71,7 @@ export interface NewEntry {
   planId?: string;
 }
 
-export interface UsageCount {
+interface UsageCount {
   day: string;
   at: number;
   /** Tokens the row charged (less than input + output only when a commit could not be covered). */
@@ -103,7 +103,7 @@ export type Change =
   | { kind: 'key_claim'; key: IdempotencyKey; fingerprint: string };
 
 /** A project to create: its head and its steps, one per agent, in run order. */
-export interface NewProject {
+interface NewProject {
   head: Omit<ProjectHead, 'lease' | 'updatedAt'>;
   agents: string[];
 }

@@ -29,7 +29,7 @@ export type ProjectChange =
   | { kind: 'lease'; projectId: string; lease: { runId: string; until: number } | null; at: number };
 
 /** A lease is live until its time; after that the run that held it is presumed cut off. */
-export function leaseLive(head: ProjectHead, now: number): boolean {
+function leaseLive(head: ProjectHead, now: number): boolean {
   return head.lease !== null && head.lease.until > now;
 }
 

@@ -17,7 +17,7 @@ import { decidePlanChange, type TargetPlan } from './planChange';
 import type { Subscription } from './stripeRecords';
 
 /** The subscription to store (null: unchanged) and what the event did. */
-export interface SubscriptionStep {
+interface SubscriptionStep {
   save: Subscription | null;
   result: StripeEventResult;
 }

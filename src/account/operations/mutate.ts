@@ -14,10 +14,10 @@ import { SummedWrites } from '../stores/summedWrites';
 import type { AccountShell } from './shell';
 
 /** A decision, or its refusal; a `final` refusal is stored under the key, so a retry answers the same. */
-export type Decided<D> = { ok: true; value: D } | { ok: false; failure: AccountFailure; final?: boolean };
+type Decided<D> = { ok: true; value: D } | { ok: false; failure: AccountFailure; final?: boolean };
 
 /** What an applied command answers, the ledger row its key points at, and any outcome a row does not tell. */
-export type Accepted<T> = Extract<MutationOutcome<T>, { ok: true }>;
+type Accepted<T> = Extract<MutationOutcome<T>, { ok: true }>;
 
 // C: the command; P: what it needs from outside the object; D: what the decision returns; T: the answer.
 export interface Operation<C, P, D, T> {
@@ -39,7 +39,7 @@ export interface Operation<C, P, D, T> {
 }
 
 /** One command's result, with the account's numbers as it left them. */
-export interface Mutated<T> {
+interface Mutated<T> {
   result: IdempotentResult<T>;
   snapshot: AccountSnapshot;
 }

@@ -102,7 +102,6 @@ export async function createProject(
   return appliedOne(mutated);
 }
 
-/** Cut-off steps become interrupted and their still-open holds are released; the lease is taken. */
 export async function startProjectRun(a: AccountShell, req: RunStartRequest): Promise<AccountResult<RunStarted>> {
   const mutated = await mutate(
     a,
@@ -178,7 +177,6 @@ export async function reserveProjectStep(
   return appliedOne(mutated);
 }
 
-/** The hold settles with the actual usage, one usage row names agent, model and project, the step is recorded: once per project × agent. */
 export async function commitProjectStep(
   a: AccountShell,
   req: StepCommitRequest,
@@ -236,7 +234,6 @@ export async function commitProjectStep(
   return appliedOne(mutated);
 }
 
-/** The model call failed: the hold is released, the step marked failed, the lease given up. Nothing is charged. */
 export async function failProjectStep(a: AccountShell, req: StepFailRequest): Promise<AccountResult<Applied<Project>>> {
   const { projectId, agent, holdId } = req;
   const mutated = await mutate(

@@ -12,7 +12,7 @@ import { StripeStore } from './stripeStore';
 import type { Sql } from './sql';
 import { SummedWrites, type DayCounts } from './summedWrites';
 
-export interface AccountHead {
+interface AccountHead {
   period: string;
   terms: PlanTerms;
   pendingTerms: PlanTerms | null;
