@@ -1,7 +1,7 @@
 // Projects: which step a run may take next and what each step's outcome changes. Pure: a
 // project's state, the statuses of its holds and `now` in, a decision and project changes out.
-// The hold and ledger side of each step is decided by reservations.ts on the same draft; the shell
-// applies both in one transactionSync.
+// The hold and ledger side of each step is decided by reservations.ts on the same draft, and the
+// project changes go on that draft too, so one store applies both in one transactionSync.
 import type { HoldStatusName, ProjectStatus, ProjectStep, ProjectStepStatus } from '../contract/rpc';
 import { refuse, type Decision } from './decision';
 
