@@ -42,11 +42,12 @@ import * as holds from './operations/reservations';
 import * as plan from './operations/plan';
 import * as projects from './operations/projectRuns';
 import * as reads from './operations/reads';
+import * as stripe from './operations/stripeEvents';
 import * as usage from './operations/usage';
 import { GroupCommit } from './operations/groupCommit';
 import { AccountShell } from './operations/shell';
 
-const ops = { ...reads, ...usage, ...credits, ...plan, ...holds, ...projects };
+const ops = { ...reads, ...usage, ...credits, ...stripe, ...plan, ...holds, ...projects };
 
 /**
  * One user's money: grants, the append-only ledger, reservations, day counters, and the clock that
@@ -54,7 +55,8 @@ const ops = { ...reads, ...usage, ...credits, ...plan, ...holds, ...projects };
  * transaction (idempotency check, the core's decision, its changes, the idempotency record), so
  * concurrent calls serialise and can never overspend. The object needs D1 only to open an account,
  * at a reset, for a plan change and for a Stripe subscription: balance, history, audit and usage
- * keep working without it. This class only wires the RPC methods to operations/; see operations/shell.ts.
+ * keep working without it. This class only wires the RPC methods to operations/: every mutation
+ * is one call of operations/mutate.ts, with its own decision and replay.
  */
 export class UserAccount extends DurableObject<Env> {
   /** The object's only clock. Tests replace it to move time. */
@@ -132,9 +134,10 @@ export class UserAccount extends DurableObject<Env> {
   }
 
   /**
-   * Apply one verified Stripe event exactly once (operations/stripeEvents.ts): a package credit, a refund,
-   * or a subscription's effect on the plan. A repeat of the same event id changes nothing. Throws
-   * when the catalog cannot be read for a subscription event, so Stripe delivers it again.
+   * Apply one verified Stripe event exactly once: a package credit, a refund, or a subscription's
+   * effect on the plan, decided once and written in one transaction. A repeat of the same event id
+   * changes nothing. Refused (catalog_unavailable) when the catalog cannot be read for a subscription
+   * event, so Stripe delivers it again.
    */
   applyStripeEvent(cmd: StripeCommand): Promise<AccountResult<StripeEventOutcome>> {
     return ops.applyStripeEvent(this.shell, cmd);
@@ -173,7 +176,7 @@ export class UserAccount extends DurableObject<Env> {
     return ops.usageOutlook(this.shell, opts);
   }
 
-  // ── Projects (operations/projectRuns.ts, operations/projectSteps.ts) ──────────────────────────────────────
+  // ── Projects (operations/projectRuns.ts) ──────────────────────────────────────
 
   /** Create a project whose steps are `agents`, in order. Idempotent by key when one is given. */
   createProject(req: ProjectCreateRequest): Promise<AccountResult<Applied<Project>>> {

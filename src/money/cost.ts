@@ -4,7 +4,7 @@ export interface ModelPrice {
   outputUsdMicrosPerMTok: number;
 }
 
-export interface UsageCost {
+interface UsageCost {
   costUsdMicros: number;
   costInrPaise: number;
 }

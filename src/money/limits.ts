@@ -19,6 +19,14 @@ export const IDEMPOTENCY_KEY_CHARS_MAX = 255;
 export const USER_ID_CHARS_MAX = 128;
 export const TRANSACTIONS_PAGE_SIZE_MAX = 100;
 export const TRANSACTIONS_PAGE_SIZE_DEFAULT = 20;
+/** Usage requests one object applies in one transaction at most: a bound on the work one commit holds up. */
+export const GROUP_SIZE_MAX = 256;
+/** Days in a user's daily usage trend, today included. */
+export const TREND_DAYS = 30;
+/** Days a user's burn rate averages over, today included. */
+export const BURN_RATE_DAYS = 7;
+/** Problems one audit report lists at most (the first found). */
+export const PROBLEMS_REPORTED_MAX = 50;
 /**
  * The earliest and latest instant the API accepts, in epoch ms: years 0000–9999 in UTC. Every
  * accepted instant's toISOString() then has a four-digit year, so ISO strings sort in time order

@@ -17,16 +17,28 @@ export function nextPeriod(period: string): string {
 
 /** One UTC day (UTC days carry no leap seconds). */
 export const DAY_MS = 86_400_000;
-/** The last day asked for: every request asks several times, nearly always for the same day. */
-let lastDay = { start: Number.NaN, key: '' };
-
-/** 'YYYY-MM-DD' of `at` in UTC: the key of the day's counters. */
+/**
+ * 'YYYY-MM-DD' of `at` in UTC: the key of the day's counters. Every request asks several times, so
+ * it is arithmetic on the day number (the proleptic Gregorian calendar, as Date counts it) rather
+ * than a Date and its ISO string; years outside 0–9999 take Date's own extended form.
+ */
 export function dayOf(at: number): string {
-  if (at >= lastDay.start && at < lastDay.start + DAY_MS) return lastDay.key;
-  const key = new Date(at).toISOString().slice(0, 10);
-  // Whole milliseconds only: Date drops a fraction toward zero, which before 1970 is the day after.
-  if (Number.isInteger(at)) lastDay = { start: Math.floor(at / DAY_MS) * DAY_MS, key };
-  return key;
+  // Whole milliseconds toward zero, as Date takes them: before 1970 a fraction is still the same day.
+  const days = Math.floor(Math.trunc(at) / DAY_MS);
+  // Days to a civil date (H. Hinnant's algorithm), in 400-year eras of 146,097 days from 0000-03-01.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1_460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  if (!(year >= 0 && year <= 9_999)) return new Date(at).toISOString().slice(0, 10);
+  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
 /** The next 00:00 UTC after `at`: when the day's counters restart. */

@@ -22,7 +22,7 @@ export function spendableTokens(grants: readonly Grant[], now: number): number {
   return total;
 }
 
-export type SpendPlan = { ok: true; allocations: Allocation[] } | { ok: false; shortfall: number; available: number };
+type SpendPlan = { ok: true; allocations: Allocation[] } | { ok: false; shortfall: number; available: number };
 
 /**
  * Decide which grants pay for `tokens`, in spend order. All or nothing: when the grants

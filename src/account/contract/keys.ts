@@ -1,5 +1,5 @@
 // Every idempotency key a user's object stores, built here and nowhere else. Each kind has its own
-// prefix, so a client's usage key can never collide with a credit's, a Stripe event's or a reset's.
+// prefix, so a client's usage key can never collide with a credit's, a Stripe event's or a reservation's.
 // The key is unique per account (the object is the user), so no user id is part of it.
 
 declare const brand: unique symbol;
@@ -39,6 +39,4 @@ export const idempotencyKeys = {
   /** A step's failed attempt (its hold released). */
   projectFail: (projectId: string, agent: string, holdId: number) =>
     key('project-fail', `${projectId}:${agent}:${holdId}`),
-  /** The monthly reset that opens `period` ('YYYY-MM'). */
-  reset: (period: string) => key('reset', period),
 };

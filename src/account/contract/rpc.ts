@@ -74,7 +74,7 @@ export const TRANSACTION_TYPES: readonly TransactionType[] = [
 export type TransactionDetail = Record<string, string | number | boolean | null>;
 
 /** Tokens one ledger row moved on one grant: negative when spent or taken, positive when credited. */
-export interface Movement {
+interface Movement {
   grantId: number;
   tokens: number;
 }
@@ -445,7 +445,7 @@ export interface PackagePaid {
 }
 
 /** A charge was refunded, wholly or in part; `amountRefundedPaise` is the running total. */
-export interface ChargeRefunded {
+interface ChargeRefunded {
   kind: 'charge_refunded';
   event: StripeEventRef;
   chargeId: string;

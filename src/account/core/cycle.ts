@@ -7,7 +7,7 @@ import type { AccountState, Draft, LiveGrant } from './draft';
 import { expireHolds } from './reservations';
 
 /** Fresh terms for a plan id from the catalog, or undefined when the catalog has no such row (or could not be read). */
-export type TermsLookup = (planId: string) => PlanTerms | undefined;
+type TermsLookup = (planId: string) => PlanTerms | undefined;
 
 /** The state of an account that does not exist yet: it opens on `terms` in the month of `now`. */
 export function newAccountState(terms: PlanTerms, now: number, day: string): AccountState {
@@ -20,6 +20,7 @@ export function newAccountState(terms: PlanTerms, now: number, day: string): Acc
     nextGrantId: 1,
     holds: [],
     nextHoldId: 1,
+    nextSeq: 1,
   };
 }
 

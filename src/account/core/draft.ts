@@ -1,9 +1,13 @@
 // The pure core's working copy of an account. A decision reads the state through it and records
-// what it does (grant inserts and moves, ledger rows, counters) as a list of changes; the store
-// applies that list inside the one transactionSync. No SQL and no clock here: state and `now` in,
+// everything it does (grant inserts and moves, ledger rows, counters, reservations, project steps,
+// Stripe records, extra idempotency keys) as one list of changes; one store applies that list
+// inside the one transactionSync. No SQL and no clock here: state and `now` in,
 // changes out, so every rule can be tested on plain data.
 import type { Hold, PlanTerms, TransactionDetail, TransactionType } from '../contract/rpc';
 import type { Allocation, Grant, GrantSource } from '../../money/grant';
+import type { IdempotencyKey } from '../contract/keys';
+import type { ProjectChange, ProjectHead } from './project';
+import type { Purchase, Refund, Subscription } from './stripeRecords';
 
 /** A grant that has not been closed, as the core sees it. */
 export interface LiveGrant extends Grant {
@@ -33,6 +37,8 @@ export interface AccountState {
   /** Open reservations, oldest first. */
   holds: OpenHold[];
   nextHoldId: number;
+  /** The seq the next ledger row takes (ledger rows are never deleted). */
+  nextSeq: number;
 }
 
 export interface NewGrant {
@@ -44,8 +50,9 @@ export interface NewGrant {
   period: string | null;
 }
 
-/** A ledger row to append; its running balance was computed when it was drafted. */
+/** A ledger row to append; its seq and running balance were settled when it was drafted. */
 export interface NewEntry {
+  seq: number;
   type: TransactionType;
   at: number;
   tokens: number;
@@ -64,7 +71,7 @@ export interface NewEntry {
   planId?: string;
 }
 
-export interface UsageCount {
+interface UsageCount {
   day: string;
   at: number;
   /** Tokens the row charged (less than input + output only when a commit could not be covered). */
@@ -87,7 +94,19 @@ export type Change =
   | { kind: 'hold_open'; hold: OpenHold }
   | { kind: 'hold_settle'; holdId: number; status: 'committed' | 'released' | 'expired'; at: number }
   | { kind: 'requests'; day: string; delta: number; at: number }
-  | { kind: 'payment'; payment: Payment };
+  | { kind: 'payment'; payment: Payment }
+  | { kind: 'project_create'; project: NewProject }
+  | { kind: 'project'; change: ProjectChange }
+  | { kind: 'purchase'; purchase: Purchase }
+  | { kind: 'refund'; refund: Refund; at: number }
+  | { kind: 'subscription'; subscription: Subscription }
+  | { kind: 'key_claim'; key: IdempotencyKey; fingerprint: string };
+
+/** A project to create: its head and its steps, one per agent, in run order. */
+interface NewProject {
+  head: Omit<ProjectHead, 'lease' | 'updatedAt'>;
+  agents: string[];
+}
 
 /** Money received that moves no tokens (a subscription invoice): recorded for platform revenue only. */
 export interface Payment {
@@ -109,6 +128,7 @@ export class Draft {
   private readonly open = new Map<number, OpenHold>();
   private nextGrantId: number;
   private nextHoldId: number;
+  private nextSeq: number;
   private held = 0;
   private balance = 0;
 
@@ -119,6 +139,7 @@ export class Draft {
     this.today = { ...state.today };
     this.nextGrantId = state.nextGrantId;
     this.nextHoldId = state.nextHoldId;
+    this.nextSeq = state.nextSeq;
     for (const hold of state.holds) {
       this.open.set(hold.id, { ...hold });
       this.held += hold.tokens;
@@ -140,6 +161,7 @@ export class Draft {
       nextGrantId: this.nextGrantId,
       holds: this.openHolds().map((h) => ({ ...h })),
       nextHoldId: this.nextHoldId,
+      nextSeq: this.nextSeq,
     };
   }
 
@@ -231,7 +253,7 @@ export class Draft {
    * and its running balance follows from the grants, so no decision can get them wrong.
    */
   append(
-    entry: Omit<NewEntry, 'tokens' | 'tokensBefore' | 'tokensAfter' | 'detail' | 'description'> & {
+    entry: Omit<NewEntry, 'seq' | 'tokens' | 'tokensBefore' | 'tokensAfter' | 'detail' | 'description'> & {
       description?: string | null;
       detail?: TransactionDetail | null;
     },
@@ -239,6 +261,7 @@ export class Draft {
     const tokens = entry.allocations.reduce((sum, [, delta]) => sum + delta, 0);
     const full: NewEntry = {
       ...entry,
+      seq: this.nextSeq++,
       planId: this.terms.id,
       description: entry.description ?? null,
       detail: entry.detail ?? null,
@@ -268,5 +291,34 @@ export class Draft {
       this.today.tokens += usage.chargedTokens;
     }
     this.changes.push({ kind: 'usage_count', usage, countsRequest });
+  }
+
+  createProject(project: NewProject): void {
+    this.changes.push({ kind: 'project_create', project });
+  }
+
+  changeProject(changes: readonly ProjectChange[]): void {
+    for (const change of changes) this.changes.push({ kind: 'project', change });
+  }
+
+  recordPurchase(purchase: Purchase): void {
+    this.changes.push({ kind: 'purchase', purchase });
+  }
+
+  /** A charge's refund totals as they now stand (they only grow). */
+  saveRefund(refund: Refund, at: number): void {
+    this.changes.push({ kind: 'refund', refund, at });
+  }
+
+  saveSubscription(subscription: Subscription): void {
+    this.changes.push({ kind: 'subscription', subscription });
+  }
+
+  /**
+   * Store a second idempotency key with this mutation (a promo code, a Checkout Session), under
+   * the ledger row appended last before it, so a later mutation under that key finds it taken.
+   */
+  claimKey(key: IdempotencyKey, fingerprint: string): void {
+    this.changes.push({ kind: 'key_claim', key, fingerprint });
   }
 }

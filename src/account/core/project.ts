@@ -1,7 +1,7 @@
 // Projects: which step a run may take next and what each step's outcome changes. Pure: a
 // project's state, the statuses of its holds and `now` in, a decision and project changes out.
-// The hold and ledger side of each step is decided by reservations.ts on the same draft; the shell
-// applies both in one transactionSync.
+// The hold and ledger side of each step is decided by reservations.ts on the same draft, and the
+// project changes go on that draft too, so one store applies both in one transactionSync.
 import type { HoldStatusName, ProjectStatus, ProjectStep, ProjectStepStatus } from '../contract/rpc';
 import { refuse, type Decision } from './decision';
 
@@ -29,7 +29,7 @@ export type ProjectChange =
   | { kind: 'lease'; projectId: string; lease: { runId: string; until: number } | null; at: number };
 
 /** A lease is live until its time; after that the run that held it is presumed cut off. */
-export function leaseLive(head: ProjectHead, now: number): boolean {
+function leaseLive(head: ProjectHead, now: number): boolean {
   return head.lease !== null && head.lease.until > now;
 }
 

@@ -1,5 +1,6 @@
 // Redeeming a promo code inside the user's object: the plan check and the credit together. The
-// "once per user" check is the code's idempotency key (see account/promo/redeem.ts).
+// "once per user" check is the code's idempotency key, claimed on the draft with the credit
+// (operations/credits.ts).
 import { DAY_MS } from '../../money/period';
 import type { PromoCreditRequest } from '../contract/rpc';
 import { decideCredit } from './credit';

@@ -6,14 +6,14 @@
 // event of the same charge.
 import type { Draft } from './draft';
 
-export interface PurchaseFacts {
+interface PurchaseFacts {
   sessionId: string;
   packageId: string;
   grantId: number;
   tokens: number;
 }
 
-export interface RefundFacts {
+interface RefundFacts {
   chargeId: string;
   chargeAmountPaise: number;
   /** The running total Stripe reported, never above the charge. */

@@ -9,7 +9,7 @@ import { refuse, type Decision } from './decision';
 import type { Draft, NewEntry, OpenHold } from './draft';
 import { chargeUsage, checkLimits, shortOf, type PricedUsage } from './usage';
 
-export interface HoldRequest {
+interface HoldRequest {
   agent: string;
   model: string;
   estimatedTokens: number;

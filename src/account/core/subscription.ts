@@ -14,20 +14,10 @@ import type {
 } from '../contract/rpc';
 import type { Draft } from './draft';
 import { decidePlanChange, type TargetPlan } from './planChange';
-
-export interface Subscription {
-  subscriptionId: string;
-  planId: string;
-  status: string;
-  paidFrom: number | null;
-  paidThrough: number | null;
-  lastEventAt: number;
-  endedAt: number | null;
-  updatedAt: number;
-}
+import type { Subscription } from './stripeRecords';
 
 /** The subscription to store (null: unchanged) and what the event did. */
-export interface SubscriptionStep {
+interface SubscriptionStep {
   save: Subscription | null;
   result: StripeEventResult;
 }

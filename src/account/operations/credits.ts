@@ -1,96 +1,85 @@
-// Credits from outside: an operator's grant, a promo code, a Stripe event.
-import { planLookup } from '../stores/catalogLink';
+// Credits from outside: an operator's grant and a promo code (Stripe's: stripeEvents.ts).
 import type {
+  AccountFailure,
   AccountResult,
   Applied,
   Credited,
   CreditRequest,
   PromoCreditRequest,
-  StripeCommand,
-  StripeEventOutcome,
 } from '../contract/rpc';
+import { idempotencyKeys } from '../contract/keys';
 import { decideCredit } from '../core/credit';
 import { fingerprintOf } from '../core/fingerprint';
-import { redeemPromo as redeem } from './promoRedemption';
-import { snapshotOf } from '../stores/balance';
-import { CATALOG_DOWN, type AccountShell } from './shell';
-import { applyStripeEvent as applyEvent } from './stripeEvents';
+import { decidePromo } from '../core/promo';
+import type { IdempotencyRecord, IdempotentResult } from '../stores/idempotency';
+import { appliedOne, mutate } from './mutate';
+import type { AccountShell } from './shell';
 
-/** Add a grant (an operator's, for instance). Idempotent by `idempotencyKey` when one is given. */
 export async function credit(a: AccountShell, req: CreditRequest): Promise<AccountResult<Applied<Credited>>> {
-  const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
   const { idempotencyKey, ...command } = req;
-  const result = a.transact(() =>
-    a.idempotency.once<Credited>(
-      idempotencyKey,
-      fingerprintOf(command),
-      () => {
-        const draft = a.draft(now);
-        const { grantId } = decideCredit(draft, command, now);
-        const [row] = a.store.apply(draft.changes, now);
-        return { ok: true, value: { grant: a.store.grant(grantId), transaction: row! }, seq: row!.seq };
-      },
-      (record) => {
-        const transaction = a.log.transaction(record.seq!);
-        return {
-          ok: true,
-          replayed: true,
-          value: { grant: a.store.grant(transaction.movements[0]!.grantId), transaction },
-        };
-      },
-    ),
+  const mutated = await mutate(
+    a,
+    {
+      opens: true,
+      movesDeadlines: true,
+      key: () => idempotencyKey,
+      fingerprint: () => fingerprintOf(command),
+      decide: (draft, _req, _none, now) => ({ ok: true, value: decideCredit(draft, command, now).grantId }),
+      answer: (grantId, [row]) => ({
+        ok: true,
+        value: { grant: a.store.grant(grantId), transaction: row! },
+        seq: row!.seq,
+      }),
+      replay: (record) => replayCredit(a, record),
+    },
+    [req],
   );
-  await a.afterCommit(true);
-  return a.answer(result, now);
+  return appliedOne(mutated);
 }
 
 /**
- * Redeem a promo code on the terms the Worker reserved: refused when the user's plan is not
- * allowed or the code was already credited here; otherwise one grant (source `promo`). The
- * decision is final per `attemptId`, so retrying an attempt returns its first answer.
+ * Two keys: the attempt's (its decision, credit or refusal, is final, so a refused attempt can
+ * never credit later) and the code's (one credit per code per user, ever), claimed with the credit.
  */
 export async function redeemPromo(a: AccountShell, req: PromoCreditRequest): Promise<AccountResult<Applied<Credited>>> {
-  const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const context = {
-    store: a.store,
-    reads: a.log,
-    idempotency: a.idempotency,
-    draft: () => a.draft(now),
-    now,
-  };
-  const result = a.transact(() => redeem(context, req));
-  if (result.ok && !result.replayed) await a.afterCommit(true);
-  return a.answer(result, now);
+  const fingerprint = fingerprintOf(req);
+  const codeKey = idempotencyKeys.promoCode(req.code);
+  const mutated = await mutate(
+    a,
+    {
+      opens: true,
+      movesDeadlines: true,
+      key: () => idempotencyKeys.promoAttempt(req.attemptId),
+      fingerprint: () => fingerprint,
+      decide: (draft, _req, _none, now) => {
+        if (a.store.idempotency.find(codeKey)) {
+          return {
+            ok: false,
+            final: true,
+            failure: { code: 'promo_code_already_redeemed', message: 'You have already redeemed this promo code.' },
+          };
+        }
+        const decided = decidePromo(draft, req, now);
+        if (!decided.ok) return { ...decided, final: true };
+        draft.claimKey(codeKey, fingerprint);
+        return { ok: true, value: decided.value.grantId };
+      },
+      answer: (grantId, [row]) => ({
+        ok: true,
+        value: { grant: a.store.grant(grantId), transaction: row! },
+        seq: row!.seq,
+      }),
+      replay: (record) => {
+        if (record.seq === null) return { ok: false, failure: JSON.parse(record.outcome!) as AccountFailure };
+        return replayCredit(a, record);
+      },
+    },
+    [req],
+  );
+  return appliedOne(mutated);
 }
 
-/**
- * Apply one verified Stripe event exactly once (stripeEvents.ts): a package credit, a refund,
- * or a subscription's effect on the plan. A repeat of the same event id changes nothing. Throws
- * when the catalog cannot be read for a subscription event, so Stripe delivers it again.
- */
-export async function applyStripeEvent(
-  a: AccountShell,
-  cmd: StripeCommand,
-): Promise<AccountResult<StripeEventOutcome>> {
-  const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const needsPlans = cmd.kind !== 'package_paid' && cmd.kind !== 'charge_refunded';
-  const plans = needsPlans ? await planLookup(a.env.DB, 'required') : { read: true, plan: () => undefined };
-  if (!plans.read) return a.failed(CATALOG_DOWN, now);
-  const context = {
-    store: a.store,
-    stripe: a.stripe,
-    idempotency: a.idempotency,
-    draft: () => a.draft(now),
-    plans: plans.plan,
-    now,
-  };
-  const outcome = a.transact(() => applyEvent(context, cmd));
-  await a.afterCommit(true);
-  return { ok: true, value: outcome, snapshot: snapshotOf(a.log, now) };
+function replayCredit(a: AccountShell, record: IdempotencyRecord): IdempotentResult<Credited> {
+  const transaction = a.log.transaction(record.seq!);
+  return { ok: true, replayed: true, value: { grant: a.store.grant(transaction.movements[0]!.grantId), transaction } };
 }

@@ -5,9 +5,7 @@
 // per request. Each request keeps its own result and idempotency; none is answered before its
 // commit is durable (the runtime's output gate holds every answer of the object until then). A
 // lone request is applied at once: it never waits for a group to form.
-
-/** Requests applied in one transaction at most: a bound on the work one commit holds up. */
-export const GROUP_SIZE_MAX = 256;
+import { GROUP_SIZE_MAX } from '../../money/limits';
 
 interface Waiting<In, Out> {
   input: In;
@@ -36,7 +34,7 @@ export class GroupCommit<In, Out> {
         await this.settle(group);
         // The window in which the next group gathers. A timer, not a promise: promise callbacks run
         // before the runtime polls its sockets again, so waiting on one would starve new requests
-        // (locally, answers then came in bursts, hundreds of ms late).
+        // (bench/README.md, "Why a timer").
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {

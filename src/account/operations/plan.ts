@@ -1,40 +1,59 @@
 // Plan changes, with the target plan's terms read from the catalog (with a timeout).
+import { periodEnd } from '../../money/period';
 import { planLookup } from '../stores/catalogLink';
-import type { AccountResult, Applied, PlanChanged, PlanChangeRequest } from '../contract/rpc';
+import type { AccountResult, Applied, PlanChanged, PlanChangeRequest, Transaction } from '../contract/rpc';
+import type { Decision } from '../core/decision';
 import { fingerprintOf } from '../core/fingerprint';
 import { decidePlanChange } from '../core/planChange';
+import type { PlanLookup } from '../core/subscription';
+import { appliedOne, eachCommand, mutate } from './mutate';
 import { CATALOG_DOWN, type AccountShell } from './shell';
 
-/** Switch plans: upgrades at once, downgrades at the next reset (core/planChange.ts). */
 export async function changePlan(
   a: AccountShell,
   req: PlanChangeRequest,
 ): Promise<AccountResult<Applied<PlanChanged>>> {
-  const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const plans = await planLookup(a.env.DB, 'required');
-  if (!plans.read) return a.failed(CATALOG_DOWN, now);
   const { idempotencyKey, ...command } = req;
-  const result = a.transact(() =>
-    a.idempotency.once<PlanChanged>(
-      idempotencyKey,
-      fingerprintOf(command),
-      () => {
-        const draft = a.draft(now);
-        const decided = decidePlanChange(draft, plans.plan(req.planId), command, now);
-        if (!decided.ok) return decided;
-        const [row] = a.store.apply(draft.changes, now);
-        const value = a.planChanged(decided.value.effective, row ?? null);
-        return { ok: true, value, seq: row?.seq ?? null, outcome: decided.value.effective };
-      },
-      (record) => {
+  const mutated = await mutate<PlanChangeRequest, PlanLookup, { effective: PlanChanged['effective'] }, PlanChanged>(
+    a,
+    {
+      opens: true,
+      movesDeadlines: false,
+      prepare: eachCommand(async (): Promise<Decision<PlanLookup>> => {
+        const plans = await planLookup(a.env.DB, 'required');
+        return plans.read ? { ok: true, value: plans.plan } : { ok: false, failure: CATALOG_DOWN };
+      }),
+      key: () => idempotencyKey,
+      fingerprint: () => fingerprintOf(command),
+      decide: (draft, _req, plan, now) => decidePlanChange(draft, plan(req.planId), command, now),
+      answer: ({ effective }, [row]) => ({
+        ok: true,
+        value: planChanged(a, effective, row ?? null),
+        seq: row?.seq ?? null,
+        outcome: effective,
+      }),
+      replay: (record) => {
         const row = record.seq === null ? null : a.log.transaction(record.seq);
         const effective = (row?.detail?.effective ?? record.outcome) as PlanChanged['effective'];
-        return { ok: true, replayed: true, value: a.planChanged(effective, row) };
+        return { ok: true, replayed: true, value: planChanged(a, effective, row) };
       },
-    ),
+    },
+    [req],
   );
-  await a.afterCommit(); // the outbox rows just written want a flush
-  return a.answer(result, now);
+  return appliedOne(mutated);
+}
+
+function planChanged(
+  a: AccountShell,
+  effective: PlanChanged['effective'],
+  transaction: Transaction | null,
+): PlanChanged {
+  const head = a.store.head()!;
+  return {
+    effective,
+    planId: head.terms.id,
+    pendingPlanId: head.pendingTerms?.id ?? null,
+    monthResetAt: periodEnd(head.period),
+    transaction,
+  };
 }

@@ -1,9 +1,11 @@
-// Projects' RPCs: each brings the account up to date, then runs one transaction in
-// projectSteps.ts (a step's ledger side and the project's progress together).
+// Projects' RPCs. Each mutation is one operation (mutate.ts): the project's progress and the ledger
+// side of its step (a hold taken, settled or released; a usage row) are changes on one draft,
+// applied together in one transaction.
 import { PROJECT_LEASE_START_MS, PROJECTS_PAGE_SIZE_MAX } from '../../money/limits';
 import type {
   AccountResult,
   Applied,
+  HoldStatusName,
   Project,
   ProjectCreateRequest,
   ProjectPage,
@@ -18,124 +20,243 @@ import type {
   StepReserveRequest,
   UsageOutlook,
 } from '../contract/rpc';
+import { idempotencyKeys } from '../contract/keys';
+import { refuse, type Decision } from '../core/decision';
+import { fingerprintOf } from '../core/fingerprint';
 import {
-  commitStep,
-  createProject as create,
-  failStep,
-  projectView,
-  reserveStep,
-  startRun,
-  type ProjectContext,
-} from './projectSteps';
+  decideRunStart,
+  decideStepReserve,
+  runningStep,
+  stepFinished,
+  stepStarted,
+  stepStopped,
+  type ProjectState,
+} from '../core/project';
+import { decideCommit, decideRelease, decideReserve, type HoldStatus } from '../core/reservations';
 import { snapshotOf } from '../stores/balance';
+import { summaryOf } from '../stores/projectStore';
 import { usageOutlookOf } from '../stores/usageOutlook';
-import type { AccountShell } from './shell';
+import { appliedOne, eachCommand, mutate } from './mutate';
+import type { AccountShell, Priced } from './shell';
 
-function contextOf(a: AccountShell, now: number): ProjectContext {
-  return {
-    store: a.store,
-    projects: a.projects,
-    reads: a.log,
-    idempotency: a.idempotency,
-    draft: () => a.draft(now),
-    hold: (id) => a.holdOf(id),
-    holdStatus: (id) => a.holdStatus(id),
-    now,
-  };
+const missing = (id: string) => refuse('not_found', `No project '${id}'.`);
+
+function projectView(a: AccountShell, id: string, now: number): Project | undefined {
+  const state = a.store.projects.state(id);
+  return state && { ...summaryOf(state, now), steps: state.steps, lease: state.head.lease };
 }
 
-/** Per-agent averages of this user's runs (from the usage rollup) and the plan's caps, for estimates. */
+function statusName(status: HoldStatus): HoldStatusName | undefined {
+  if ('open' in status) return 'open';
+  if ('settled' in status) return status.settled;
+  return undefined;
+}
+
 export async function usageOutlook(a: AccountShell, opts: ReadOptions = {}): Promise<AccountResult<UsageOutlook>> {
   return a.read(opts, (now) => usageOutlookOf(a.store, a.log, now));
 }
 
-/** Create a project whose steps are `agents`, in order. Idempotent by key when one is given. */
-export async function createProject(
-  a: AccountShell,
-  req: ProjectCreateRequest,
-): Promise<AccountResult<Applied<Project>>> {
-  const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
-  const ctx = contextOf(a, ready.now);
-  return a.answer(
-    a.transact(() => create(ctx, req)),
-    ready.now,
-  );
-}
-
-/** Projects, newest first, at most PROJECTS_PAGE_SIZE_MAX per page. */
 export async function projects(
   a: AccountShell,
   query: ProjectPageQuery & ReadOptions,
 ): Promise<AccountResult<ProjectPage>> {
   return a.read(query, (now) => {
     const limit = Math.min(Math.max(1, query.limit), PROJECTS_PAGE_SIZE_MAX);
-    const rows = a.projects.page(limit + 1, query.before, now);
+    const rows = a.store.projects.page(limit + 1, query.before, now);
     const page = rows.slice(0, limit);
     return { projects: page, nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
   });
 }
 
-/** One project with each agent's status, tokens, cost and timings. */
 export async function project(a: AccountShell, id: string, opts: ReadOptions = {}): Promise<AccountResult<Project>> {
   const ready = await a.ready(opts.openIfNew === true);
   if (!ready.ok) return a.failed(ready.failure);
-  const view = projectView({ projects: a.projects, now: ready.now }, id);
-  if (!view) return a.failed({ code: 'not_found', message: `No project '${id}'.` }, ready.now);
+  const view = projectView(a, id, ready.now);
+  if (!view) return a.failed(missing(id).failure, ready.now);
   return { ok: true, value: view, snapshot: snapshotOf(a.log, ready.now) };
 }
 
-/** Take the project's lease for a run (conflict while another run's is live); cut-off steps become interrupted. */
-export async function startProjectRun(a: AccountShell, req: RunStartRequest): Promise<AccountResult<RunStarted>> {
-  const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const ctx = contextOf(a, now);
-  const result = a.transact(() => startRun(ctx, req, PROJECT_LEASE_START_MS));
-  await a.afterCommit(true);
-  if (!result.ok) return a.failed(result.failure, now);
-  return { ok: true, value: result.value, snapshot: snapshotOf(a.log, now) };
+export async function createProject(
+  a: AccountShell,
+  req: ProjectCreateRequest,
+): Promise<AccountResult<Applied<Project>>> {
+  const { idempotencyKey, ...command } = req;
+  const mutated = await mutate(
+    a,
+    {
+      opens: true,
+      movesDeadlines: false,
+      key: () => idempotencyKey,
+      fingerprint: () => fingerprintOf(command),
+      decide: (draft, _req, _none, now) => {
+        const id = `prj_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
+        const { title, mode, description, model, agents } = command;
+        draft.createProject({ head: { id, title, mode, description, model, createdAt: now }, agents });
+        return { ok: true, value: id };
+      },
+      answer: (id, _rows, _req, now) => ({ ok: true, value: projectView(a, id, now)!, seq: null, outcome: id }),
+      replay: (record, _req, now) => ({ ok: true, replayed: true, value: projectView(a, record.outcome!, now)! }),
+    },
+    [req],
+  );
+  return appliedOne(mutated);
 }
 
-/** Hold the next step's estimate under the run's lease, refused as a reservation would be. */
+export async function startProjectRun(a: AccountShell, req: RunStartRequest): Promise<AccountResult<RunStarted>> {
+  const mutated = await mutate(
+    a,
+    {
+      opens: true,
+      movesDeadlines: true,
+      key: () => null,
+      fingerprint: () => '',
+      decide: (draft, _req, _none, now) => {
+        const state = a.store.projects.state(req.projectId);
+        if (!state) return missing(req.projectId);
+        const status = (id: number) => statusName(a.holdStatus(id));
+        const decided = decideRunStart(state, req.runId, status, PROJECT_LEASE_START_MS, now);
+        if (!decided.ok) return decided;
+        for (const holdId of decided.value.holdsToRelease) decideRelease(draft, holdId, a.holdStatus(holdId), now);
+        draft.changeProject(decided.value.changes);
+        return { ok: true, value: decided.value.interrupted };
+      },
+      answer: (interrupted, _rows, _req, now) => ({
+        ok: true,
+        value: { project: projectView(a, req.projectId, now)!, interrupted },
+        seq: null,
+      }),
+      replay: () => {
+        throw new Error('project run start: a mutation without a key cannot be replayed');
+      },
+    },
+    [req],
+  );
+  if (!mutated.ok) return mutated;
+  const { result, snapshot } = mutated.value[0]!;
+  return result.ok ? { ok: true, value: result.value, snapshot } : { ok: false, failure: result.failure, snapshot };
+}
+
+/** A refused hold ends the run's lease (its step keeps its status), and that is written too. */
 export async function reserveProjectStep(
   a: AccountShell,
   req: StepReserveRequest,
 ): Promise<AccountResult<Applied<StepReserved>>> {
-  const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const ctx = contextOf(a, now);
-  const result = a.transact(() => reserveStep(ctx, req));
-  await a.afterCommit(true);
-  return a.answer(result, now);
+  const { projectId, agent, runId } = req;
+  const answer = (holdId: number): StepReserved => ({
+    hold: a.holdOf(holdId),
+    step: a.store.projects.state(projectId)!.steps.find((s) => s.agent === agent)!,
+  });
+  const mutated = await mutate(
+    a,
+    {
+      opens: true,
+      movesDeadlines: true,
+      key: () => idempotencyKeys.projectReserve(projectId, agent, runId),
+      fingerprint: () => fingerprintOf({ estimatedTokens: req.estimatedTokens, ttlSeconds: req.ttlSeconds }),
+      decide: (draft, _req, _none, now) => {
+        const state = a.store.projects.state(projectId);
+        if (!state) return missing(projectId);
+        const next = decideStepReserve(state, runId, agent, now);
+        if (!next.ok) return next;
+        const hold = { agent, model: state.head.model, estimatedTokens: req.estimatedTokens, projectId };
+        const held = decideReserve(draft, { ...hold, ttlMs: req.ttlSeconds * 1000 }, now);
+        if (!held.ok) {
+          draft.changeProject(
+            stepStopped(state, agent, next.value.status, `Not reserved: ${held.failure.message}`, now),
+          );
+          return held;
+        }
+        draft.changeProject(stepStarted(state, next.value, held.value, runId, now));
+        return { ok: true, value: held.value.id };
+      },
+      answer: (holdId) => ({ ok: true, value: answer(holdId), seq: null, outcome: String(holdId) }),
+      replay: (record) => ({ ok: true, replayed: true, value: answer(Number(record.outcome)) }),
+    },
+    [req],
+  );
+  return appliedOne(mutated);
 }
 
-/** Commit a step: the hold settles, one usage row names agent, model and project, the step is recorded. */
 export async function commitProjectStep(
   a: AccountShell,
   req: StepCommitRequest,
 ): Promise<AccountResult<Applied<StepCommitted>>> {
-  const ready = await a.ready(false);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const hold = a.store.hold(req.holdId);
-  if (!hold) return a.failed({ code: 'not_found', message: `No reservation ${req.holdId}.` }, now);
-  const priced = await a.priced(hold.model, now);
-  if (!priced.ok) return a.failed(priced.failure, now);
-  const ctx = contextOf(a, now);
-  const result = a.transact(() => commitStep(ctx, req, priced.value));
-  await a.afterCommit(true);
-  return a.answer(result, now);
+  const { projectId, agent, holdId } = req;
+  const answer = (transaction: StepCommitted['transaction'], uncoveredTokens: number, now: number): StepCommitted => {
+    const project = projectView(a, projectId, now)!;
+    return { step: project.steps.find((s) => s.agent === agent)!, transaction, uncoveredTokens, project };
+  };
+  const mutated = await mutate<StepCommitRequest, Priced, number, StepCommitted>(
+    a,
+    {
+      opens: false,
+      movesDeadlines: true,
+      prepare: eachCommand(async (_req, now): Promise<Decision<Priced>> => {
+        const hold = a.store.hold(holdId);
+        if (!hold) return refuse('not_found', `No reservation ${holdId}.`);
+        return a.priced(hold.model, now);
+      }),
+      key: () => idempotencyKeys.projectCommit(projectId, agent),
+      fingerprint: () => fingerprintOf({ holdId, inputTokens: req.inputTokens, outputTokens: req.outputTokens }),
+      decide: (draft, _req, priced, now) => {
+        const state = a.store.projects.state(projectId);
+        if (!state) return missing(projectId);
+        const step = runningStep(state, agent, holdId);
+        if (!step.ok) return step;
+        const { inputTokens, outputTokens } = req;
+        const usage = { agent, model: state.head.model, inputTokens, outputTokens, ...priced };
+        const decided = decideCommit(draft, holdId, a.holdStatus(holdId), usage, now);
+        if (!decided.ok) return decided;
+        const { entry } = decided.value;
+        const charged = {
+          seq: entry.seq,
+          inputTokens,
+          outputTokens,
+          costUsdMicros: entry.costUsdMicros ?? 0,
+          costInrPaise: entry.costInrPaise ?? 0,
+        };
+        draft.changeProject(stepFinished(state, step.value, charged, now));
+        return { ok: true, value: decided.value.uncoveredTokens };
+      },
+      answer: (uncoveredTokens, [row], _req, now) => ({
+        ok: true,
+        value: answer(row!, uncoveredTokens, now),
+        seq: row!.seq,
+      }),
+      replay: (record, _req, now) => {
+        const transaction = a.log.transaction(record.seq!);
+        const uncoveredTokens = Number(transaction.detail?.uncovered_tokens ?? 0);
+        return { ok: true, replayed: true, value: answer(transaction, uncoveredTokens, now) };
+      },
+    },
+    [req],
+  );
+  return appliedOne(mutated);
 }
 
-/** A step's model call failed: release its hold, mark it failed, end the run. Nothing is charged. */
 export async function failProjectStep(a: AccountShell, req: StepFailRequest): Promise<AccountResult<Applied<Project>>> {
-  const ready = await a.ready(false);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const ctx = contextOf(a, now);
-  const result = a.transact(() => failStep(ctx, req));
-  await a.afterCommit(true);
-  return a.answer(result, now);
+  const { projectId, agent, holdId } = req;
+  const mutated = await mutate(
+    a,
+    {
+      opens: false,
+      movesDeadlines: true,
+      key: () => idempotencyKeys.projectFail(projectId, agent, holdId),
+      fingerprint: () => fingerprintOf({ error: req.error }),
+      decide: (draft, _req, _none, now) => {
+        const state: ProjectState | undefined = a.store.projects.state(projectId);
+        if (!state) return missing(projectId);
+        const step = runningStep(state, agent, holdId);
+        if (!step.ok) return step;
+        const released = decideRelease(draft, holdId, a.holdStatus(holdId), now);
+        if (!released.ok) return released;
+        draft.changeProject(stepStopped(state, agent, 'failed', req.error, now));
+        return { ok: true, value: null };
+      },
+      answer: (_none, _rows, _req, now) => ({ ok: true, value: projectView(a, projectId, now)!, seq: null }),
+      replay: (_record, _req, now) => ({ ok: true, replayed: true, value: projectView(a, projectId, now)! }),
+    },
+    [req],
+  );
+  return appliedOne(mutated);
 }

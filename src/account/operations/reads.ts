@@ -15,12 +15,10 @@ import { auditAccount } from '../stores/audit';
 import { balanceOf } from '../stores/balance';
 import type { AccountShell } from './shell';
 
-/** Remaining, allowance, premium and rollover tokens, request counts, and the plan's terms. */
 export async function balance(a: AccountShell, opts: ReadOptions = {}): Promise<AccountResult<Balance>> {
   return a.read(opts, (now) => balanceOf(a.store, a.log, now));
 }
 
-/** Ledger rows, newest first, at most TRANSACTIONS_PAGE_SIZE_MAX per page. */
 export async function transactions(a: AccountShell, query: TransactionQuery): Promise<AccountResult<TransactionPage>> {
   return a.read(query, () => {
     const limit = Math.min(Math.max(1, query.limit), TRANSACTIONS_PAGE_SIZE_MAX);
@@ -30,20 +28,17 @@ export async function transactions(a: AccountShell, query: TransactionQuery): Pr
   });
 }
 
-/** Usage by agent and model, cost, the daily trend and the burn rate. */
 export async function analytics(a: AccountShell, opts: ReadOptions = {}): Promise<AccountResult<Analytics>> {
   return a.read(opts, (now) => analyticsOf(a.log, now));
 }
 
-/** Recompute the balance from grants and from the log; both must agree. */
 export async function audit(a: AccountShell): Promise<AccountResult<AuditReport>> {
   return a.read({}, () => auditAccount(a.store, a.log));
 }
 
-/** Stripe subscriptions that have not ended, newest first (a second one would bill twice). */
 export async function liveSubscriptions(a: AccountShell): Promise<AccountResult<LiveSubscription[]>> {
   return a.read({}, () =>
-    a.stripe.liveSubscriptions().map((s) => ({
+    a.store.stripe.liveSubscriptions().map((s) => ({
       subscriptionId: s.subscriptionId,
       planId: s.planId,
       status: s.status,

@@ -1,33 +1,31 @@
 // Reservations: hold before a model call, commit the actual usage, or release.
 import { HOLD_TTL_DEFAULT_SECONDS, HOLD_TTL_MAX_SECONDS, HOLD_TTL_MIN_SECONDS } from '../../money/limits';
 import type { AccountResult, Applied, CommitRequest, Hold, HoldCommitted, ReserveRequest } from '../contract/rpc';
+import { refuse, type Decision } from '../core/decision';
+import type { HoldRow } from '../stores/accountStore';
 import { fingerprintOf } from '../core/fingerprint';
 import { decideCommit, decideRelease, decideReserve } from '../core/reservations';
 import { idempotencyKeys } from '../contract/keys';
-import type { AccountShell } from './shell';
+import { appliedOne, eachCommand, mutate } from './mutate';
+import type { AccountShell, Priced } from './shell';
 
-/**
- * Hold an agent run's estimate before its model is called, refused exactly as a usage record
- * would be (per-request cap, daily requests, balance net of other holds). Idempotent by key.
- */
 export async function reserve(a: AccountShell, req: ReserveRequest): Promise<AccountResult<Applied<Hold>>> {
-  const ready = await a.ready(true);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const priced = await a.priced(req.model, now, req.agent);
-  if (!priced.ok) return a.failed(priced.failure, now);
   const { idempotencyKey, ...command } = req;
   const ttlSeconds = Math.min(
     Math.max(req.ttlSeconds ?? HOLD_TTL_DEFAULT_SECONDS, HOLD_TTL_MIN_SECONDS),
     HOLD_TTL_MAX_SECONDS,
   );
-  const result = a.transact(() =>
-    a.idempotency.once<Hold>(
-      idempotencyKey,
-      fingerprintOf(command),
-      () => {
-        const draft = a.draft(now);
-        const decided = decideReserve(
+  const mutated = await mutate(
+    a,
+    {
+      opens: true,
+      movesDeadlines: true,
+      // Priced only to refuse an unknown model or agent before anything is held.
+      prepare: eachCommand((_req, now) => a.priced(req.model, now, req.agent)),
+      key: () => idempotencyKey,
+      fingerprint: () => fingerprintOf(command),
+      decide: (draft, _req, _price, now) =>
+        decideReserve(
           draft,
           {
             agent: req.agent,
@@ -37,85 +35,72 @@ export async function reserve(a: AccountShell, req: ReserveRequest): Promise<Acc
             projectId: req.projectId ?? null,
           },
           now,
-        );
-        if (!decided.ok) return decided;
-        a.store.apply(draft.changes, now);
-        return { ok: true, value: a.holdOf(decided.value.id), seq: null, outcome: String(decided.value.id) };
-      },
-      (record) => ({ ok: true, replayed: true, value: a.holdOf(Number(record.outcome)) }),
-    ),
+        ),
+      answer: (hold) => ({ ok: true, value: a.holdOf(hold.id), seq: null, outcome: String(hold.id) }),
+      replay: (record) => ({ ok: true, replayed: true, value: a.holdOf(Number(record.outcome)) }),
+    },
+    [req],
   );
-  await a.afterCommit(true);
-  return a.answer(result, now);
+  return appliedOne(mutated);
 }
 
-/**
- * Settle a hold with the run's actual usage. Never refused for money (the model already ran):
- * below the hold the rest is released, above it (or after it expired) the excess comes from the
- * balance and what the balance cannot cover is recorded as uncovered. A repeat of the same commit
- * answers the first; other usage for a settled hold, or a commit after a release, is refused.
- */
 export async function commitHold(a: AccountShell, req: CommitRequest): Promise<AccountResult<Applied<HoldCommitted>>> {
-  const ready = await a.ready(false);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const known = a.store.hold(req.holdId);
-  if (!known) return a.failed({ code: 'not_found', message: `No reservation ${req.holdId}.` }, now);
-  const priced = await a.priced(known.model, now);
-  if (!priced.ok) return a.failed(priced.failure, now);
   const { holdId, ...usage } = req;
-  const result = a.transact(() =>
-    a.idempotency.once<HoldCommitted>(
-      idempotencyKeys.holdCommit(holdId),
-      fingerprintOf(usage),
-      () => {
-        const draft = a.draft(now);
-        const run = { ...usage, agent: known.agent, model: known.model, ...priced.value };
-        const decided = decideCommit(draft, holdId, a.holdStatus(holdId), run, now);
-        if (!decided.ok) return decided;
-        const [row] = a.store.apply(draft.changes, now);
-        const value = {
-          hold: a.holdOf(holdId),
-          transaction: row!,
-          uncoveredTokens: decided.value.uncoveredTokens,
-        };
-        return { ok: true, value, seq: row!.seq };
-      },
-      (record) => {
+  const mutated = await mutate<CommitRequest, Priced & { known: HoldRow }, { uncoveredTokens: number }, HoldCommitted>(
+    a,
+    {
+      opens: false,
+      movesDeadlines: true,
+      // The hold names the model (and so the price) the run is charged at.
+      prepare: eachCommand(async (_req, now): Promise<Decision<Priced & { known: HoldRow }>> => {
+        const known = a.store.hold(holdId);
+        if (!known) return refuse('not_found', `No reservation ${holdId}.`);
+        const priced = await a.priced(known.model, now);
+        return priced.ok ? { ok: true, value: { known, ...priced.value } } : priced;
+      }),
+      key: () => idempotencyKeys.holdCommit(holdId),
+      fingerprint: () => fingerprintOf(usage),
+      decide: (draft, _req, { known, price, usdInrPaise }, now) =>
+        decideCommit(
+          draft,
+          holdId,
+          a.holdStatus(holdId),
+          { ...usage, agent: known.agent, model: known.model, price, usdInrPaise },
+          now,
+        ),
+      answer: ({ uncoveredTokens }, [row]) => ({
+        ok: true,
+        value: { hold: a.holdOf(holdId), transaction: row!, uncoveredTokens },
+        seq: row!.seq,
+      }),
+      replay: (record) => {
         const transaction = a.log.transaction(record.seq!);
         const uncoveredTokens = Number(transaction.detail?.uncovered_tokens ?? 0);
         return { ok: true, replayed: true, value: { hold: a.holdOf(holdId), transaction, uncoveredTokens } };
       },
-    ),
+    },
+    [req],
   );
-  await a.afterCommit(true);
-  return a.answer(result, now);
+  return appliedOne(mutated);
 }
 
-/** Give a hold's tokens and its request back. Releasing twice answers the same; after a commit it is refused. */
 export async function releaseHold(a: AccountShell, holdId: number): Promise<AccountResult<Applied<Hold>>> {
-  const ready = await a.ready(false);
-  if (!ready.ok) return a.failed(ready.failure);
-  const { now } = ready;
-  const result = a.transact(() =>
-    a.idempotency.once<Hold>(
-      idempotencyKeys.holdRelease(holdId),
-      fingerprintOf(holdId),
-      () => {
-        const draft = a.draft(now);
-        const decided = decideRelease(draft, holdId, a.holdStatus(holdId), now);
-        if (!decided.ok) return decided;
-        a.store.apply(draft.changes, now);
-        return { ok: true, value: a.holdOf(holdId), seq: null };
-      },
-      () => ({ ok: true, replayed: true, value: a.holdOf(holdId) }),
-    ),
+  const mutated = await mutate(
+    a,
+    {
+      opens: false,
+      movesDeadlines: true,
+      key: () => idempotencyKeys.holdRelease(holdId),
+      fingerprint: () => fingerprintOf(holdId),
+      decide: (draft, _id, _none, now) => decideRelease(draft, holdId, a.holdStatus(holdId), now),
+      answer: () => ({ ok: true, value: a.holdOf(holdId), seq: null }),
+      replay: () => ({ ok: true, replayed: true, value: a.holdOf(holdId) }),
+    },
+    [holdId],
   );
-  await a.afterCommit(true);
-  return a.answer(result, now);
+  return appliedOne(mutated);
 }
 
-/** Open reservations, oldest first. */
 export async function holds(a: AccountShell): Promise<AccountResult<Hold[]>> {
   return a.read({}, () => a.store.openHolds().map((h) => a.holdOf(h.id)));
 }

@@ -1,7 +1,7 @@
-// The machinery every operation of a user's object shares: the stores, the clock, bringing the
-// account up to date before anything reads it (open, expiries, resets), the one alarm, pricing from
-// the object's own copy, and turning an idempotent outcome into an `AccountResult`. The RPC methods
-// live in operations/ and take this shell; UserAccount only wires them.
+// The machinery every operation of a user's object shares: the stores, the clock, the schema, bringing
+// the account up to date before anything reads it (open, expiries, resets), the one alarm, pricing
+// from the object's own copy, and reads. Every mutation goes through mutate.ts with this shell;
+// UserAccount only wires the RPC methods.
 import type { Env } from '../../env';
 import type { ModelPrice } from '../../money/cost';
 import { dayOf, periodEnd } from '../../money/period';
@@ -9,31 +9,26 @@ import { DEFAULT_PLAN_ID } from '../core/plans';
 import { planLookup } from '../stores/catalogLink';
 import { unknownAgent } from './agentCheck';
 import { PriceBook } from '../stores/priceBook';
-import type {
-  AccountFailure,
-  AccountResult,
-  AccountSnapshot,
-  Applied,
-  Hold,
-  PlanChanged,
-  ReadOptions,
-  Transaction,
-} from '../contract/rpc';
+import type { AccountFailure, AccountResult, AccountSnapshot, Hold, ReadOptions } from '../contract/rpc';
 import { catchUp, newAccountState, nextDeadline, openAccount } from '../core/cycle';
+import type { Decision } from '../core/decision';
 import { Draft } from '../core/draft';
 import type { HoldStatus } from '../core/reservations';
 import { AccountStore } from '../stores/accountStore';
-import { IdempotencyStore, type IdempotentResult } from '../stores/idempotency';
 import { LedgerReads } from '../stores/ledgerReads';
 import { Retention } from '../stores/retention';
-import { ProjectStore } from '../stores/projectStore';
 import { ensureSchema } from '../stores/schema';
 import { Sql } from '../stores/sql';
 import { OutboxFlusher } from '../stores/outboxFlusher';
 import { snapshotOf } from '../stores/balance';
-import { StripeStore } from '../stores/stripeStore';
 
 export type Ready = { ok: true; now: number } | { ok: false; failure: AccountFailure };
+
+/** A model's price in the object's own copy, and the exchange rate that goes with it. */
+export interface Priced {
+  price: ModelPrice;
+  usdInrPaise: number;
+}
 
 const NO_ACCOUNT: AccountFailure = { code: 'not_found', message: 'No account for this user.' };
 export const CATALOG_DOWN: AccountFailure = {
@@ -44,12 +39,9 @@ export const CATALOG_DOWN: AccountFailure = {
 export class AccountShell {
   readonly store: AccountStore;
   readonly log: LedgerReads;
-  readonly idempotency: IdempotencyStore;
-  readonly stripe: StripeStore;
   readonly prices: PriceBook;
   private readonly flusher: OutboxFlusher;
   private readonly retention: Retention;
-  readonly projects: ProjectStore;
   /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ while there is no account. */
   private deadline: number | undefined;
   /** The alarm time last set, so the hot path never writes it again. */
@@ -62,14 +54,13 @@ export class AccountShell {
     readonly clock: () => number,
   ) {
     const sql = new Sql(ctx.storage.sql);
-    ensureSchema(sql, ctx.storage);
+    // Synchronous, so it is done before the constructor returns; no request is let in before it,
+    // and a schema this build cannot run fails the object loudly.
+    void ctx.blockConcurrencyWhile(async () => ensureSchema(sql, ctx.storage));
     this.store = new AccountStore(sql);
     this.log = new LedgerReads(sql);
-    this.idempotency = new IdempotencyStore(sql);
-    this.stripe = new StripeStore(sql);
     this.flusher = new OutboxFlusher(this.store.outbox);
     this.retention = new Retention(sql);
-    this.projects = new ProjectStore(sql);
     this.prices = new PriceBook(
       sql,
       () => this.env.DB,
@@ -134,11 +125,7 @@ export class AccountShell {
    * The object's own price for `model`, or the refusal that names the known models; when `agent` is
    * given, also refused for an agent outside the active ones (naming them).
    */
-  async priced(
-    model: string,
-    now: number,
-    agent?: string,
-  ): Promise<{ ok: true; value: { price: ModelPrice; usdInrPaise: number } } | { ok: false; failure: AccountFailure }> {
+  async priced(model: string, now: number, agent?: string): Promise<Decision<Priced>> {
     const prices = await this.prices.pricesFor(model, now, agent);
     if (!prices) return { ok: false, failure: CATALOG_DOWN };
     const unknown = agent === undefined ? undefined : unknownAgent(prices, agent);
@@ -160,27 +147,6 @@ export class AccountShell {
 
   draft(now: number): Draft {
     return new Draft(this.store.state(dayOf(now)));
-  }
-
-  planChanged(effective: PlanChanged['effective'], transaction: Transaction | null): PlanChanged {
-    const head = this.store.head()!;
-    return {
-      effective,
-      planId: head.terms.id,
-      pendingPlanId: head.pendingTerms?.id ?? null,
-      monthResetAt: periodEnd(head.period),
-      transaction,
-    };
-  }
-
-  /** An idempotent outcome as the caller's result, with the account's numbers (read at `now` unless given). */
-  answer<T>(
-    result: IdempotentResult<T>,
-    now: number,
-    snapshot: AccountSnapshot = snapshotOf(this.log, now),
-  ): AccountResult<Applied<T>> {
-    if (!result.ok) return { ok: false, failure: result.failure, snapshot };
-    return { ok: true, value: { replayed: result.replayed, result: result.value }, snapshot };
   }
 
   failed(failure: AccountFailure, now?: number): { ok: false; failure: AccountFailure; snapshot: AccountSnapshot } {

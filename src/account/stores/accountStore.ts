@@ -1,14 +1,19 @@
-// Loading an account's state for the core and applying the core's changes. Synchronous, so a
-// caller loads, decides and applies inside one transactionSync with nothing in between.
-import type { Allocation, GrantSource } from '../../money/grant';
-import type { Hold, PlanTerms, Transaction, TransactionDetail, TransactionType, UsageTotals } from '../contract/rpc';
-import type { AccountState, Change, LiveGrant, NewEntry, OpenHold } from '../core/draft';
+// Loading an account's state for the core and applying the core's changes: the one store every
+// mutation writes through (the project and Stripe tables by way of their own stores). Synchronous,
+// so a caller loads, decides and applies inside one transactionSync with nothing in between.
+import type { GrantSource } from '../../money/grant';
+import type { Hold, PlanTerms, Transaction } from '../contract/rpc';
+import type { AccountState, Change, LiveGrant, OpenHold } from '../core/draft';
+import { IdempotencyStore } from './idempotency';
 import { outboxFactsOf } from './outboxRows';
 import { OutboxStore } from './outboxStore';
+import { appendLedgerRow } from './ledgerRows';
+import { ProjectStore } from './projectStore';
+import { StripeStore } from './stripeStore';
 import type { Sql } from './sql';
-import { SummedWrites, type DayCounts } from './summedWrites';
+import { SummedWrites, writeSums } from './summedWrites';
 
-export interface AccountHead {
+interface AccountHead {
   period: string;
   terms: PlanTerms;
   pendingTerms: PlanTerms | null;
@@ -28,25 +33,6 @@ interface GrantRow {
   [column: string]: SqlStorageValue;
 }
 
-export interface TransactionRow {
-  seq: number;
-  type: TransactionType;
-  tokens: number;
-  tokens_before: number;
-  tokens_after: number;
-  at: number;
-  agent: string | null;
-  model: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cost_usd_micros: number | null;
-  cost_inr_paise: number | null;
-  description: string | null;
-  allocations: string;
-  detail: string | null;
-  [column: string]: SqlStorageValue;
-}
-
 /** A hold whatever its status, with the day whose request count it took. */
 export type HoldRow = Hold & Pick<OpenHold, 'day'> & Record<string, SqlStorageValue>;
 
@@ -59,15 +45,15 @@ export class AccountStore {
    * `apply` and any rolled-back transaction (`forget`) drop it, and a new UTC day reloads it.
    */
   private cached: AccountState | undefined;
-  /**
-   * The seq the next ledger row takes (SQLite's own choice for an INTEGER PRIMARY KEY: the largest
-   * plus one; ledger rows are never deleted). Kept here, so an append needs no RETURNING (~9 µs of
-   * a grouped deduction's ~38 in the object). Read once; dropped on rollback.
-   */
-  private nextSeq: number | undefined;
+  readonly idempotency: IdempotencyStore;
+  readonly projects: ProjectStore;
+  readonly stripe: StripeStore;
 
   constructor(private readonly sql: Sql) {
     this.outbox = new OutboxStore(sql);
+    this.idempotency = new IdempotencyStore(sql);
+    this.projects = new ProjectStore(sql);
+    this.stripe = new StripeStore(sql);
   }
 
   /** The user this object belongs to, as stored when the account opened; null if unknown. */
@@ -116,6 +102,8 @@ export class AccountStore {
       holds: this.openHolds(),
       nextHoldId: this.sql.one<{ next: number }>('next hold id', 'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM holds')
         .next,
+      // Numbered by the draft, so a change can name the row it appends before it is written.
+      nextSeq: this.nextSeq(),
     };
   }
 
@@ -157,8 +145,9 @@ export class AccountStore {
    * Apply the core's changes in order, and the outbox rows they make for platform analytics;
    * returns the ledger rows appended, with their seq. The writes that add up (grant moves, day
    * counters, the usage rollup, outbox rows) are summed (summedWrites.ts) and written at the end;
-   * a caller that passes its own `summed` (a group of usage records) writes them once for the whole
-   * group with `writeSummed`, before its transaction ends.
+   * a caller that passes its own `summed` (every command of one mutation, a group of usage records)
+   * writes them once for all of them with `writeSummed`, before its transaction ends. Every other
+   * change is written at once, so an answer drafted after `apply` reads it back.
    */
   apply(changes: readonly Change[], createdAt: number, into?: SummedWrites): Transaction[] {
     this.cached = undefined;
@@ -188,7 +177,9 @@ export class AccountStore {
           this.sql.run('grant close', 'UPDATE grants SET closed_at = ? WHERE id = ?', change.at, change.grantId);
           break;
         case 'append':
-          appended.push(this.append(change.entry));
+          appended.push(
+            appendLedgerRow(this.sql, change.entry, (change.entry.seq as number | undefined) ?? this.nextSeq()),
+          );
           break;
         case 'account':
           this.sql.run(
@@ -247,6 +238,29 @@ export class AccountStore {
           summed.usage(u.day, u.agent, u.model, day, rollup);
           break;
         }
+        // The project's and Stripe's tables, written by their stores in the same transaction.
+        case 'project_create':
+          this.projects.insert(change.project.head, change.project.agents);
+          break;
+        case 'project':
+          this.projects.apply(change.change);
+          break;
+        case 'purchase':
+          this.stripe.insertPurchase(change.purchase);
+          break;
+        case 'refund':
+          this.stripe.saveRefund(change.refund, change.at);
+          break;
+        case 'subscription':
+          this.stripe.saveSubscription(change.subscription);
+          break;
+        case 'key_claim':
+          this.idempotency.record(change.key, {
+            fingerprint: change.fingerprint,
+            seq: appended.at(-1)?.seq ?? null,
+            outcome: null,
+          });
+          break;
       }
     }
     summed.facts.push(...outboxFactsOf(changes, appended));
@@ -257,52 +271,17 @@ export class AccountStore {
   /** Write what `apply` summed: one statement per grant, day and rollup row touched, one for the outbox. */
   writeSummed(summed: SummedWrites, createdAt: number): void {
     this.cached = undefined;
-    for (const [grantId, m] of summed.moves) this.moveGrant(grantId, m.delta, m.spent);
-    for (const [day, counts] of summed.days) this.countDay(day, counts);
-    for (const r of summed.rollups.values()) this.addRollup(r.day, r.agent, r.model, r.totals);
+    writeSums(this.sql, summed);
     this.outbox.write(summed.facts, createdAt);
   }
 
-  private moveGrant(grantId: number, delta: number, spent: number): void {
-    this.sql.run(
-      'grant move',
-      'UPDATE grants SET remaining = remaining + ?, spent = spent + ? WHERE id = ?',
-      delta,
-      spent,
-      grantId,
-    );
-  }
-
-  private countDay(day: string, c: DayCounts): void {
-    this.sql.run(
-      'day count',
-      `INSERT INTO daily_usage (day, requests, tokens, last_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (day) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens,
-         last_at = MAX(last_at, excluded.last_at)`,
-      day,
-      c.requests,
-      c.tokens,
-      c.lastAt,
-    );
-  }
-
-  private addRollup(day: string, agent: string, model: string, t: UsageTotals): void {
-    this.sql.run(
-      'rollup add',
-      `INSERT INTO usage_rollup VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (day, agent, model) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens,
-         input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-         cost_usd_micros = cost_usd_micros + excluded.cost_usd_micros, cost_inr_paise = cost_inr_paise + excluded.cost_inr_paise`,
-      day,
-      agent,
-      model,
-      t.requests,
-      t.tokens,
-      t.inputTokens,
-      t.outputTokens,
-      t.costUsdMicros,
-      t.costInrPaise,
-    );
+  /**
+   * SQLite's own choice for an INTEGER PRIMARY KEY: the largest plus one (ledger rows are never
+   * deleted). A Draft numbers its rows from it; an entry built by hand without a seq takes it too.
+   */
+  private nextSeq(): number {
+    return this.sql.one<{ next: number }>('next seq', 'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM transactions')
+      .next;
   }
 
   /** `state` is what the store now holds (a draft's state after its changes were applied). */
@@ -310,56 +289,9 @@ export class AccountStore {
     this.cached = state;
   }
 
-  /** The transaction rolled back: what was remembered (the state, the next seq) may describe changes that are gone. */
+  /** The transaction rolled back: the state remembered may describe changes that are gone. */
   forget(): void {
     this.cached = undefined;
-    this.nextSeq = undefined;
-  }
-
-  private append(e: NewEntry): Transaction {
-    const seq = (this.nextSeq ??= this.sql.one<{ next: number }>(
-      'next seq',
-      'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM transactions',
-    ).next);
-    this.nextSeq = seq + 1;
-    this.sql.run(
-      'ledger append',
-      `INSERT INTO transactions (seq, type, tokens, tokens_before, tokens_after, at, agent, model, input_tokens, output_tokens,
-         cost_usd_micros, cost_inr_paise, description, allocations, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      seq,
-      e.type,
-      e.tokens,
-      e.tokensBefore,
-      e.tokensAfter,
-      e.at,
-      e.agent ?? null,
-      e.model ?? null,
-      e.inputTokens ?? null,
-      e.outputTokens ?? null,
-      e.costUsdMicros ?? null,
-      e.costInrPaise ?? null,
-      e.description,
-      JSON.stringify(e.allocations),
-      e.detail === null ? null : JSON.stringify(e.detail),
-    );
-    return {
-      seq,
-      type: e.type,
-      tokens: e.tokens,
-      tokensBefore: e.tokensBefore,
-      tokensAfter: e.tokensAfter,
-      at: e.at,
-      agent: e.agent ?? null,
-      model: e.model ?? null,
-      inputTokens: e.inputTokens ?? null,
-      outputTokens: e.outputTokens ?? null,
-      costUsdMicros: e.costUsdMicros ?? null,
-      costInrPaise: e.costInrPaise ?? null,
-      description: e.description,
-      movements: e.allocations.map(([grantId, tokens]) => ({ grantId, tokens })),
-      detail: e.detail,
-    };
   }
 }
 
@@ -373,25 +305,5 @@ function toLiveGrant(row: GrantRow): LiveGrant {
     expiresAt: row.expires_at,
     createdAt: row.created_at,
     period: row.period,
-  };
-}
-
-export function toTransaction(row: TransactionRow): Transaction {
-  return {
-    seq: row.seq,
-    type: row.type,
-    tokens: row.tokens,
-    tokensBefore: row.tokens_before,
-    tokensAfter: row.tokens_after,
-    at: row.at,
-    agent: row.agent,
-    model: row.model,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    costUsdMicros: row.cost_usd_micros,
-    costInrPaise: row.cost_inr_paise,
-    description: row.description,
-    movements: (JSON.parse(row.allocations) as Allocation[]).map(([grantId, tokens]) => ({ grantId, tokens })),
-    detail: row.detail === null ? null : (JSON.parse(row.detail) as TransactionDetail),
   };
 }

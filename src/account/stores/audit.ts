@@ -1,9 +1,8 @@
 // Recompute the balance two independent ways and check the log explains every grant.
+import { PROBLEMS_REPORTED_MAX } from '../../money/limits';
 import type { AuditReport } from '../contract/rpc';
 import type { AccountStore } from './accountStore';
 import type { LedgerReads } from './ledgerReads';
-
-const PROBLEMS_REPORTED_MAX = 50;
 
 /**
  * Invariants: Σ live grant.remaining = Σ transaction.tokens; each grant's remaining is the sum of

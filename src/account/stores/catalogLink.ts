@@ -6,7 +6,7 @@ import { CATALOG_READ_TIMEOUT_MS, CATALOG_REQUIRED_TIMEOUT_MS } from '../../mone
 import type { PlanTerms } from '../contract/rpc';
 import type { TargetPlan } from '../core/planChange';
 
-export function termsOf(plan: Plan): PlanTerms {
+function termsOf(plan: Plan): PlanTerms {
   return {
     id: plan.id,
     name: plan.name,

@@ -8,7 +8,7 @@
 import { SUBSCRIPTION_PAYMENT } from './outboxRows';
 import type { OutboxRow } from './outboxStore';
 
-export interface FlushReport {
+interface FlushReport {
   userId: string;
   /** When the flush ran (epoch ms). */
   now: number;

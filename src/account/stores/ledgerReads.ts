@@ -1,6 +1,6 @@
 // Read-only queries over the log, the grants and the counters, for the reads and the audit.
 import type { Transaction, TransactionQuery, UsageTotals } from '../contract/rpc';
-import { toTransaction, type TransactionRow } from './accountStore';
+import { toTransaction, type TransactionRow } from './ledgerRows';
 import type { Sql } from './sql';
 
 const TOTALS = `COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(tokens), 0) AS tokens,

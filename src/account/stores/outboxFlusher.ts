@@ -13,7 +13,7 @@ import {
 } from '../../money/limits';
 import type { OutboxStore } from './outboxStore';
 
-export interface FlushResult {
+interface FlushResult {
   /** Rows D1 confirmed and the outbox deleted. */
   flushed: number;
   /** The flush failed (D1 error); rows stay for the retry. */

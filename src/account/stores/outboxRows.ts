@@ -62,7 +62,8 @@ export function outboxFactsOf(changes: readonly Change[], appended: readonly Tra
         break;
       // Grant moves and closes, the account row and the day counters are told by the ledger rows
       // that accompany them; a reservation moves no tokens and no money (its commit appends the
-      // usage row that counts): they add no fact of their own.
+      // usage row that counts): they add no fact of their own. Project progress, Stripe's own records
+      // and extra idempotency keys are bookkeeping beside the rows and payments that carry the money.
       case 'grant_move':
       case 'grant_close':
       case 'account':
@@ -70,6 +71,12 @@ export function outboxFactsOf(changes: readonly Change[], appended: readonly Tra
       case 'hold_open':
       case 'hold_settle':
       case 'requests':
+      case 'project_create':
+      case 'project':
+      case 'purchase':
+      case 'refund':
+      case 'subscription':
+      case 'key_claim':
         break;
       default:
         assertNever(change);

@@ -1,6 +1,6 @@
 // Projects and their steps in the user's SQLite: loading a project's state for the core and
-// applying the core's project changes. Synchronous, so it runs inside the mutation's transactionSync
-// beside the ledger's changes.
+// writing the project changes of a draft (accountStore.ts delegates them here), inside the
+// mutation's one transactionSync beside the ledger's changes.
 import type { ProjectStep, ProjectSummary } from '../contract/rpc';
 import {
   projectStatus,
@@ -102,30 +102,28 @@ export class ProjectStore {
       .map((state) => summaryOf(state, now));
   }
 
-  apply(changes: readonly ProjectChange[]): void {
-    for (const change of changes) {
-      if (change.kind === 'lease') {
-        this.sql.run(
-          'project lease',
-          'UPDATE projects SET lease_run_id = ?, lease_until = ?, updated_at = ? WHERE id = ?',
-          change.lease?.runId ?? null,
-          change.lease?.until ?? null,
-          change.at,
-          change.projectId,
-        );
-        continue;
-      }
-      const entries = Object.entries(change.patch) as [keyof StepPatch, SqlStorageValue][];
-      if (!entries.length) continue;
+  apply(change: ProjectChange): void {
+    if (change.kind === 'lease') {
       this.sql.run(
-        'project step update',
-        `UPDATE project_steps SET ${entries.map(([k]) => `${PATCH_COLUMNS[k]} = ?`).join(', ')}
-         WHERE project_id = ? AND agent = ?`,
-        ...entries.map(([, v]) => v ?? null),
+        'project lease',
+        'UPDATE projects SET lease_run_id = ?, lease_until = ?, updated_at = ? WHERE id = ?',
+        change.lease?.runId ?? null,
+        change.lease?.until ?? null,
+        change.at,
         change.projectId,
-        change.agent,
       );
+      return;
     }
+    const entries = Object.entries(change.patch) as [keyof StepPatch, SqlStorageValue][];
+    if (!entries.length) return;
+    this.sql.run(
+      'project step update',
+      `UPDATE project_steps SET ${entries.map(([k]) => `${PATCH_COLUMNS[k]} = ?`).join(', ')}
+       WHERE project_id = ? AND agent = ?`,
+      ...entries.map(([, v]) => v ?? null),
+      change.projectId,
+      change.agent,
+    );
   }
 }
 

@@ -1,8 +1,14 @@
-// The user's own SQLite schema, version 1. Created once, in the constructor; an object that finds a
-// version it does not know refuses to run rather than guess at its data.
+// The user's own SQLite schema: a chain of ordered, additive migrations, run in the constructor in
+// one transaction. Version 1 is the schema every object began with; each later step only adds
+// (tables, columns, indexes, backfills) and advances the stored version, so an object of any older
+// version is brought up to date in order, and an object that finds a version newer than this build
+// knows refuses to run rather than guess at its data.
+//
+// Adding a migration: append `{ version: n + 1, up }` to MIGRATIONS, never edit a step that has
+// shipped. Its test follows test/workers/account/schemaMigrations.test.ts: write an object with a
+// real history on the version before (usage, a reservation, a purchase, a promo, a project), run
+// `ensureSchema` with the new chain, check its data survived and that the audit is clean.
 import type { Sql } from './sql';
-
-export const SCHEMA_VERSION = 1;
 
 const V1 = `
   CREATE TABLE account (
@@ -182,17 +188,41 @@ const V1 = `
   );
 `;
 
-export function ensureSchema(sql: Sql, storage: DurableObjectStorage): void {
+/** One step of the chain: the version it brings the schema to, and the SQL (or code) that does it. */
+export interface Migration {
+  version: number;
+  up: string | ((sql: Sql) => void);
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, up: V1 }];
+
+/** The version this build brings every object to. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+/**
+ * Bring the object's schema to the last version of `migrations` (tests append a step of their
+ * own), in one transaction: each step that is newer than the stored version runs in order and
+ * advances it. Throws when the stored version is newer than the chain knows.
+ */
+export function ensureSchema(sql: Sql, storage: DurableObjectStorage, migrations = MIGRATIONS): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`account schema: migration ${i + 1} is numbered ${m.version}`);
+  });
+  const latest = migrations.length;
   storage.transactionSync(() => {
     sql.run('schema table', 'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const found = sql.first<{ version: number }>('schema version', 'SELECT version FROM schema_version')?.version;
-    if (found === SCHEMA_VERSION) return;
-    if (found !== undefined) {
-      throw new Error(
-        `account schema: stored version ${found}, this build knows only ${SCHEMA_VERSION}; refusing to run`,
-      );
+    let stored = sql.first<{ version: number }>('schema version', 'SELECT version FROM schema_version')?.version;
+    if (stored === latest) return;
+    if (stored !== undefined && stored > latest) {
+      throw new Error(`account schema: stored version ${stored}, this build knows only ${latest}; refusing to run`);
     }
-    sql.run('schema v1', V1);
-    sql.run('schema version set', 'INSERT INTO schema_version (version) VALUES (?)', SCHEMA_VERSION);
+    for (const m of migrations.slice(stored ?? 0)) {
+      if (typeof m.up === 'string') sql.run(`schema v${m.version}`, m.up);
+      else m.up(sql);
+      if (stored === undefined)
+        sql.run('schema version set', 'INSERT INTO schema_version (version) VALUES (?)', m.version);
+      else sql.run('schema version advance', 'UPDATE schema_version SET version = ?', m.version);
+      stored = m.version;
+    }
   });
 }

@@ -1,7 +1,7 @@
 // The one way the object talks to its SQLite: every statement has a name, and a failure says which
-// statement failed. Rows are built from `raw()` arrays, about half the cost of workerd's own row
-// objects (10 live grants 44 → 23 µs, a 21-row page of the log 147 → 45 µs, measured in an object).
-export type Row = Record<string, SqlStorageValue>;
+// statement failed. Rows are built from `raw()` arrays, which cost less than workerd's own row
+// objects (bench/README.md).
+type Row = Record<string, SqlStorageValue>;
 
 export class Sql {
   constructor(private readonly storage: SqlStorage) {}

@@ -1,25 +1,7 @@
-// The Stripe side of one account: purchases, refund totals, subscriptions. Synchronous, so it
-// shares the caller's transactionSync.
-import type { Subscription } from '../core/subscription';
+// The Stripe side of one account: purchases, refund totals, subscriptions. Reads for decisions;
+// writes only for the changes of a draft (accountStore.ts delegates them here), in its transactionSync.
+import type { Purchase, Refund, Subscription } from '../core/stripeRecords';
 import type { Sql } from './sql';
-
-export interface Purchase {
-  sessionId: string;
-  paymentIntentId: string | null;
-  packageId: string;
-  grantId: number;
-  tokens: number;
-  amountPaise: number;
-  creditedAt: number;
-}
-
-export interface Refund {
-  paymentIntentId: string;
-  chargeId: string;
-  chargeAmountPaise: number;
-  refundedPaise: number;
-  tokensTaken: number;
-}
 
 type R<T> = T & Record<string, SqlStorageValue>;
 
@@ -63,27 +45,20 @@ export class StripeStore {
     );
   }
 
-  /** Refunds only grow: the stored total is the largest Stripe has reported, whatever the order of events. */
-  recordRefund(r: Omit<Refund, 'tokensTaken'>, at: number): Refund {
-    return this.sql.one<R<Refund>>(
-      'refund record',
-      `INSERT INTO stripe_refunds (payment_intent_id, charge_id, charge_amount_paise, refunded_paise, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (payment_intent_id) DO UPDATE SET refunded_paise = MAX(refunded_paise, excluded.refunded_paise), updated_at = excluded.updated_at
-       RETURNING ${REFUND}`,
+  /** The refund totals a decision settled (it takes the largest total Stripe has reported, whatever the order of events). */
+  saveRefund(r: Refund, at: number): void {
+    this.sql.run(
+      'refund save',
+      `INSERT INTO stripe_refunds (payment_intent_id, charge_id, charge_amount_paise, refunded_paise, tokens_taken, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (payment_intent_id) DO UPDATE SET refunded_paise = excluded.refunded_paise,
+         tokens_taken = excluded.tokens_taken, updated_at = excluded.updated_at`,
       r.paymentIntentId,
       r.chargeId,
       r.chargeAmountPaise,
       r.refundedPaise,
+      r.tokensTaken,
       at,
-    );
-  }
-
-  addTokensTaken(paymentIntentId: string, tokens: number): void {
-    this.sql.run(
-      'refund tokens taken',
-      'UPDATE stripe_refunds SET tokens_taken = tokens_taken + ? WHERE payment_intent_id = ?',
-      tokens,
-      paymentIntentId,
     );
   }
 

@@ -1,12 +1,9 @@
 // Per-user analytics from the usage rollup and the grants, so the cost does not grow with the log.
+import { BURN_RATE_DAYS, TREND_DAYS } from '../../money/limits';
 import { DAY_MS, dayOf } from '../../money/period';
 import type { Analytics } from '../contract/rpc';
 import type { LedgerReads } from './ledgerReads';
 
-/** Days in the daily trend, today included. */
-export const TREND_DAYS = 30;
-/** Days the burn rate averages over, today included. */
-export const BURN_RATE_DAYS = 7;
 const FIRST_DAY = '0000-01-01';
 
 export function analyticsOf(reads: LedgerReads, now: number): Analytics {

@@ -39,6 +39,7 @@ export function after(draft: Draft, day: string): AccountState {
       ...draft.openHolds().map((h) => h.id + 1),
       ...draft.changes.flatMap((c) => (c.kind === 'hold_open' ? [c.hold.id + 1] : [])),
     ),
+    nextSeq: draft.state().nextSeq,
   };
 }
 

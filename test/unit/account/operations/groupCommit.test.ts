@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GROUP_SIZE_MAX, GroupCommit } from '../../../../src/account/operations/groupCommit';
+import { GroupCommit } from '../../../../src/account/operations/groupCommit';
+import { GROUP_SIZE_MAX } from '../../../../src/money/limits';
 
 /** A GroupCommit over numbers that records each group it applied. */
 function recorder(apply: (inputs: number[]) => number[] = (inputs) => inputs.map((n) => n * 10)) {
