@@ -45,6 +45,8 @@ import * as reads from './operations/reads';
 import * as stripe from './operations/stripeEvents';
 import * as usage from './operations/usage';
 import { GroupCommit } from './operations/groupCommit';
+import type { Trace } from './contract/logLine';
+import type { TracedUsage } from './operations/usage';
 import { AccountShell } from './operations/shell';
 
 const ops = { ...reads, ...usage, ...credits, ...stripe, ...plan, ...holds, ...projects };
@@ -56,14 +58,16 @@ const ops = { ...reads, ...usage, ...credits, ...stripe, ...plan, ...holds, ...p
  * concurrent calls serialise and can never overspend. The object needs D1 only to open an account,
  * at a reset, for a plan change and for a Stripe subscription: balance, history, audit and usage
  * keep working without it. This class only wires the RPC methods to operations/: every mutation
- * is one call of operations/mutate.ts, with its own decision and replay.
+ * is one call of operations/mutate.ts, with its own decision and replay. Every call carries the
+ * Worker request's id (a trailing `trace`, or `requestId` in its read options): it names the object's
+ * log lines and is never part of a command, so a retry with another id is still a replay.
  */
 export class UserAccount extends DurableObject<Env> {
   /** The object's only clock. Tests replace it to move time. */
   clock: () => number = () => Date.now();
   private readonly shell: AccountShell;
   /** Usage that arrives while a group is applied waits, and is applied as the next group. */
-  private readonly usageGroup: GroupCommit<UsageRequest, AccountResult<Applied<Transaction>>>;
+  private readonly usageGroup: GroupCommit<TracedUsage, AccountResult<Applied<Transaction>>>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -87,13 +91,13 @@ export class UserAccount extends DurableObject<Env> {
   }
 
   /** Recompute the balance from grants and from the log; both must agree. */
-  audit(): Promise<AccountResult<AuditReport>> {
-    return ops.audit(this.shell);
+  audit(trace: Trace = {}): Promise<AccountResult<AuditReport>> {
+    return ops.audit(this.shell, trace);
   }
 
   /** Stripe subscriptions that have not ended, newest first (a second one would bill twice). */
-  liveSubscriptions(): Promise<AccountResult<LiveSubscription[]>> {
-    return ops.liveSubscriptions(this.shell);
+  liveSubscriptions(trace: Trace = {}): Promise<AccountResult<LiveSubscription[]>> {
+    return ops.liveSubscriptions(this.shell, trace);
   }
 
   /**
@@ -102,26 +106,26 @@ export class UserAccount extends DurableObject<Env> {
    * Idempotent by `idempotencyKey`: a replay returns the first result; other usage under the same
    * key is refused; a refusal is not recorded, so the key may be sent again once the cause is gone.
    */
-  recordUsage(req: UsageRequest): Promise<AccountResult<Applied<Transaction>>> {
-    return this.usageGroup.submit(req);
+  recordUsage(req: UsageRequest, trace: Trace = {}): Promise<AccountResult<Applied<Transaction>>> {
+    return this.usageGroup.submit({ usage: req, trace });
   }
 
   /**
    * Many usage records of this user in one call and one transaction, each applied in order under
    * its own idempotency key exactly as `recordUsage` would apply it, each with its own result.
    */
-  recordUsageBatch(records: UsageRequest[]): Promise<AccountResult<BatchItemResult[]>> {
-    return ops.recordUsageBatch(this.shell, records);
+  recordUsageBatch(records: UsageRequest[], trace: Trace = {}): Promise<AccountResult<BatchItemResult[]>> {
+    return ops.recordUsageBatch(this.shell, records, trace);
   }
 
   /** Add a grant (an operator's, for instance). Idempotent by `idempotencyKey` when one is given. */
-  credit(req: CreditRequest): Promise<AccountResult<Applied<Credited>>> {
-    return ops.credit(this.shell, req);
+  credit(req: CreditRequest, trace: Trace = {}): Promise<AccountResult<Applied<Credited>>> {
+    return ops.credit(this.shell, req, trace);
   }
 
   /** Switch plans: upgrades at once, downgrades at the next reset (core/planChange.ts). */
-  changePlan(req: PlanChangeRequest): Promise<AccountResult<Applied<PlanChanged>>> {
-    return ops.changePlan(this.shell, req);
+  changePlan(req: PlanChangeRequest, trace: Trace = {}): Promise<AccountResult<Applied<PlanChanged>>> {
+    return ops.changePlan(this.shell, req, trace);
   }
 
   /**
@@ -129,8 +133,8 @@ export class UserAccount extends DurableObject<Env> {
    * allowed or the code was already credited here; otherwise one grant (source `promo`). The
    * decision is final per `attemptId`, so retrying an attempt returns its first answer.
    */
-  redeemPromo(req: PromoCreditRequest): Promise<AccountResult<Applied<Credited>>> {
-    return ops.redeemPromo(this.shell, req);
+  redeemPromo(req: PromoCreditRequest, trace: Trace = {}): Promise<AccountResult<Applied<Credited>>> {
+    return ops.redeemPromo(this.shell, req, trace);
   }
 
   /**
@@ -139,16 +143,16 @@ export class UserAccount extends DurableObject<Env> {
    * changes nothing. Refused (catalog_unavailable) when the catalog cannot be read for a subscription
    * event, so Stripe delivers it again.
    */
-  applyStripeEvent(cmd: StripeCommand): Promise<AccountResult<StripeEventOutcome>> {
-    return ops.applyStripeEvent(this.shell, cmd);
+  applyStripeEvent(cmd: StripeCommand, trace: Trace = {}): Promise<AccountResult<StripeEventOutcome>> {
+    return ops.applyStripeEvent(this.shell, cmd, trace);
   }
 
   /**
    * Hold an agent run's estimate before its model is called, refused exactly as a usage record
    * would be (per-request cap, daily requests, balance net of other holds). Idempotent by key.
    */
-  reserve(req: ReserveRequest): Promise<AccountResult<Applied<Hold>>> {
-    return ops.reserve(this.shell, req);
+  reserve(req: ReserveRequest, trace: Trace = {}): Promise<AccountResult<Applied<Hold>>> {
+    return ops.reserve(this.shell, req, trace);
   }
 
   /**
@@ -157,18 +161,18 @@ export class UserAccount extends DurableObject<Env> {
    * balance and what the balance cannot cover is recorded as uncovered. A repeat of the same commit
    * answers the first; other usage for a settled hold, or a commit after a release, is refused.
    */
-  commitHold(req: CommitRequest): Promise<AccountResult<Applied<HoldCommitted>>> {
-    return ops.commitHold(this.shell, req);
+  commitHold(req: CommitRequest, trace: Trace = {}): Promise<AccountResult<Applied<HoldCommitted>>> {
+    return ops.commitHold(this.shell, req, trace);
   }
 
   /** Give a hold's tokens and its request back. Releasing twice answers the same; after a commit it is refused. */
-  releaseHold(holdId: number): Promise<AccountResult<Applied<Hold>>> {
-    return ops.releaseHold(this.shell, holdId);
+  releaseHold(holdId: number, trace: Trace = {}): Promise<AccountResult<Applied<Hold>>> {
+    return ops.releaseHold(this.shell, holdId, trace);
   }
 
   /** Open reservations, oldest first. */
-  holds(): Promise<AccountResult<Hold[]>> {
-    return ops.holds(this.shell);
+  holds(trace: Trace = {}): Promise<AccountResult<Hold[]>> {
+    return ops.holds(this.shell, trace);
   }
 
   /** Per-agent averages of this user's runs (usage rollup) and the plan's caps, for estimates. */
@@ -179,8 +183,8 @@ export class UserAccount extends DurableObject<Env> {
   // ── Projects (operations/projectRuns.ts) ──────────────────────────────────────
 
   /** Create a project whose steps are `agents`, in order. Idempotent by key when one is given. */
-  createProject(req: ProjectCreateRequest): Promise<AccountResult<Applied<Project>>> {
-    return ops.createProject(this.shell, req);
+  createProject(req: ProjectCreateRequest, trace: Trace = {}): Promise<AccountResult<Applied<Project>>> {
+    return ops.createProject(this.shell, req, trace);
   }
 
   /** Projects, newest first, at most PROJECTS_PAGE_SIZE_MAX per page. */
@@ -194,23 +198,23 @@ export class UserAccount extends DurableObject<Env> {
   }
 
   /** Take the project's lease for a run (conflict while another run's is live); cut-off steps become interrupted. */
-  startProjectRun(req: RunStartRequest): Promise<AccountResult<RunStarted>> {
-    return ops.startProjectRun(this.shell, req);
+  startProjectRun(req: RunStartRequest, trace: Trace = {}): Promise<AccountResult<RunStarted>> {
+    return ops.startProjectRun(this.shell, req, trace);
   }
 
   /** Hold the next step's estimate (tokens) under the run's lease, refused as a reservation would be. */
-  reserveProjectStep(req: StepReserveRequest): Promise<AccountResult<Applied<StepReserved>>> {
-    return ops.reserveProjectStep(this.shell, req);
+  reserveProjectStep(req: StepReserveRequest, trace: Trace = {}): Promise<AccountResult<Applied<StepReserved>>> {
+    return ops.reserveProjectStep(this.shell, req, trace);
   }
 
   /** A step's actual usage: the hold settles, one usage row (agent, model, project), the step recorded: one transaction. */
-  commitProjectStep(req: StepCommitRequest): Promise<AccountResult<Applied<StepCommitted>>> {
-    return ops.commitProjectStep(this.shell, req);
+  commitProjectStep(req: StepCommitRequest, trace: Trace = {}): Promise<AccountResult<Applied<StepCommitted>>> {
+    return ops.commitProjectStep(this.shell, req, trace);
   }
 
   /** A step's model call failed: its hold is released, the step marked failed, the run ended. Nothing is charged. */
-  failProjectStep(req: StepFailRequest): Promise<AccountResult<Applied<Project>>> {
-    return ops.failProjectStep(this.shell, req);
+  failProjectStep(req: StepFailRequest, trace: Trace = {}): Promise<AccountResult<Applied<Project>>> {
+    return ops.failProjectStep(this.shell, req, trace);
   }
 
   /** Resets, expiries and reservation expiries run here on time; a request that arrives first applies them itself. */

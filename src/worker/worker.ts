@@ -3,7 +3,7 @@ import { bearerOnly } from './http/auth';
 import { createRouter } from './http/router';
 import type { RouteDeclaration } from './openapi/route';
 import { reconcileOrphans } from './promo/reconcile';
-import { newRunId } from '../account/contract/logLine';
+import { newRun } from '../account/contract/logLine';
 import { adminRoutes } from './routes/admin';
 import { adminAnalyticsRoutes } from './routes/adminAnalytics';
 import { adminCatalogRoutes } from './routes/adminCatalog';
@@ -55,5 +55,5 @@ mountRoutes(router, ROUTES);
 export const worker = {
   fetch: (request, env, ctx) => router.fetch(request as never, env, ctx),
   // Cron (wrangler.toml): finish promo reservations whose request died half-way.
-  scheduled: async (_controller, env) => void (await reconcileOrphans(env, null, Date.now(), { run_id: newRunId() })),
+  scheduled: async (_controller, env) => void (await reconcileOrphans(env, null, Date.now(), newRun())),
 } satisfies ExportedHandler<Env>;

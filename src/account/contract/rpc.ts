@@ -55,20 +55,20 @@ export interface PlanTerms {
   maxRequestsPerDay: number;
 }
 
+/** What a ledger row records. A promo code's credit is a `bonus` row (its description names the code). */
 export type TransactionType =
-  'usage' | 'purchase' | 'bonus' | 'promo' | 'monthly_reset' | 'rollover' | 'expiry' | 'refund' | 'plan_change';
+  'usage' | 'purchase' | 'bonus' | 'monthly_reset' | 'rollover' | 'expiry' | 'refund' | 'plan_change';
 
-export const TRANSACTION_TYPES: readonly TransactionType[] = [
+export const TRANSACTION_TYPES = [
   'usage',
   'purchase',
   'bonus',
-  'promo',
   'monthly_reset',
   'rollover',
   'expiry',
   'refund',
   'plan_change',
-];
+] as const satisfies readonly TransactionType[];
 
 /** Flat facts a non-usage ledger row records about itself (a plan change's plans, a rollover's cap…). */
 export type TransactionDetail = Record<string, string | number | boolean | null>;
@@ -357,6 +357,8 @@ export interface StepFailRequest {
 /** Read options: a user's own call opens their account; an operator's or the service's does not. */
 export interface ReadOptions {
   openIfNew?: boolean;
+  /** The Worker request's X-Request-Id, for the object's log lines. */
+  requestId?: string;
 }
 
 export interface TransactionQuery extends ReadOptions {

@@ -1,4 +1,5 @@
 // Credits from outside: an operator's grant and a promo code (Stripe's: stripeEvents.ts).
+import type { Trace } from '../contract/logLine';
 import type {
   AccountFailure,
   AccountResult,
@@ -15,7 +16,11 @@ import type { IdempotencyRecord, IdempotentResult } from '../stores/idempotency'
 import { appliedOne, mutate } from './mutate';
 import type { AccountShell } from './shell';
 
-export async function credit(a: AccountShell, req: CreditRequest): Promise<AccountResult<Applied<Credited>>> {
+export async function credit(
+  a: AccountShell,
+  req: CreditRequest,
+  trace: Trace,
+): Promise<AccountResult<Applied<Credited>>> {
   const { idempotencyKey, ...command } = req;
   const mutated = await mutate(
     a,
@@ -33,6 +38,7 @@ export async function credit(a: AccountShell, req: CreditRequest): Promise<Accou
       replay: (record) => replayCredit(a, record),
     },
     [req],
+    trace,
   );
   return appliedOne(mutated);
 }
@@ -41,7 +47,11 @@ export async function credit(a: AccountShell, req: CreditRequest): Promise<Accou
  * Two keys: the attempt's (its decision, credit or refusal, is final, so a refused attempt can
  * never credit later) and the code's (one credit per code per user, ever), claimed with the credit.
  */
-export async function redeemPromo(a: AccountShell, req: PromoCreditRequest): Promise<AccountResult<Applied<Credited>>> {
+export async function redeemPromo(
+  a: AccountShell,
+  req: PromoCreditRequest,
+  trace: Trace,
+): Promise<AccountResult<Applied<Credited>>> {
   const fingerprint = fingerprintOf(req);
   const codeKey = idempotencyKeys.promoCode(req.code);
   const mutated = await mutate(
@@ -75,6 +85,7 @@ export async function redeemPromo(a: AccountShell, req: PromoCreditRequest): Pro
       },
     },
     [req],
+    trace,
   );
   return appliedOne(mutated);
 }

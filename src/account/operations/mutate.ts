@@ -7,6 +7,7 @@
 // usage records is many commands of one operation in the same transaction.
 import type { AccountFailure, AccountResult, AccountSnapshot, Applied, Transaction } from '../contract/rpc';
 import type { IdempotencyKey } from '../contract/keys';
+import type { Trace } from '../contract/logLine';
 import type { Decision } from '../core/decision';
 import type { Draft } from '../core/draft';
 import type { IdempotencyRecord, IdempotentResult, MutationOutcome } from '../stores/idempotency';
@@ -46,13 +47,14 @@ interface Mutated<T> {
 
 const NO_ROWS: readonly Transaction[] = [];
 
-/** Apply `commands` in order in one transaction; the snapshot is the account's after the last. */
+/** Apply `commands` in order in one transaction; the snapshot is the account's after the last; log lines go under `trace`. */
 export async function mutate<C, P, D, T>(
   a: AccountShell,
   op: Operation<C, P, D, T>,
   commands: readonly C[],
+  trace: Trace,
 ): Promise<AccountResult<Mutated<T>[]>> {
-  const ready = await a.ready(op.opens);
+  const ready = await a.ready(op.opens, trace);
   if (!ready.ok) return a.failed(ready.failure);
   const { now } = ready;
   const prepared = op.prepare ? await op.prepare(commands, now) : undefined;
@@ -82,7 +84,7 @@ export async function mutate<C, P, D, T>(
     a.store.remember(draft.state());
     return { outcomes, snapshot: snapshotOf(draft) };
   });
-  await a.afterCommit(op.movesDeadlines);
+  await a.afterCommit(trace, op.movesDeadlines);
   return { ok: true, value: done.outcomes, snapshot: done.snapshot };
 }
 

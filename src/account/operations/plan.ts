@@ -1,4 +1,5 @@
 // Plan changes, with the target plan's terms read from the catalog (with a timeout).
+import type { Trace } from '../contract/logLine';
 import { periodEnd } from '../../money/period';
 import { planLookup } from '../stores/catalogLink';
 import type { AccountResult, Applied, PlanChanged, PlanChangeRequest, Transaction } from '../contract/rpc';
@@ -12,6 +13,7 @@ import { CATALOG_DOWN, type AccountShell } from './shell';
 export async function changePlan(
   a: AccountShell,
   req: PlanChangeRequest,
+  trace: Trace,
 ): Promise<AccountResult<Applied<PlanChanged>>> {
   const { idempotencyKey, ...command } = req;
   const mutated = await mutate<PlanChangeRequest, PlanLookup, { effective: PlanChanged['effective'] }, PlanChanged>(
@@ -20,7 +22,7 @@ export async function changePlan(
       opens: true,
       movesDeadlines: false,
       prepare: eachCommand(async (): Promise<Decision<PlanLookup>> => {
-        const plans = await planLookup(a.env.DB, 'required');
+        const plans = await planLookup(a.env.DB, 'required', trace);
         return plans.read ? { ok: true, value: plans.plan } : { ok: false, failure: CATALOG_DOWN };
       }),
       key: () => idempotencyKey,
@@ -39,6 +41,7 @@ export async function changePlan(
       },
     },
     [req],
+    trace,
   );
   return appliedOne(mutated);
 }

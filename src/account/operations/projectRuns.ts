@@ -1,6 +1,7 @@
 // Projects' RPCs. Each mutation is one operation (mutate.ts): the project's progress and the ledger
 // side of its step (a hold taken, settled or released; a usage row) are changes on one draft,
 // applied together in one transaction.
+import type { Trace } from '../contract/logLine';
 import { PROJECT_LEASE_START_MS, PROJECTS_PAGE_SIZE_MAX } from '../../money/limits';
 import type {
   AccountResult,
@@ -69,7 +70,7 @@ export async function projects(
 }
 
 export async function project(a: AccountShell, id: string, opts: ReadOptions = {}): Promise<AccountResult<Project>> {
-  const ready = await a.ready(opts.openIfNew === true);
+  const ready = await a.ready(opts.openIfNew === true, opts);
   if (!ready.ok) return a.failed(ready.failure);
   const view = projectView(a, id, ready.now);
   if (!view) return a.failed(missing(id).failure, ready.now);
@@ -79,6 +80,7 @@ export async function project(a: AccountShell, id: string, opts: ReadOptions = {
 export async function createProject(
   a: AccountShell,
   req: ProjectCreateRequest,
+  trace: Trace,
 ): Promise<AccountResult<Applied<Project>>> {
   const { idempotencyKey, ...command } = req;
   const mutated = await mutate(
@@ -98,11 +100,16 @@ export async function createProject(
       replay: (record, _req, now) => ({ ok: true, replayed: true, value: projectView(a, record.outcome!, now)! }),
     },
     [req],
+    trace,
   );
   return appliedOne(mutated);
 }
 
-export async function startProjectRun(a: AccountShell, req: RunStartRequest): Promise<AccountResult<RunStarted>> {
+export async function startProjectRun(
+  a: AccountShell,
+  req: RunStartRequest,
+  trace: Trace,
+): Promise<AccountResult<RunStarted>> {
   const mutated = await mutate(
     a,
     {
@@ -130,6 +137,7 @@ export async function startProjectRun(a: AccountShell, req: RunStartRequest): Pr
       },
     },
     [req],
+    trace,
   );
   if (!mutated.ok) return mutated;
   const { result, snapshot } = mutated.value[0]!;
@@ -140,6 +148,7 @@ export async function startProjectRun(a: AccountShell, req: RunStartRequest): Pr
 export async function reserveProjectStep(
   a: AccountShell,
   req: StepReserveRequest,
+  trace: Trace,
 ): Promise<AccountResult<Applied<StepReserved>>> {
   const { projectId, agent, runId } = req;
   const answer = (holdId: number): StepReserved => ({
@@ -173,6 +182,7 @@ export async function reserveProjectStep(
       replay: (record) => ({ ok: true, replayed: true, value: answer(Number(record.outcome)) }),
     },
     [req],
+    trace,
   );
   return appliedOne(mutated);
 }
@@ -180,6 +190,7 @@ export async function reserveProjectStep(
 export async function commitProjectStep(
   a: AccountShell,
   req: StepCommitRequest,
+  trace: Trace,
 ): Promise<AccountResult<Applied<StepCommitted>>> {
   const { projectId, agent, holdId } = req;
   const answer = (transaction: StepCommitted['transaction'], uncoveredTokens: number, now: number): StepCommitted => {
@@ -230,11 +241,16 @@ export async function commitProjectStep(
       },
     },
     [req],
+    trace,
   );
   return appliedOne(mutated);
 }
 
-export async function failProjectStep(a: AccountShell, req: StepFailRequest): Promise<AccountResult<Applied<Project>>> {
+export async function failProjectStep(
+  a: AccountShell,
+  req: StepFailRequest,
+  trace: Trace,
+): Promise<AccountResult<Applied<Project>>> {
   const { projectId, agent, holdId } = req;
   const mutated = await mutate(
     a,
@@ -257,6 +273,7 @@ export async function failProjectStep(a: AccountShell, req: StepFailRequest): Pr
       replay: (_record, _req, now) => ({ ok: true, replayed: true, value: projectView(a, projectId, now)! }),
     },
     [req],
+    trace,
   );
   return appliedOne(mutated);
 }

@@ -1,4 +1,5 @@
 // Reads: each brings the account up to date first (a user's own read may open it; an operator's never does).
+import type { Trace } from '../contract/logLine';
 import { TRANSACTIONS_PAGE_SIZE_MAX } from '../../money/limits';
 import type {
   AccountResult,
@@ -32,12 +33,12 @@ export async function analytics(a: AccountShell, opts: ReadOptions = {}): Promis
   return a.read(opts, (now) => analyticsOf(a.log, now));
 }
 
-export async function audit(a: AccountShell): Promise<AccountResult<AuditReport>> {
-  return a.read({}, () => auditAccount(a.store, a.log));
+export async function audit(a: AccountShell, trace: Trace): Promise<AccountResult<AuditReport>> {
+  return a.read(trace, () => auditAccount(a.store, a.log));
 }
 
-export async function liveSubscriptions(a: AccountShell): Promise<AccountResult<LiveSubscription[]>> {
-  return a.read({}, () =>
+export async function liveSubscriptions(a: AccountShell, trace: Trace): Promise<AccountResult<LiveSubscription[]>> {
+  return a.read(trace, () =>
     a.store.stripe.liveSubscriptions().map((s) => ({
       subscriptionId: s.subscriptionId,
       planId: s.planId,

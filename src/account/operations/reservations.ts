@@ -1,4 +1,5 @@
 // Reservations: hold before a model call, commit the actual usage, or release.
+import type { Trace } from '../contract/logLine';
 import { HOLD_TTL_DEFAULT_SECONDS, HOLD_TTL_MAX_SECONDS, HOLD_TTL_MIN_SECONDS } from '../../money/limits';
 import type { AccountResult, Applied, CommitRequest, Hold, HoldCommitted, ReserveRequest } from '../contract/rpc';
 import { refuse, type Decision } from '../core/decision';
@@ -9,7 +10,11 @@ import { idempotencyKeys } from '../contract/keys';
 import { appliedOne, eachCommand, mutate } from './mutate';
 import type { AccountShell, Priced } from './shell';
 
-export async function reserve(a: AccountShell, req: ReserveRequest): Promise<AccountResult<Applied<Hold>>> {
+export async function reserve(
+  a: AccountShell,
+  req: ReserveRequest,
+  trace: Trace,
+): Promise<AccountResult<Applied<Hold>>> {
   const { idempotencyKey, ...command } = req;
   const ttlSeconds = Math.min(
     Math.max(req.ttlSeconds ?? HOLD_TTL_DEFAULT_SECONDS, HOLD_TTL_MIN_SECONDS),
@@ -40,11 +45,16 @@ export async function reserve(a: AccountShell, req: ReserveRequest): Promise<Acc
       replay: (record) => ({ ok: true, replayed: true, value: a.holdOf(Number(record.outcome)) }),
     },
     [req],
+    trace,
   );
   return appliedOne(mutated);
 }
 
-export async function commitHold(a: AccountShell, req: CommitRequest): Promise<AccountResult<Applied<HoldCommitted>>> {
+export async function commitHold(
+  a: AccountShell,
+  req: CommitRequest,
+  trace: Trace,
+): Promise<AccountResult<Applied<HoldCommitted>>> {
   const { holdId, ...usage } = req;
   const mutated = await mutate<CommitRequest, Priced & { known: HoldRow }, { uncoveredTokens: number }, HoldCommitted>(
     a,
@@ -80,11 +90,16 @@ export async function commitHold(a: AccountShell, req: CommitRequest): Promise<A
       },
     },
     [req],
+    trace,
   );
   return appliedOne(mutated);
 }
 
-export async function releaseHold(a: AccountShell, holdId: number): Promise<AccountResult<Applied<Hold>>> {
+export async function releaseHold(
+  a: AccountShell,
+  holdId: number,
+  trace: Trace,
+): Promise<AccountResult<Applied<Hold>>> {
   const mutated = await mutate(
     a,
     {
@@ -97,10 +112,11 @@ export async function releaseHold(a: AccountShell, holdId: number): Promise<Acco
       replay: () => ({ ok: true, replayed: true, value: a.holdOf(holdId) }),
     },
     [holdId],
+    trace,
   );
   return appliedOne(mutated);
 }
 
-export async function holds(a: AccountShell): Promise<AccountResult<Hold[]>> {
-  return a.read({}, () => a.store.openHolds().map((h) => a.holdOf(h.id)));
+export async function holds(a: AccountShell, trace: Trace): Promise<AccountResult<Hold[]>> {
+  return a.read(trace, () => a.store.openHolds().map((h) => a.holdOf(h.id)));
 }

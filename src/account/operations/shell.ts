@@ -3,6 +3,7 @@
 // from the object's own copy, and reads. Every mutation goes through mutate.ts with this shell;
 // UserAccount only wires the RPC methods.
 import type { Env } from '../../env';
+import { logLine, newRun, type Trace } from '../contract/logLine';
 import type { ModelPrice } from '../../money/cost';
 import { dayOf, periodEnd } from '../../money/period';
 import { DEFAULT_PLAN_ID } from '../core/plans';
@@ -84,9 +85,10 @@ export class AccountShell {
    */
   async onAlarm(): Promise<void> {
     this.alarmAt = undefined;
-    const ready = await this.ready(false);
+    const run = newRun();
+    const ready = await this.ready(false, run);
     if (ready.ok) {
-      await this.flusher.flush(this.env.DB, this.ownUserId(), ready.now);
+      await this.flusher.flush(this.env.DB, this.ownUserId(), ready.now, run);
       this.retention.maybeRun(ready.now);
     }
     await this.armAlarm();
@@ -104,7 +106,7 @@ export class AccountShell {
   }
 
   async read<T>(opts: ReadOptions, view: (now: number) => T): Promise<AccountResult<T>> {
-    const ready = await this.ready(opts.openIfNew === true);
+    const ready = await this.ready(opts.openIfNew === true, opts);
     if (!ready.ok) return this.failed(ready.failure);
     return { ok: true, value: view(ready.now), snapshot: snapshotOf(this.log, ready.now) };
   }
@@ -161,13 +163,13 @@ export class AccountShell {
    * is read only when the account opens or a reset is due; at a reset it is optional (the
    * account keeps its stored terms when D1 cannot answer).
    */
-  async ready(open: boolean): Promise<Ready> {
+  async ready(open: boolean, trace: Trace): Promise<Ready> {
     const now = this.clock();
     if (now < this.nextDeadline()) return { ok: true, now };
     let head = this.store.head();
     if (!head) {
       if (!open) return { ok: false, failure: NO_ACCOUNT };
-      const plans = await planLookup(this.env.DB, 'required');
+      const plans = await planLookup(this.env.DB, 'required', trace);
       const start = plans.plan(DEFAULT_PLAN_ID);
       if (!start) return { ok: false, failure: CATALOG_DOWN };
       this.transact(() => {
@@ -180,14 +182,14 @@ export class AccountShell {
       head = this.store.head()!;
     }
     const resetDue = now >= periodEnd(head.period);
-    const lookup = resetDue ? (await planLookup(this.env.DB, 'optional')).plan : () => undefined;
+    const lookup = resetDue ? (await planLookup(this.env.DB, 'optional', trace)).plan : () => undefined;
     this.transact(() => {
       const draft = this.draft(now);
       catchUp(draft, now, (id) => lookup(id)?.terms);
       this.store.apply(draft.changes, now);
-      for (const warning of draft.warnings) console.warn(JSON.stringify({ level: 'warn', what: 'reset', warning }));
+      for (const warning of draft.warnings) logLine('warn', 'reset', trace, { warning });
     });
-    await this.afterCommit(true);
+    await this.afterCommit(trace, true);
     return { ok: true, now };
   }
 
@@ -206,11 +208,9 @@ export class AccountShell {
    * end): the alarm follows. Failing to set it is logged, not thrown: what was written stands, a
    * failed answer would only be retried into a replay, and the next call or alarm sets it again.
    */
-  async afterCommit(deadlinesMoved = false): Promise<void> {
+  async afterCommit(trace: Trace, deadlinesMoved = false): Promise<void> {
     if (deadlinesMoved) this.deadline = undefined;
-    await this.armAlarm().catch((error: unknown) =>
-      console.error(JSON.stringify({ level: 'error', what: 'alarm not set', error: String(error) })),
-    );
+    await this.armAlarm().catch((error: unknown) => logLine('error', 'alarm not set', trace, { error: String(error) }));
   }
 
   // One alarm for every deadline: kept at the earliest (next reset, grant or hold expiry, outbox flush).

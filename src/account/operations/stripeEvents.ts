@@ -2,6 +2,7 @@
 // refund, a plan change) and the Stripe records it changes are changes on one draft, applied with
 // the event's idempotency key in one transactionSync, so duplicate, concurrent and retried
 // deliveries change nothing after the first.
+import type { Trace } from '../contract/logLine';
 import { addCalendarMonths } from '../../money/months';
 import type { AccountResult, PackagePaid, StripeCommand, StripeEventOutcome } from '../contract/rpc';
 import { idempotencyKeys } from '../contract/keys';
@@ -19,6 +20,7 @@ import { CATALOG_DOWN, type AccountShell } from './shell';
 export async function applyStripeEvent(
   a: AccountShell,
   cmd: StripeCommand,
+  trace: Trace,
 ): Promise<AccountResult<StripeEventOutcome>> {
   const needsPlans = cmd.kind !== 'package_paid' && cmd.kind !== 'charge_refunded';
   const mutated = await mutate<StripeCommand, PlanLookup, StripeEventOutcome, StripeEventOutcome>(
@@ -28,7 +30,7 @@ export async function applyStripeEvent(
       movesDeadlines: true,
       prepare: eachCommand(async () => {
         if (!needsPlans) return { ok: true, value: () => undefined };
-        const plans = await planLookup(a.env.DB, 'required');
+        const plans = await planLookup(a.env.DB, 'required', trace);
         return plans.read ? { ok: true, value: plans.plan } : { ok: false, failure: CATALOG_DOWN };
       }),
       key: () => idempotencyKeys.stripeEvent(cmd.event.id),
@@ -47,6 +49,7 @@ export async function applyStripeEvent(
       replay: () => ({ ok: true, replayed: true, value: { result: 'duplicate_event' } }),
     },
     [cmd],
+    trace,
   );
   if (!mutated.ok) return mutated;
   const { result, snapshot } = mutated.value[0]!;

@@ -1,5 +1,6 @@
 // Usage records of one user as commands of one operation: a group of single requests
 // (groupCommit.ts) or a batch, applied in order on one draft in one transaction (mutate.ts).
+import type { Trace } from '../contract/logLine';
 import type { AccountResult, Applied, BatchItemResult, Transaction, UsageRequest } from '../contract/rpc';
 import type { Decision } from '../core/decision';
 import type { NewEntry } from '../core/draft';
@@ -33,11 +34,19 @@ function usageOperation(a: AccountShell): Operation<UsageRequest, Price, NewEntr
   };
 }
 
+/** A usage request with the trace of the call that sent it. */
+export interface TracedUsage {
+  usage: UsageRequest;
+  trace: Trace;
+}
+
+/** Requests that arrived together, as one group: its log lines go under the first request's trace. */
 export async function recordUsageGroup(
   a: AccountShell,
-  group: UsageRequest[],
+  group: TracedUsage[],
 ): Promise<AccountResult<Applied<Transaction>>[]> {
-  const mutated = await mutate(a, usageOperation(a), group);
+  const records = group.map((g) => g.usage);
+  const mutated = await mutate(a, usageOperation(a), records, group[0]!.trace);
   if (!mutated.ok) return group.map(() => mutated);
   return mutated.value.map(appliedOf);
 }
@@ -45,8 +54,9 @@ export async function recordUsageGroup(
 export async function recordUsageBatch(
   a: AccountShell,
   records: UsageRequest[],
+  trace: Trace,
 ): Promise<AccountResult<BatchItemResult[]>> {
-  const mutated = await mutate(a, usageOperation(a), records);
+  const mutated = await mutate(a, usageOperation(a), records, trace);
   if (!mutated.ok) return mutated;
   const results = mutated.value.map(({ result }): BatchItemResult =>
     result.ok ? { ok: true, replayed: result.replayed, transaction: result.value } : result,

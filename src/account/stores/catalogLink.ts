@@ -1,6 +1,7 @@
 // How the object reads the shared catalog in D1: only where a decision needs it (opening an
 // account, a reset, a plan change, a Stripe subscription), never for balance, history or usage, and
 // always with a timeout, so a slow or absent D1 cannot hold an account hostage.
+import { logLine, type Trace } from '../contract/logLine';
 import { getCatalog, type Catalog, type Plan } from './catalogCache';
 import { CATALOG_READ_TIMEOUT_MS, CATALOG_REQUIRED_TIMEOUT_MS } from '../../money/limits';
 import type { PlanTerms } from '../contract/rpc';
@@ -30,6 +31,7 @@ export function catalogWithin(db: D1Database, timeoutMs = CATALOG_READ_TIMEOUT_M
 export async function planLookup(
   db: D1Database,
   need: 'optional' | 'required',
+  trace: Trace,
 ): Promise<{ plan: (id: string) => TargetPlan | undefined; read: boolean }> {
   try {
     const catalog = await catalogWithin(
@@ -44,7 +46,7 @@ export async function planLookup(
       },
     };
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'warn', what: 'catalog unreadable', error: String(error) }));
+    logLine('warn', 'catalog unreadable', trace, { error: String(error) });
     return { read: false, plan: () => undefined };
   }
 }

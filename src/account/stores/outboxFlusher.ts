@@ -2,6 +2,7 @@
 // due OUTBOX_FLUSH_DELAY_MS after it was written; after a failed flush, no sooner than the backoff
 // allows. Rows leave the outbox only once D1 has confirmed the batch (sendFlush answers the cursor
 // D1 holds); if D1 fails, they stay, and the balance and every user route never notice.
+import { logLine, type Trace } from '../contract/logLine';
 import { sendFlush } from './flushBatch';
 import {
   OUTBOX_FLUSH_BATCH_ROWS_MAX,
@@ -40,10 +41,10 @@ export class OutboxFlusher {
    * reset the same alarm applied, say) leave too, rather than waking it again 30 s later. `userId`
    * null means the object does not know whom it belongs to yet: rows wait (a warning is logged).
    */
-  async flush(db: D1Database, userId: string | null, now: number): Promise<FlushResult> {
+  async flush(db: D1Database, userId: string | null, now: number, trace: Trace): Promise<FlushResult> {
     if (this.dueAt() === undefined || this.retryAt > now) return { flushed: 0, failed: false };
     if (userId === null) {
-      console.warn(JSON.stringify({ level: 'warn', what: 'outbox', warning: 'no user id stored; flush deferred' }));
+      logLine('warn', 'outbox', trace, { warning: 'no user id stored; flush deferred' });
       this.failed(now);
       return { flushed: 0, failed: true };
     }
@@ -67,7 +68,7 @@ export class OutboxFlusher {
         statements += answer.statements;
       } catch (error) {
         this.failed(now);
-        console.warn(JSON.stringify({ level: 'warn', what: 'outbox', failures: this.failures, error: String(error) }));
+        logLine('warn', 'outbox', trace, { failures: this.failures, error: String(error) });
         return { flushed, failed: true };
       }
       // D1 may hold a cursor below this batch (it had counted an earlier, shorter batch of these

@@ -1,5 +1,6 @@
 import type { IRequest } from 'itty-router';
 import type { AccountSnapshot } from '../../account/contract/rpc';
+import type { Trace } from '../../account/contract/logLine';
 import type { Env } from '../../env';
 
 /** The request as handlers see it: itty's params and query, plus what the pipeline records. */
@@ -17,4 +18,9 @@ export interface ApiRequest extends IRequest {
 /** The typed stub of one user's account object. */
 export function accountOf(env: Env, userId: string) {
   return env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(userId));
+}
+
+/** The request's trace for the RPCs it makes, so the object's log lines carry its id. */
+export function traceOf(request: ApiRequest): Trace {
+  return { requestId: request.requestId };
 }

@@ -1,7 +1,7 @@
 // Server-Sent Events: a response that answers at once and sends each event as it happens. A client
 // that goes away does not stop the source: the rest of the events are still drawn (the work they
 // report still happens) and dropped, so what the source does never depends on who is listening.
-import { logLine, type LogCorrelation } from '../../account/contract/logLine';
+import { logLine, type Trace } from '../../account/contract/logLine';
 
 export interface ServerSentEvent {
   event: string;
@@ -21,7 +21,7 @@ function frame({ event, data }: ServerSentEvent): Uint8Array {
 export function eventStream(
   events: AsyncIterable<ServerSentEvent>,
   ctx: ExecutionContext,
-  lastWord: { what: string; event: ServerSentEvent; log: LogCorrelation },
+  lastWord: { what: string; event: ServerSentEvent; log: Trace },
 ): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();

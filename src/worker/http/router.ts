@@ -35,7 +35,7 @@ export function createRouter(): RouterType<ApiRequest, Args> {
 async function owedSnapshot(request: ApiRequest, env: Env): Promise<void> {
   if (request.accountUserId === undefined || request.snapshot !== undefined) return;
   const answer = await accountOf(env, request.accountUserId)
-    .balance({ openIfNew: true })
+    .balance({ openIfNew: true, requestId: request.requestId })
     .catch(() => undefined);
   if (answer) request.snapshot = answer.snapshot;
 }
@@ -49,7 +49,7 @@ function renderError(error: unknown, request: ApiRequest): Response {
   logLine(
     'error',
     'unhandled',
-    { request_id: requestId },
+    { requestId },
     {
       route: request.route,
       method: request.method,

@@ -2,7 +2,7 @@
 // Server-Sent Events as they happen. The object's failures become API errors here, the way every
 // other answer of the object does (accountResult.ts): a refused step carries usage's refusal body,
 // plus the agent, the project and this run's events.
-import { logLine, type LogCorrelation } from '../../account/contract/logLine';
+import { logLine, type Trace } from '../../account/contract/logLine';
 import type { Env } from '../../env';
 import type { RunEvent } from '../projects/runEvents';
 import { presentProject, presentRefusal, presentRunEvent, type presentRunHead } from '../present/projects';
@@ -58,13 +58,13 @@ export function streamRun(
   events: AsyncIterable<RunEvent>,
   ctx: ExecutionContext,
 ): Response {
-  const log = { request_id: request.requestId };
+  const log = { requestId: request.requestId };
   return eventStream(framesOf(env, log, head, events), ctx, { what: 'project stream', event: UNEXPECTED_END, log });
 }
 
 async function* framesOf(
   env: Env,
-  log: LogCorrelation,
+  log: Trace,
   head: RunHead,
   events: AsyncIterable<RunEvent>,
 ): AsyncGenerator<ServerSentEvent> {

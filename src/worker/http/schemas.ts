@@ -1,6 +1,6 @@
 // Schemas shared by several routes, each beside its type.
 import { z } from 'zod';
-import { TRANSACTION_TYPES, type TransactionType } from '../../account/contract/rpc';
+import { TRANSACTION_TYPES } from '../../account/contract/rpc';
 import { ApiError } from './errors';
 import { AGENT_SLUG_CHARS_MAX, IDEMPOTENCY_KEY_CHARS_MAX, INSTANT_MS_MAX, INSTANT_MS_MIN } from '../../money/limits';
 
@@ -12,15 +12,8 @@ export const agentSlugSchema = z
     `a slug: lower-case letters, digits, _ and -, at most ${AGENT_SLUG_CHARS_MAX} characters`,
   );
 
-/**
- * The transaction types the API offers (the `type` filter, a transaction's `type`). A promo credit is
- * logged as `bonus` with the code in its description, so `promo` is never written and never offered.
- */
-export const OFFERED_TRANSACTION_TYPES = TRANSACTION_TYPES.filter((type) => type !== 'promo') as [
-  TransactionType,
-  ...TransactionType[],
-];
-export const transactionTypeSchema = z.enum(OFFERED_TRANSACTION_TYPES);
+/** The transaction types the API offers (the `type` filter, a transaction's `type`). */
+export const transactionTypeSchema = z.enum(TRANSACTION_TYPES);
 
 /**
  * An ISO 8601 date-time with `Z` or an offset, inside INSTANT_MS_MIN–INSTANT_MS_MAX once the offset

@@ -11,10 +11,13 @@ import { RunnerError, type ModelRunner } from '../runners/runner';
 import { agentFigures } from './estimate';
 import { promptFor } from './prompt';
 import type { ProjectRun, RunAccount, RunEvent } from './runEvents';
+import type { Trace } from '../../account/contract/logLine';
 
 /** What a run needs besides the run itself: the user's account, the model runner, the agents. */
 export interface RunDependencies {
   account: RunAccount;
+  /** The request the run answers, for the object's log lines. */
+  trace?: Trace;
   runner: ModelRunner;
   catalog: Pick<Catalog, 'agents'>;
 }
@@ -23,8 +26,9 @@ export interface RunDependencies {
 export async function startRun(
   account: Pick<RunAccount, 'startProjectRun'>,
   ids: { projectId: string; runId: string },
+  trace: Trace = {},
 ): Promise<AccountResult<ProjectRun>> {
-  const started = await account.startProjectRun(ids);
+  const started = await account.startProjectRun(ids, trace);
   if (!started.ok) return started;
   const { project, interrupted } = started.value;
   return {
@@ -39,8 +43,8 @@ export async function startRun(
  * `failed` step is followed by `done` too (a reader may stop at it), and `aborted` ends them.
  */
 export async function* runSteps(deps: RunDependencies, run: ProjectRun): AsyncGenerator<RunEvent> {
-  const { account } = deps;
-  const outlook = await account.usageOutlook({ openIfNew: true });
+  const { account, trace = {} } = deps;
+  const outlook = await account.usageOutlook({ openIfNew: true, ...trace });
   if (!outlook.ok) {
     yield aborted(null, outlook);
     return;
@@ -58,25 +62,28 @@ export async function* runSteps(deps: RunDependencies, run: ProjectRun): AsyncGe
     if (last === 'aborted') return;
     if (last !== 'finished') break;
   }
-  const project = await account.project(run.project.id);
+  const project = await account.project(run.project.id, trace);
   yield project.ok ? { type: 'done', project: project.value, snapshot: project.snapshot } : aborted(null, project);
 }
 
 /** One agent's step: reserve → run → commit (or release when the model failed); answers how it ended. */
 async function* runStep(
-  { account, runner }: RunDependencies,
+  { account, runner, trace = {} }: RunDependencies,
   run: ProjectRun,
   agent: Agent,
   figures: ReturnType<typeof agentFigures>,
 ): AsyncGenerator<RunEvent, RunEvent['type']> {
   const projectId = run.project.id;
-  const reserved = await account.reserveProjectStep({
-    projectId,
-    runId: run.runId,
-    agent: agent.id,
-    estimatedTokens: Math.max(1, figures.inputTokens + figures.outputTokens),
-    ttlSeconds: PROJECT_STEP_HOLD_TTL_SECONDS,
-  });
+  const reserved = await account.reserveProjectStep(
+    {
+      projectId,
+      runId: run.runId,
+      agent: agent.id,
+      estimatedTokens: Math.max(1, figures.inputTokens + figures.outputTokens),
+      ttlSeconds: PROJECT_STEP_HOLD_TTL_SECONDS,
+    },
+    trace,
+  );
   if (!reserved.ok) {
     yield { type: 'refused', agent: agent.id, failure: reserved.failure, snapshot: reserved.snapshot };
     return 'refused';
@@ -104,17 +111,23 @@ async function* runStep(
     const failure = error instanceof RunnerError ? error.failure : 'runner_error';
     const message = error instanceof Error ? error.message : String(error);
     // Should the object refuse this too, the hold expires on its own and the step shows as interrupted.
-    await account.failProjectStep({ projectId, agent: agent.id, holdId: hold.id, error: `${failure}: ${message}` });
+    await account.failProjectStep(
+      { projectId, agent: agent.id, holdId: hold.id, error: `${failure}: ${message}` },
+      trace,
+    );
     yield { type: 'failed', agent: agent.id, failure, message };
     return 'failed';
   }
-  const committed = await account.commitProjectStep({
-    projectId,
-    agent: agent.id,
-    holdId: hold.id,
-    inputTokens: used.inputTokens,
-    outputTokens: used.outputTokens,
-  });
+  const committed = await account.commitProjectStep(
+    {
+      projectId,
+      agent: agent.id,
+      holdId: hold.id,
+      inputTokens: used.inputTokens,
+      outputTokens: used.outputTokens,
+    },
+    trace,
+  );
   if (!committed.ok) {
     yield aborted(agent.id, committed);
     return 'aborted';

@@ -2,6 +2,7 @@
 // lease started, and one event per thing that happened. A failure the object answers with is an
 // event carrying the object's own failure (code, message, details); turning it into HTTP is the
 // route's business, not the run's.
+import type { Trace } from '../../account/contract/logLine';
 import type {
   AccountFailure,
   AccountResult,
@@ -25,11 +26,11 @@ import type { EstimateSource } from './estimate';
 
 /** The RPCs of a user's account a run calls; the object's stub has them, and so may a test double. */
 export interface RunAccount {
-  startProjectRun(req: RunStartRequest): Promise<AccountResult<RunStarted>>;
+  startProjectRun(req: RunStartRequest, trace?: Trace): Promise<AccountResult<RunStarted>>;
   usageOutlook(opts?: ReadOptions): Promise<AccountResult<UsageOutlook>>;
-  reserveProjectStep(req: StepReserveRequest): Promise<AccountResult<Applied<StepReserved>>>;
-  commitProjectStep(req: StepCommitRequest): Promise<AccountResult<Applied<StepCommitted>>>;
-  failProjectStep(req: StepFailRequest): Promise<AccountResult<Applied<Project>>>;
+  reserveProjectStep(req: StepReserveRequest, trace?: Trace): Promise<AccountResult<Applied<StepReserved>>>;
+  commitProjectStep(req: StepCommitRequest, trace?: Trace): Promise<AccountResult<Applied<StepCommitted>>>;
+  failProjectStep(req: StepFailRequest, trace?: Trace): Promise<AccountResult<Applied<Project>>>;
   project(id: string, opts?: ReadOptions): Promise<AccountResult<Project>>;
 }
 

@@ -6,7 +6,7 @@
 // address (`ip:<address>`) is shared by every user behind it (an office, a carrier-grade NAT), so it
 // gets the far higher PROMO_ADDRESS_FAILED_ATTEMPTS_MAX and counts settled failures only: neighbours'
 // guesses, or neighbours racing for the same code, must not lock out a user who never guessed.
-import { logLine, type LogCorrelation } from '../../account/contract/logLine';
+import { logLine, type Trace } from '../../account/contract/logLine';
 import { z } from 'zod';
 import { parseRows } from './d1Rows';
 import { ApiError } from '../http/errors';
@@ -54,12 +54,7 @@ export interface GuessTicket {
 }
 
 /** Admit one attempt for every key, or none: throws rate_limited (429, Retry-After) when any key is spent. */
-export async function admitGuess(
-  db: D1Database,
-  log: LogCorrelation,
-  keys: string[],
-  now: number,
-): Promise<GuessTicket> {
+export async function admitGuess(db: D1Database, log: Trace, keys: string[], now: number): Promise<GuessTicket> {
   const expiredBefore = now - PROMO_FAILED_ATTEMPTS_WINDOW_MS;
   const results = await db.batch([
     db
@@ -96,7 +91,7 @@ export async function admitGuess(
   throw tooManyGuesses(refused, now);
 }
 
-function ticketFor(db: D1Database, admitted: GuardRow[], log: LogCorrelation): GuessTicket {
+function ticketFor(db: D1Database, admitted: GuardRow[], log: Trace): GuessTicket {
   let settled = false;
   return {
     async settle(failedGuess) {

@@ -2,7 +2,7 @@
 // driven forward with its own attempt id: the user's object either credits it (or already had)
 // and the slot is committed, or refuses it and the slot returns to the pool. Nothing is granted
 // twice, and no slot stays taken without a credit behind it.
-import { logLine, type LogCorrelation } from '../../account/contract/logLine';
+import { logLine, type Trace } from '../../account/contract/logLine';
 import type { Env } from '../../env';
 import { finishSlot } from './finish';
 import { claimOrphan, orphanedSlots } from './slots';
@@ -18,7 +18,7 @@ export async function reconcileOrphans(
   env: Env,
   code: string | null,
   now: number,
-  log: LogCorrelation,
+  log: Trace,
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { finished: 0, released: 0, failed: 0 };
   const orphans = await orphanedSlots(env.DB, code, now);

@@ -1,6 +1,6 @@
 // One redemption, end to end: take a slot in D1 (cap, window, once per user), let the user's
 // object decide and credit, then commit or give back the slot. See docs/promo-codes.md.
-import { type LogCorrelation } from '../../account/contract/logLine';
+import { type Trace } from '../../account/contract/logLine';
 import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { finishSlot, type PromoOutcome } from './finish';
@@ -18,7 +18,7 @@ export async function redeemPromoCode(
   userId: string,
   code: string,
   now: number,
-  log: LogCorrelation,
+  log: Trace,
 ): Promise<PromoOutcome> {
   const attemptId = crypto.randomUUID();
   let found = await reserveSlot(env.DB, code, userId, attemptId, now);

@@ -10,7 +10,7 @@ import { ApiError } from '../http/errors';
 import { settle } from '../http/accountResult';
 import { userIdParam } from '../http/auth';
 import { jsonBody } from '../http/body';
-import { accountOf } from '../http/context';
+import { accountOf, traceOf } from '../http/context';
 import { idempotencyKey, isoDateTimeSchema } from '../http/schemas';
 import { DESCRIPTION_CHARS_MAX, GRANT_TOKENS_MAX } from '../../money/limits';
 import { presentAnalytics } from '../present/analytics';
@@ -51,14 +51,17 @@ export const adminRoutes: readonly RouteDeclaration[] = [
       const { replayed, result } = await settle(
         request,
         env,
-        accountOf(env, userId).credit({
-          source: 'bonus',
-          transactionType: 'bonus',
-          tokens: body.tokens,
-          description: body.reason,
-          expiresAt,
-          idempotencyKey: key === undefined ? null : idempotencyKeys.adminGrant(key),
-        }),
+        accountOf(env, userId).credit(
+          {
+            source: 'bonus',
+            transactionType: 'bonus',
+            tokens: body.tokens,
+            description: body.reason,
+            expiresAt,
+            idempotencyKey: key === undefined ? null : idempotencyKeys.adminGrant(key),
+          },
+          traceOf(request),
+        ),
       );
       return json(
         {
@@ -84,7 +87,10 @@ export const adminRoutes: readonly RouteDeclaration[] = [
     account: true,
     handler: async (request, env) => {
       const userId = userIdParam(request);
-      return { user_id: userId, ...presentAnalytics(await settle(request, env, accountOf(env, userId).analytics())) };
+      return {
+        user_id: userId,
+        ...presentAnalytics(await settle(request, env, accountOf(env, userId).analytics(traceOf(request)))),
+      };
     },
   }),
 
@@ -102,7 +108,7 @@ export const adminRoutes: readonly RouteDeclaration[] = [
     account: true,
     handler: async (request, env) => {
       const userId = userIdParam(request);
-      const report = await settle(request, env, accountOf(env, userId).audit());
+      const report = await settle(request, env, accountOf(env, userId).audit(traceOf(request)));
       return {
         user_id: userId,
         ok: report.ok,

@@ -7,7 +7,7 @@ import { idempotencyKeys } from '../../account/contract/keys';
 import { settle } from '../http/accountResult';
 import { userIdParam } from '../http/auth';
 import { jsonBody } from '../http/body';
-import { accountOf } from '../http/context';
+import { accountOf, traceOf } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
 import { DESCRIPTION_CHARS_MAX } from '../../money/limits';
 import { iso, presentTransaction } from '../present/ledger';
@@ -35,7 +35,7 @@ export const adminPlanRoutes: readonly RouteDeclaration[] = [
         schema: planChangeResponseSchema,
       },
     },
-    errors: [404, 409],
+    errors: [404, 409, 503],
     account: true,
     handler: async (request, env) => {
       const userId = userIdParam(request);
@@ -44,12 +44,15 @@ export const adminPlanRoutes: readonly RouteDeclaration[] = [
       const { replayed, result } = await settle(
         request,
         env,
-        accountOf(env, userId).changePlan({
-          planId: body.plan_id,
-          when: body.effective,
-          reason: body.reason ?? `Plan change to ${body.plan_id} by an operator`,
-          idempotencyKey: key === undefined ? null : idempotencyKeys.adminPlan(key),
-        }),
+        accountOf(env, userId).changePlan(
+          {
+            planId: body.plan_id,
+            when: body.effective,
+            reason: body.reason ?? `Plan change to ${body.plan_id} by an operator`,
+            idempotencyKey: key === undefined ? null : idempotencyKeys.adminPlan(key),
+          },
+          traceOf(request),
+        ),
       );
       return {
         plan_id: result.planId,

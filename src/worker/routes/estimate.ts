@@ -10,7 +10,7 @@ import { ApiError } from '../http/errors';
 import { settle } from '../http/accountResult';
 import { authenticateAccountOwner } from '../http/auth';
 import { optionalJsonBody } from '../http/body';
-import { accountOf } from '../http/context';
+import { accountOf, traceOf } from '../http/context';
 import { agentSlugSchema } from '../http/schemas';
 import { ESTIMATE_AGENTS_MAX, ESTIMATE_AVERAGE_MIN_RUNS, MODEL_ID_CHARS_MAX } from '../../money/limits';
 import { presentEstimate } from '../present/estimate';
@@ -50,7 +50,7 @@ export const estimateRoutes: readonly RouteDeclaration[] = [
       const agents = agentsNamed(catalog, body.agents);
       const model = modelNamed(catalog, body.model);
       const account = accountOf(env, userId);
-      const outlook = await settle(request, env, account.usageOutlook({ openIfNew: true }));
+      const outlook = await settle(request, env, account.usageOutlook({ openIfNew: true, ...traceOf(request) }));
       const estimate = estimateRun({
         agents,
         price: model,

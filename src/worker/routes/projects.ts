@@ -17,7 +17,7 @@ import { ApiError } from '../http/errors';
 import { settle } from '../http/accountResult';
 import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody, parseWith } from '../http/body';
-import { accountOf } from '../http/context';
+import { accountOf, traceOf } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
 import {
   MODEL_ID_CHARS_MAX,
@@ -87,14 +87,17 @@ export const projectRoutes: readonly RouteDeclaration[] = [
       const { replayed, result } = await settle(
         request,
         env,
-        accountOf(env, userId).createProject({
-          title: body.title,
-          mode: body.mode,
-          description: body.description ?? null,
-          model: model.id,
-          agents: catalog.agents.map((a) => a.id),
-          idempotencyKey: key === undefined ? null : idempotencyKeys.projectCreate(key),
-        }),
+        accountOf(env, userId).createProject(
+          {
+            title: body.title,
+            mode: body.mode,
+            description: body.description ?? null,
+            model: model.id,
+            agents: catalog.agents.map((a) => a.id),
+            idempotencyKey: key === undefined ? null : idempotencyKeys.projectCreate(key),
+          },
+          traceOf(request),
+        ),
       );
       return json({ ...presentProject(result), replayed }, { status: replayed ? 200 : 201 });
     },
@@ -115,7 +118,7 @@ export const projectRoutes: readonly RouteDeclaration[] = [
       const page = await settle(
         request,
         env,
-        accountOf(env, userId).projects({ ...OWN, limit: query.limit, before: query.cursor }),
+        accountOf(env, userId).projects({ ...OWN, ...traceOf(request), limit: query.limit, before: query.cursor }),
       );
       return { projects: page.projects.map(presentProjectSummary), next_cursor: page.nextCursor };
     },
@@ -134,7 +137,9 @@ export const projectRoutes: readonly RouteDeclaration[] = [
     handler: async (request, env) => {
       const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
       const id = parseWith(projectIdSchema, request.params.id, 'id');
-      return presentProject(await settle(request, env, accountOf(env, userId).project(id, OWN)));
+      return presentProject(
+        await settle(request, env, accountOf(env, userId).project(id, { ...OWN, ...traceOf(request) })),
+      );
     },
   }),
 
@@ -162,9 +167,13 @@ export const projectRoutes: readonly RouteDeclaration[] = [
       const runner = runnerFor(env);
       const account = accountOf(env, userId);
       // Nothing has started before the lease is taken, so a conflict is a plain JSON error, stream or not.
-      const run = await settle(request, env, startRun(account, { projectId, runId: crypto.randomUUID() }));
+      const run = await settle(
+        request,
+        env,
+        startRun(account, { projectId, runId: crypto.randomUUID() }, traceOf(request)),
+      );
       const head = presentRunHead(run, runner.name);
-      const events = runSteps({ account, runner, catalog }, run);
+      const events = runSteps({ account, trace: traceOf(request), runner, catalog }, run);
       if ((request.headers.get('Accept') ?? '').includes('text/event-stream'))
         return streamRun(request, env, head, events, ctx);
       return answerRun(request, env, head, events);

@@ -48,7 +48,7 @@ async function redeem(request: ApiRequest, env: Env, userId: string) {
   const now = Date.now();
   const ticket = await admitGuess(
     env.DB,
-    { request_id: request.requestId },
+    { requestId: request.requestId },
     address === null ? [`user:${userId}`] : [`user:${userId}`, `ip:${address}`],
     now,
   );
@@ -58,7 +58,7 @@ async function redeem(request: ApiRequest, env: Env, userId: string) {
     const { replayed, result } = await settle(
       request,
       env,
-      redeemPromoCode(env, userId, code, now, { request_id: request.requestId }),
+      redeemPromoCode(env, userId, code, now, { requestId: request.requestId }),
     );
     return {
       message: 'Promo code redeemed successfully!',

@@ -11,7 +11,8 @@ import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody } from '../http/body';
-import { accountOf } from '../http/context';
+import type { Trace } from '../../account/contract/logLine';
+import { accountOf, traceOf } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
 import { CATALOG_ID_CHARS_MAX } from '../../money/limits';
 import { checkoutSessionParams, type CheckoutUrls, type Purchase } from '../stripe/checkout';
@@ -48,7 +49,7 @@ export const purchaseRoutes: readonly RouteDeclaration[] = [
       const stripe = stripeClient(env);
       const body = await jsonBody(request, purchaseBodySchema);
       const purchase = resolvePurchase(await getCatalog(env.DB), body);
-      if (purchase.kind === 'plan') await refuseSecondSubscription(env, userId);
+      if (purchase.kind === 'plan') await refuseSecondSubscription(env, userId, traceOf(request));
       const urls: CheckoutUrls = {
         successUrl: env.CHECKOUT_SUCCESS_URL || DEFAULT_SUCCESS_URL,
         cancelUrl: env.CHECKOUT_CANCEL_URL || DEFAULT_CANCEL_URL,
@@ -72,7 +73,7 @@ export const purchaseRoutes: readonly RouteDeclaration[] = [
         logLine(
           'error',
           'purchase',
-          { request_id: request.requestId },
+          { requestId: request.requestId },
           {
             stripe_error: error.type,
             stripe_code: error.code,
@@ -89,8 +90,8 @@ export const purchaseRoutes: readonly RouteDeclaration[] = [
   }),
 ];
 
-async function refuseSecondSubscription(env: Env, userId: string): Promise<void> {
-  const subscriptions = await accountOf(env, userId).liveSubscriptions();
+async function refuseSecondSubscription(env: Env, userId: string, trace: Trace): Promise<void> {
+  const subscriptions = await accountOf(env, userId).liveSubscriptions(trace);
   // No account yet means no subscription yet.
   const live = subscriptions.ok ? subscriptions.value[0] : undefined;
   if (!live) return;

@@ -9,7 +9,7 @@ import { idempotencyKeys } from '../../account/contract/keys';
 import { settle } from '../http/accountResult';
 import { userIdParam } from '../http/auth';
 import { jsonBody, parseWith } from '../http/body';
-import { accountOf } from '../http/context';
+import { accountOf, traceOf } from '../http/context';
 import { agentSlugSchema, idempotencyKey } from '../http/schemas';
 import {
   DESCRIPTION_CHARS_MAX,
@@ -67,13 +67,16 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
       const { replayed, result } = await settle(
         request,
         env,
-        accountOf(env, userId).reserve({
-          agent: body.agent,
-          model: body.model,
-          estimatedTokens: body.estimated_tokens,
-          ttlSeconds: body.ttl_seconds,
-          idempotencyKey: idempotencyKeys.holdReserve(key),
-        }),
+        accountOf(env, userId).reserve(
+          {
+            agent: body.agent,
+            model: body.model,
+            estimatedTokens: body.estimated_tokens,
+            ttlSeconds: body.ttl_seconds,
+            idempotencyKey: idempotencyKeys.holdReserve(key),
+          },
+          traceOf(request),
+        ),
       );
       return json({ reservation: presentHold(result), replayed }, { status: replayed ? 200 : 201 });
     },
@@ -91,7 +94,7 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
     account: true,
     handler: async (request, env) => {
       const userId = userIdParam(request);
-      const holds = await settle(request, env, accountOf(env, userId).holds());
+      const holds = await settle(request, env, accountOf(env, userId).holds(traceOf(request)));
       return { reservations: holds.map(presentHold) };
     },
   }),
@@ -116,12 +119,15 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
       const { replayed, result } = await settle(
         request,
         env,
-        accountOf(env, userId).commitHold({
-          holdId,
-          inputTokens: body.input_tokens,
-          outputTokens: body.output_tokens,
-          description: body.description,
-        }),
+        accountOf(env, userId).commitHold(
+          {
+            holdId,
+            inputTokens: body.input_tokens,
+            outputTokens: body.output_tokens,
+            description: body.description,
+          },
+          traceOf(request),
+        ),
       );
       return {
         ...presentUsage(result.transaction, replayed),
@@ -145,7 +151,11 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
       const userId = userIdParam(request);
       idempotencyKey(request, true);
       const holdId = parseWith(holdIdSchema, request.params.id, 'id');
-      const { replayed, result } = await settle(request, env, accountOf(env, userId).releaseHold(holdId));
+      const { replayed, result } = await settle(
+        request,
+        env,
+        accountOf(env, userId).releaseHold(holdId, traceOf(request)),
+      );
       return { reservation: presentHold(result), replayed };
     },
   }),

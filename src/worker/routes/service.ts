@@ -8,7 +8,7 @@ import { idempotencyKeys } from '../../account/contract/keys';
 import { settle } from '../http/accountResult';
 import { userIdParam } from '../http/auth';
 import { jsonBody } from '../http/body';
-import { accountOf } from '../http/context';
+import { accountOf, traceOf } from '../http/context';
 import { agentSlugSchema, idempotencyKey } from '../http/schemas';
 import { DESCRIPTION_CHARS_MAX, MODEL_ID_CHARS_MAX, USAGE_TOKENS_PER_FIELD_MAX } from '../../money/limits';
 import { presentBalance, presentUsage } from '../present/ledger';
@@ -49,14 +49,17 @@ export const serviceRoutes: readonly RouteDeclaration[] = [
       const { replayed, result } = await settle(
         request,
         env,
-        accountOf(env, userId).recordUsage({
-          agent: body.agent,
-          model: body.model,
-          inputTokens: body.input_tokens,
-          outputTokens: body.output_tokens,
-          description: body.description,
-          idempotencyKey: idempotencyKeys.usage(key),
-        }),
+        accountOf(env, userId).recordUsage(
+          {
+            agent: body.agent,
+            model: body.model,
+            inputTokens: body.input_tokens,
+            outputTokens: body.output_tokens,
+            description: body.description,
+            idempotencyKey: idempotencyKeys.usage(key),
+          },
+          traceOf(request),
+        ),
       );
       return presentUsage(result, replayed);
     },
@@ -75,7 +78,9 @@ export const serviceRoutes: readonly RouteDeclaration[] = [
     account: true,
     handler: async (request, env) => {
       const userId = userIdParam(request);
-      return presentBalance(await settle(request, env, accountOf(env, userId).balance({ openIfNew: true })));
+      return presentBalance(
+        await settle(request, env, accountOf(env, userId).balance({ openIfNew: true, ...traceOf(request) })),
+      );
     },
   }),
 ];

@@ -5,7 +5,7 @@ import { logLine } from '../../account/contract/logLine';
 import { json } from 'itty-router';
 import { getCatalog } from '../../account/stores/catalogCache';
 import { settle } from '../http/accountResult';
-import { accountOf } from '../http/context';
+import { accountOf, traceOf } from '../http/context';
 import { stripeReceiptSchema } from '../openapi/adminResponses';
 import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { routeStripeEvent } from '../stripe/events';
@@ -30,7 +30,7 @@ export const stripeWebhookRoutes: readonly RouteDeclaration[] = STRIPE_WEBHOOK_P
         logLine(
           'info',
           'stripe_webhook',
-          { request_id: request.requestId },
+          { requestId: request.requestId },
           {
             event_id: event.id,
             type: event.type,
@@ -39,12 +39,16 @@ export const stripeWebhookRoutes: readonly RouteDeclaration[] = STRIPE_WEBHOOK_P
         );
         return { received: true, ignored: routed.ignored };
       }
-      const outcome = await settle(request, env, accountOf(env, routed.userId).applyStripeEvent(routed.command));
+      const outcome = await settle(
+        request,
+        env,
+        accountOf(env, routed.userId).applyStripeEvent(routed.command, traceOf(request)),
+      );
       if (outcome.result === 'plan_unavailable') {
         logLine(
           'warn',
           'stripe_webhook',
-          { request_id: request.requestId },
+          { requestId: request.requestId },
           {
             event_id: event.id,
             type: event.type,

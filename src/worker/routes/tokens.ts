@@ -15,7 +15,7 @@ import { getCatalog } from '../../account/stores/catalogCache';
 import { settle } from '../http/accountResult';
 import { authenticateAccountOwner } from '../http/auth';
 import { parseWith } from '../http/body';
-import { accountOf } from '../http/context';
+import { accountOf, traceOf } from '../http/context';
 import { agentSlugSchema, isoDateTimeSchema, transactionTypeSchema } from '../http/schemas';
 import { TRANSACTIONS_PAGE_SIZE_DEFAULT, TRANSACTIONS_PAGE_SIZE_MAX } from '../../money/limits';
 import { presentAnalytics } from '../present/analytics';
@@ -55,7 +55,9 @@ export const tokenRoutes: readonly RouteDeclaration[] = [
     account: true,
     handler: async (request, env) => {
       const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-      return presentBalance(await settle(request, env, accountOf(env, userId).balance(OWN)));
+      return presentBalance(
+        await settle(request, env, accountOf(env, userId).balance({ ...OWN, ...traceOf(request) })),
+      );
     },
   }),
 
@@ -74,7 +76,9 @@ export const tokenRoutes: readonly RouteDeclaration[] = [
     account: true,
     handler: async (request, env) => {
       const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-      return presentAnalytics(await settle(request, env, accountOf(env, userId).analytics(OWN)));
+      return presentAnalytics(
+        await settle(request, env, accountOf(env, userId).analytics({ ...OWN, ...traceOf(request) })),
+      );
     },
   }),
 
@@ -88,7 +92,7 @@ export const tokenRoutes: readonly RouteDeclaration[] = [
     account: true,
     handler: async (request, env) => {
       const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
-      const balance = await settle(request, env, accountOf(env, userId).balance(OWN));
+      const balance = await settle(request, env, accountOf(env, userId).balance({ ...OWN, ...traceOf(request) }));
       // The terms are the account's own; price and features come from the catalog when it answers.
       const catalog = await getCatalog(env.DB).catch(() => undefined);
       const withCatalog = (terms: PlanTerms) => {
@@ -121,6 +125,7 @@ export const tokenRoutes: readonly RouteDeclaration[] = [
         request,
         env,
         accountOf(env, userId).transactions({
+          ...traceOf(request),
           ...OWN,
           limit: query.limit,
           beforeSeq: query.cursor === undefined ? undefined : Number(query.cursor),

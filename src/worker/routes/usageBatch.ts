@@ -12,7 +12,7 @@ import { idempotencyKeys } from '../../account/contract/keys';
 import { ApiError } from '../http/errors';
 import { userIdSchema } from '../http/auth';
 import { parseWith, readJson } from '../http/body';
-import { accountOf } from '../http/context';
+import { accountOf, traceOf } from '../http/context';
 import { idempotencyKeySchema } from '../http/schemas';
 import { USAGE_BATCH_BODY_BYTES_MAX, USAGE_BATCH_RECORDS_MAX } from '../../money/limits';
 import { presentUsage } from '../present/ledger';
@@ -81,7 +81,10 @@ export const usageBatchRoutes: readonly RouteDeclaration[] = [
       await Promise.all(
         [...byUser].map(async ([userId, items]) => {
           try {
-            const answer = await accountOf(env, userId).recordUsageBatch(items.map((i) => i.usage));
+            const answer = await accountOf(env, userId).recordUsageBatch(
+              items.map((i) => i.usage),
+              traceOf(request),
+            );
             items.forEach(({ index }, k) => {
               results[index] = answer.ok
                 ? present(index, userId, answer.value[k]!)
@@ -91,7 +94,7 @@ export const usageBatchRoutes: readonly RouteDeclaration[] = [
             logLine(
               'error',
               'usage_batch',
-              { request_id: request.requestId },
+              { requestId: request.requestId },
               { user_id: userId, error: String(error) },
             );
             for (const { index } of items)

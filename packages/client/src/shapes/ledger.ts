@@ -2,7 +2,7 @@ import type { IsoTime } from './money.js';
 
 /** What moved the tokens of one ledger row. */
 export type TransactionType =
-  'usage' | 'purchase' | 'bonus' | 'promo' | 'monthly_reset' | 'rollover' | 'expiry' | 'refund' | 'plan_change';
+  'usage' | 'purchase' | 'bonus' | 'monthly_reset' | 'rollover' | 'expiry' | 'refund' | 'plan_change';
 
 /** A part of a charge or credit taken from (negative) or given to (positive) one grant. */
 export interface GrantMovement {
