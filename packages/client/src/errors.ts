@@ -24,6 +24,11 @@ export class TokenServiceError extends Error {
     return this.code === 'insufficient_tokens';
   }
 
+  /** The answer's X-Request-Id: quote it when reporting the problem. */
+  get requestId(): string | undefined {
+    return this.body.request_id;
+  }
+
   get upgradeUrl(): string | undefined {
     return this.body.upgrade_url;
   }

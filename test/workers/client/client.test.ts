@@ -79,6 +79,16 @@ describe('TokenServiceClient', () => {
     expect(refusal.body.needed_tokens).toBe(3000);
   });
 
+  it('names the request a refusal answered, so it can be quoted', async () => {
+    const client = clientWith();
+    const user = newUserId();
+    const error = (await caught(
+      client.reserve(user, run(50_000), stepKey('huge-run', 'reserve')),
+    )) as TokenServiceError;
+    expect(error).toBeInstanceOf(TokenServiceError);
+    expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('retries a step whose answer was lost with the same key, and charges it once', async () => {
     const user = newUserId();
     const keysSent: (string | null)[] = [];
