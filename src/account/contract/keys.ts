@@ -24,11 +24,11 @@ export const idempotencyKeys = {
   /** A paid Checkout Session: credited once, whichever of its events arrives first. */
   stripeCheckout: (sessionId: string) => key('stripe-checkout', sessionId),
   /** A reservation, under the platform's Idempotency-Key. */
-  holdReserve: (clientKey: string) => key('hold', clientKey),
+  reservation: (clientKey: string) => key('hold', clientKey),
   /** The one commit a reservation gets: a repeat answers the first, other usage is refused. */
-  holdCommit: (holdId: number) => key('hold-commit', String(holdId)),
+  reservationCommit: (reservationId: number) => key('hold-commit', String(reservationId)),
   /** A reservation's release. */
-  holdRelease: (holdId: number) => key('hold-release', String(holdId)),
+  reservationRelease: (reservationId: number) => key('hold-release', String(reservationId)),
   /** A project's creation, under the user's Idempotency-Key. */
   projectCreate: (clientKey: string) => key('project', clientKey),
   /** One run's hold for one step of a project. */
@@ -37,6 +37,6 @@ export const idempotencyKeys = {
   /** A step's charge: once per project × agent, ever. */
   projectCommit: (projectId: string, agent: string) => key('project-commit', `${projectId}:${agent}`),
   /** A step's failed attempt (its hold released). */
-  projectFail: (projectId: string, agent: string, holdId: number) =>
-    key('project-fail', `${projectId}:${agent}:${holdId}`),
+  projectFail: (projectId: string, agent: string, reservationId: number) =>
+    key('project-fail', `${projectId}:${agent}:${reservationId}`),
 };

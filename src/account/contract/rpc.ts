@@ -190,17 +190,17 @@ export interface PromoCreditRequest {
 
 // ── Reservations ──────────────────────────────────────────────────────────────────────────────
 
-export type HoldStatusName = 'open' | 'committed' | 'released' | 'expired';
+export type ReservationStatusName = 'open' | 'committed' | 'released' | 'expired';
 
 /** Tokens held for one agent run. Times are epoch ms. */
-export interface Hold {
+export interface Reservation {
   id: number;
   agent: string;
   model: string;
   tokens: number;
   createdAt: number;
   expiresAt: number;
-  status: HoldStatusName;
+  status: ReservationStatusName;
   settledAt: number | null;
   projectId: string | null;
 }
@@ -218,14 +218,14 @@ export interface ReserveRequest {
 
 /** The run's actual usage: settles the hold, never refused. */
 export interface CommitRequest {
-  holdId: number;
+  reservationId: number;
   inputTokens: number;
   outputTokens: number;
   description?: string;
 }
 
-export interface HoldCommitted {
-  hold: Hold;
+export interface ReservationCommitted {
+  reservation: Reservation;
   transaction: Transaction;
   /** Tokens the balance could not cover (the run had already happened); 0 almost always. */
   uncoveredTokens: number;
@@ -244,7 +244,7 @@ export interface ProjectStep {
   position: number;
   status: ProjectStepStatus;
   /** The hold of the step's current or last attempt. */
-  holdId: number | null;
+  reservationId: number | null;
   estimatedTokens: number | null;
   /** The usage row that charged the step (set once, when it finished). */
   transactionSeq: number | null;
@@ -324,7 +324,7 @@ export interface StepReserveRequest {
 }
 
 export interface StepReserved {
-  hold: Hold;
+  reservation: Reservation;
   step: ProjectStep;
 }
 
@@ -332,7 +332,7 @@ export interface StepReserved {
 export interface StepCommitRequest {
   projectId: string;
   agent: string;
-  holdId: number;
+  reservationId: number;
   inputTokens: number;
   outputTokens: number;
 }
@@ -348,7 +348,7 @@ export interface StepCommitted {
 export interface StepFailRequest {
   projectId: string;
   agent: string;
-  holdId: number;
+  reservationId: number;
   error: string;
 }
 

@@ -68,8 +68,8 @@ export function outboxFactsOf(changes: readonly Change[], appended: readonly Tra
       case 'grant_close':
       case 'account':
       case 'usage_count':
-      case 'hold_open':
-      case 'hold_settle':
+      case 'reservation_open':
+      case 'reservation_settle':
       case 'requests':
       case 'project_create':
       case 'project':

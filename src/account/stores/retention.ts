@@ -26,21 +26,21 @@ export class Retention {
     if (now - this.lastPassAt < RETENTION_PASS_INTERVAL_MS) return 0;
     this.lastPassAt = now;
     const before = now - USAGE_KEY_REPLAY_WINDOW_MS;
-    return this.dropUsageKeys(before) + this.dropHoldKeys(before);
+    return this.dropUsageKeys(before) + this.dropReservationKeys(before);
   }
 
   /** Drop the keys of holds opened before `before` (epoch ms) and settled since. */
-  dropHoldKeys(before: number): number {
+  dropReservationKeys(before: number): number {
     const old = "SELECT id FROM holds WHERE created_at < ? AND status <> 'open'";
     this.sql.run(
-      'retention hold keys',
+      'retention reservation keys',
       `DELETE FROM idempotency_keys WHERE key >= 'hold:' AND key < 'hold;' AND CAST(outcome AS INTEGER) IN (${old})`,
       before,
     );
     let dropped = this.sql.one<{ n: number }>('retention dropped', 'SELECT changes() AS n').n;
     for (const prefix of ['hold-commit:', 'hold-release:']) {
       this.sql.run(
-        'retention hold settlement keys',
+        'retention reservation settlement keys',
         `DELETE FROM idempotency_keys WHERE key >= ? AND key < ? AND CAST(substr(key, ?) AS INTEGER) IN (${old})`,
         prefix,
         prefix.slice(0, -1) + ';',

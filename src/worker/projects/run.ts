@@ -6,7 +6,7 @@
 // never charged again (its commit is keyed per project × agent). Only a bug or a lost object throws.
 import type { AccountFailure, AccountResult, AccountSnapshot, ProjectStep } from '../../account/contract/rpc';
 import type { Agent, Catalog } from '../../account/stores/catalogCache';
-import { ESTIMATE_AVERAGE_MIN_RUNS, PROJECT_STEP_HOLD_TTL_SECONDS } from '../../money/limits';
+import { ESTIMATE_AVERAGE_MIN_RUNS, PROJECT_STEP_RESERVATION_TTL_SECONDS } from '../../money/limits';
 import { RunnerError, type ModelRunner } from '../runners/runner';
 import { agentFigures } from './estimate';
 import { promptFor } from './prompt';
@@ -80,7 +80,7 @@ async function* runStep(
       runId: run.runId,
       agent: agent.id,
       estimatedTokens: Math.max(1, figures.inputTokens + figures.outputTokens),
-      ttlSeconds: PROJECT_STEP_HOLD_TTL_SECONDS,
+      ttlSeconds: PROJECT_STEP_RESERVATION_TTL_SECONDS,
     },
     trace,
   );
@@ -88,14 +88,14 @@ async function* runStep(
     yield { type: 'refused', agent: agent.id, failure: reserved.failure, snapshot: reserved.snapshot };
     return 'refused';
   }
-  const hold = reserved.value.result.hold;
+  const reservation = reserved.value.result.reservation;
   yield {
     type: 'reserved',
     agent: agent.id,
-    holdId: hold.id,
-    estimatedTokens: hold.tokens,
+    reservationId: reservation.id,
+    estimatedTokens: reservation.tokens,
     source: figures.source,
-    expiresAt: hold.expiresAt,
+    expiresAt: reservation.expiresAt,
     snapshot: reserved.snapshot,
   };
 
@@ -112,7 +112,7 @@ async function* runStep(
     const message = error instanceof Error ? error.message : String(error);
     // Should the object refuse this too, the hold expires on its own and the step shows as interrupted.
     await account.failProjectStep(
-      { projectId, agent: agent.id, holdId: hold.id, error: `${failure}: ${message}` },
+      { projectId, agent: agent.id, reservationId: reservation.id, error: `${failure}: ${message}` },
       trace,
     );
     yield { type: 'failed', agent: agent.id, failure, message };
@@ -122,7 +122,7 @@ async function* runStep(
     {
       projectId,
       agent: agent.id,
-      holdId: hold.id,
+      reservationId: reservation.id,
       inputTokens: used.inputTokens,
       outputTokens: used.outputTokens,
     },

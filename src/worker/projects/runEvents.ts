@@ -58,7 +58,7 @@ export type RunEvent =
   | {
       type: 'reserved';
       agent: string;
-      holdId: number;
+      reservationId: number;
       estimatedTokens: number;
       source: EstimateSource;
       expiresAt: number;

@@ -97,15 +97,18 @@ describe('a project run without HTTP', () => {
         tokensAfter: remaining,
         detail: { project_id: projectId },
       });
-      expect(finished).toMatchObject({ uncoveredTokens: 0, step: { status: 'finished', holdId: reserved.holdId } });
+      expect(finished).toMatchObject({
+        uncoveredTokens: 0,
+        step: { status: 'finished', reservationId: reserved.reservationId },
+      });
     }
     const done = events.at(-1)!;
     if (done.type !== 'done') throw new Error('expected done');
     expect(done.project).toMatchObject({ status: 'completed', agentsFinished: 7, tokens: 20_500, lease: null });
     expect(done.snapshot).toMatchObject({ remainingTokens: 29_500, tokensUsedToday: 20_500, requestsToday: 7 });
     expect(await remainingOf(stub)).toBe(29_500);
-    const holds = await stub.holds();
-    expect(holds.ok && holds.value).toEqual([]);
+    const reservations = await stub.reservations();
+    expect(reservations.ok && reservations.value).toEqual([]);
     await expectAuditOk(stub);
   });
 
@@ -179,9 +182,14 @@ describe('a project run without HTTP', () => {
     const interfering: ModelRunner = {
       name: 'local-deterministic',
       run: async ({ agent }) => {
-        const holds = await stub.holds();
-        if (!holds.ok) throw new Error(holds.failure.message);
-        await stub.failProjectStep({ projectId, agent: agent.id, holdId: holds.value[0]!.id, error: 'elsewhere' });
+        const reservations = await stub.reservations();
+        if (!reservations.ok) throw new Error(reservations.failure.message);
+        await stub.failProjectStep({
+          projectId,
+          agent: agent.id,
+          reservationId: reservations.value[0]!.id,
+          error: 'elsewhere',
+        });
         return { inputTokens: 800, outputTokens: 1200 };
       },
     };
