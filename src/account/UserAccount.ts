@@ -149,23 +149,26 @@ export class UserAccount extends DurableObject<Env> {
 
   /**
    * Hold an agent run's estimate before its model is called, refused exactly as a usage record
-   * would be (per-request cap, daily requests, balance net of other holds). Idempotent by key.
+   * would be (per-request cap, daily requests, balance net of other reservations). Idempotent by key.
    */
   reserve(req: ReserveRequest, trace: Trace = {}): Promise<AccountResult<Applied<Reservation>>> {
     return ops.reserve(this.shell, req, trace);
   }
 
   /**
-   * Settle a hold with the run's actual usage. Never refused for money (the model already ran):
-   * below the hold the rest is released, above it (or after it expired) the excess comes from the
+   * Settle a reservation with the run's actual usage. Never refused for money (the model already ran):
+   * below the reservation the rest is released, above it (or after it expired) the excess comes from the
    * balance and what the balance cannot cover is recorded as uncovered. A repeat of the same commit
-   * answers the first; other usage for a settled hold, or a commit after a release, is refused.
+   * answers the first; other usage for a settled reservation, or a commit after a release, is refused.
    */
   commitReservation(req: CommitRequest, trace: Trace = {}): Promise<AccountResult<Applied<ReservationCommitted>>> {
     return ops.commitReservation(this.shell, req, trace);
   }
 
-  /** Give a hold's tokens and its request back. Releasing twice answers the same; after a commit it is refused. */
+  /**
+   * Give a reservation's tokens and its request back. Releasing twice answers the same; after a commit it
+   * is refused.
+   */
   releaseReservation(reservationId: number, trace: Trace = {}): Promise<AccountResult<Applied<Reservation>>> {
     return ops.releaseReservation(this.shell, reservationId, trace);
   }
@@ -207,12 +210,18 @@ export class UserAccount extends DurableObject<Env> {
     return ops.reserveProjectStep(this.shell, req, trace);
   }
 
-  /** A step's actual usage: the hold settles, one usage row (agent, model, project), the step recorded: one transaction. */
+  /**
+   * A step's actual usage: the reservation settles, one usage row (agent, model, project), the step
+   * recorded: one transaction.
+   */
   commitProjectStep(req: StepCommitRequest, trace: Trace = {}): Promise<AccountResult<Applied<StepCommitted>>> {
     return ops.commitProjectStep(this.shell, req, trace);
   }
 
-  /** A step's model call failed: its hold is released, the step marked failed, the run ended. Nothing is charged. */
+  /**
+   * A step's model call failed: its reservation is released, the step marked failed, the run ended.
+   * Nothing is charged.
+   */
   failProjectStep(req: StepFailRequest, trace: Trace = {}): Promise<AccountResult<Applied<Project>>> {
     return ops.failProjectStep(this.shell, req, trace);
   }

@@ -31,12 +31,12 @@ export const idempotencyKeys = {
   reservationRelease: (reservationId: number) => key('hold-release', String(reservationId)),
   /** A project's creation, under the user's Idempotency-Key. */
   projectCreate: (clientKey: string) => key('project', clientKey),
-  /** One run's hold for one step of a project. */
+  /** One run's reservation for one step of a project. */
   projectReserve: (projectId: string, agent: string, runId: string) =>
     key('project-reserve', `${projectId}:${agent}:${runId}`),
   /** A step's charge: once per project × agent, ever. */
   projectCommit: (projectId: string, agent: string) => key('project-commit', `${projectId}:${agent}`),
-  /** A step's failed attempt (its hold released). */
+  /** A step's failed attempt (its reservation released). */
   projectFail: (projectId: string, agent: string, reservationId: number) =>
     key('project-fail', `${projectId}:${agent}:${reservationId}`),
 };

@@ -210,13 +210,16 @@ export interface ReserveRequest {
   agent: string;
   model: string;
   estimatedTokens: number;
-  /** How long the hold lasts unsettled; HOLD_TTL_DEFAULT_SECONDS when absent, at most HOLD_TTL_MAX_SECONDS. */
+  /**
+   * How long the reservation lasts unsettled; RESERVATION_TTL_DEFAULT_SECONDS when absent, at most
+   * RESERVATION_TTL_MAX_SECONDS.
+   */
   ttlSeconds?: number;
   projectId?: string | null;
   idempotencyKey: IdempotencyKey;
 }
 
-/** The run's actual usage: settles the hold, never refused. */
+/** The run's actual usage: settles the reservation, never refused. */
 export interface CommitRequest {
   reservationId: number;
   inputTokens: number;
@@ -243,7 +246,7 @@ export interface ProjectStep {
   agent: string;
   position: number;
   status: ProjectStepStatus;
-  /** The hold of the step's current or last attempt. */
+  /** The reservation of the step's current or last attempt. */
   reservationId: number | null;
   estimatedTokens: number | null;
   /** The usage row that charged the step (set once, when it finished). */
@@ -328,7 +331,7 @@ export interface StepReserved {
   step: ProjectStep;
 }
 
-/** The step's actual usage: settles its hold, charges one usage row, advances the project: one transaction. */
+/** The step's actual usage: settles its reservation, charges one usage row, advances the project: one transaction. */
 export interface StepCommitRequest {
   projectId: string;
   agent: string;
@@ -344,7 +347,7 @@ export interface StepCommitted {
   project: Project;
 }
 
-/** The model call failed: release the hold, mark the step failed, end the run's lease. */
+/** The model call failed: release the reservation, mark the step failed, end the run's lease. */
 export interface StepFailRequest {
   projectId: string;
   agent: string;

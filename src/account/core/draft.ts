@@ -196,7 +196,7 @@ export class Draft {
   /** Close an open reservation; a release or an expiry gives its request back to its day. */
   settleReservation(id: number, status: 'committed' | 'released' | 'expired', at: number): void {
     const reservation = this.open.get(id);
-    if (!reservation) throw new Error(`draft: hold ${id} is not open`);
+    if (!reservation) throw new Error(`draft: reservation ${id} is not open`);
     this.open.delete(id);
     this.held -= reservation.tokens;
     this.changes.push({ kind: 'reservation_settle', reservationId: id, status, at });

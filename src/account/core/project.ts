@@ -1,6 +1,6 @@
 // Projects: which step a run may take next and what each step's outcome changes. Pure: a
-// project's state, the statuses of its holds and `now` in, a decision and project changes out.
-// The hold and ledger side of each step is decided by reservations.ts on the same draft, and the
+// project's state, the statuses of its reservations and `now` in, a decision and project changes out.
+// The reservation and ledger side of each step is decided by reservations.ts on the same draft, and the
 // project changes go on that draft too, so one store applies both in one transactionSync.
 import type { ReservationStatusName, ProjectStatus, ProjectStep, ProjectStepStatus } from '../contract/rpc';
 import { refuse, type Decision } from './decision';
@@ -47,7 +47,7 @@ export function nextStep(state: ProjectState): ProjectStep | undefined {
 
 /**
  * Take the lease for `runId`. Refused while another run's lease is live. Steps a cut-off run left
- * running become interrupted; their holds, if still open, are for the caller to release.
+ * running become interrupted; their reservations, if still open, are for the caller to release.
  */
 export function decideRunStart(
   state: ProjectState,
@@ -115,7 +115,7 @@ export function decideStepReserve(
   return { ok: true, value: next };
 }
 
-/** The step now runs under `hold` until `until`; the lease follows the hold. */
+/** The step now runs under `reservation` until `until`; the lease follows the reservation. */
 export function stepStarted(
   state: ProjectState,
   step: ProjectStep,
@@ -141,7 +141,7 @@ export function stepStarted(
   ];
 }
 
-/** The step that a commit or a failure settles: running, under this very hold. */
+/** The step that a commit or a failure settles: running, under this very reservation. */
 export function runningStep(state: ProjectState, agent: string, reservationId: number): Decision<ProjectStep> {
   const step = state.steps.find((s) => s.agent === agent);
   if (!step) return refuse('not_found', `Project ${state.head.id} has no agent '${agent}'.`);

@@ -1,7 +1,7 @@
-// Reservations (holds): before an agent calls a model its likely cost is held; after the call the
-// actual usage settles the hold. A hold moves no grant and writes no ledger row: it lowers what can
-// be spent, so concurrent holds can never together exceed the balance. It takes one request from
-// its day's count, given back when it is released or expires unused.
+// Reservations: before an agent calls a model its likely cost is held; after the call the actual
+// usage settles the reservation. A reservation moves no grant and writes no ledger row: it lowers
+// what can be spent, so concurrent reservations can never together exceed the balance. It takes one
+// request from its day's count, given back when it is released or expires unused.
 import { spendableTokens } from '../../money/spendOrder';
 import { dayOf } from '../../money/period';
 import type { TransactionDetail } from '../contract/rpc';
@@ -19,7 +19,7 @@ interface ReservationRequest {
 
 /**
  * Hold `estimatedTokens`, refused exactly as a usage record would be (per-request cap, daily request
- * cap, balance). Only grants that outlive the hold count, so an expiry cannot leave it uncovered.
+ * cap, balance). Only grants that outlive the reservation count, so an expiry cannot leave it uncovered.
  */
 export function decideReserve(draft: Draft, req: ReservationRequest, now: number): Decision<OpenReservation> {
   const limits = checkLimits(draft, req.estimatedTokens, now);
@@ -42,13 +42,13 @@ export function decideReserve(draft: Draft, req: ReservationRequest, now: number
   };
 }
 
-/** What a commit settles: the hold as it was, if it was still open, and how it ended otherwise. */
+/** What a commit settles: the reservation as it was, if it was still open, and how it ended otherwise. */
 export type ReservationStatus =
   { open: OpenReservation } | { settled: 'committed' | 'released' | 'expired' } | { unknown: true };
 
 /**
- * Charge the actual usage of a reserved run. Never refused: below the hold the rest is released;
- * above it, or after the hold expired, the excess comes from the balance; what the balance cannot
+ * Charge the actual usage of a reserved run. Never refused: below the reservation the rest is released;
+ * above it, or after the reservation expired, the excess comes from the balance; what the balance cannot
  * cover is recorded on the row as uncovered.
  */
 export function decideCommit(
@@ -68,11 +68,11 @@ export function decideCommit(
   if ('open' in status) draft.settleReservation(reservationId, 'committed', now);
   const detail: TransactionDetail = { hold_id: reservationId };
   if (projectId !== null) detail.project_id = projectId;
-  // An expired hold already gave its request back: the run it paid for counts one again.
+  // An expired reservation already gave its request back: the run it paid for counts one again.
   return { ok: true, value: chargeUsage(draft, usage, now, { countsRequest: !('open' in status), detail }) };
 }
 
-/** Give a hold's tokens and request back. Releasing a released or expired hold changes nothing. */
+/** Give a reservation's tokens and request back. Releasing a released or expired one changes nothing. */
 export function decideRelease(
   draft: Draft,
   reservationId: number,
@@ -89,7 +89,7 @@ export function decideRelease(
   return { ok: true, value: 'released' };
 }
 
-/** Expire every open hold whose time is up (the alarm, or the first request after). */
+/** Expire every open reservation whose time is up (the alarm, or the first request after). */
 export function expireReservations(draft: Draft, now: number): void {
   for (const reservation of draft.openReservations())
     if (reservation.expiresAt <= now) draft.settleReservation(reservation.id, 'expired', reservation.expiresAt);

@@ -1,5 +1,5 @@
 // Projects' RPCs. Each mutation is one operation (mutate.ts): the project's progress and the ledger
-// side of its step (a hold taken, settled or released; a usage row) are changes on one draft,
+// side of its step (a reservation taken, settled or released; a usage row) are changes on one draft,
 // applied together in one transaction.
 import type { Trace } from '../contract/logLine';
 import { PROJECT_LEASE_START_MS, PROJECTS_PAGE_SIZE_MAX } from '../../money/limits';
@@ -145,7 +145,7 @@ export async function startProjectRun(
   return result.ok ? { ok: true, value: result.value, snapshot } : { ok: false, failure: result.failure, snapshot };
 }
 
-/** A refused hold ends the run's lease (its step keeps its status), and that is written too. */
+/** A refused reservation ends the run's lease (its step keeps its status), and that is written too. */
 export async function reserveProjectStep(
   a: AccountShell,
   req: StepReserveRequest,

@@ -82,7 +82,7 @@ export async function commitReservation(
     {
       opens: false,
       movesDeadlines: true,
-      // The hold names the model (and so the price) the run is charged at.
+      // The reservation names the model (and so the price) the run is charged at.
       prepare: eachCommand(async (_req, now): Promise<Decision<Priced & { known: ReservationRow }>> => {
         const known = a.store.reservation(reservationId);
         if (!known) return refuse('not_found', `No reservation ${reservationId}.`);

@@ -208,7 +208,7 @@ export class AccountShell {
   }
 
   /**
-   * After a committed change (`deadlinesMoved` when it may have moved a reset, an expiry or a hold's
+   * After a committed change (`deadlinesMoved` when it may have moved a reset, an expiry or a reservation's
    * end): the alarm follows. Failing to set it is logged, not thrown: what was written stands, a
    * failed answer would only be retried into a replay, and the next call or alarm sets it again.
    */
@@ -217,7 +217,7 @@ export class AccountShell {
     await this.armAlarm().catch((error: unknown) => logLine('error', 'alarm not set', trace, { error: String(error) }));
   }
 
-  // One alarm for every deadline: kept at the earliest (next reset, grant or hold expiry, outbox flush).
+  // One alarm for every deadline: kept at the earliest (next reset, grant or reservation expiry, outbox flush).
   // The alarm handler lets a failure here throw, so the runtime retries it.
   private async armAlarm(): Promise<void> {
     const at = Math.min(this.nextDeadline(), this.flusher.dueAt() ?? Number.POSITIVE_INFINITY);

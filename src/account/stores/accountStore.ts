@@ -33,7 +33,7 @@ interface GrantRow {
   [column: string]: SqlStorageValue;
 }
 
-/** A hold whatever its status, with the day whose request count it took. */
+/** A reservation whatever its status, with the day whose request count it took. */
 export type ReservationRow = Reservation & Pick<OpenReservation, 'day'> & Record<string, SqlStorageValue>;
 
 export class AccountStore {
@@ -101,7 +101,7 @@ export class AccountStore {
       ).next,
       reservations: this.openReservations(),
       nextReservationId: this.sql.one<{ next: number }>(
-        'next hold id',
+        'next reservation id',
         'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM holds',
       ).next,
       // Numbered by the draft, so a change can name the row it appends before it is written.
@@ -117,7 +117,7 @@ export class AccountStore {
     );
   }
 
-  /** A hold whatever its status, or undefined when there is none with this id. */
+  /** A reservation whatever its status, or undefined when there is none with this id. */
   reservation(id: number): ReservationRow | undefined {
     return this.sql.first<ReservationRow>(
       'reservation by id',

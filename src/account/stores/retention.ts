@@ -2,8 +2,9 @@
 // - outbox rows: as soon as D1 has counted them (outboxFlusher.ts);
 // - usage idempotency keys ('u:…'): USAGE_KEY_REPLAY_WINDOW_MS after their ledger row, so a replay
 //   within the window still answers the first result, and the log stays small;
-// - reservation keys ('hold:…', 'hold-commit:…', 'hold-release:…'): the same window after the hold
-//   was opened, once it is settled (a settled hold refuses a second, different settlement by itself);
+// - reservation keys ('hold:…', 'hold-commit:…', 'hold-release:…'): the same window after the
+//   reservation was opened, once it is settled (a settled reservation refuses a second, different
+//   settlement by itself);
 // - ledger rows: kept (the per-day rollup already summarises them; pruning them would need the audit
 //   to start from a carried-forward summary).
 // Keys that guard credits (Stripe events and checkouts, promo codes and attempts, resets, admin
@@ -29,7 +30,7 @@ export class Retention {
     return this.dropUsageKeys(before) + this.dropReservationKeys(before);
   }
 
-  /** Drop the keys of holds opened before `before` (epoch ms) and settled since. */
+  /** Drop the keys of reservations opened before `before` (epoch ms) and settled since. */
   dropReservationKeys(before: number): number {
     const old = "SELECT id FROM holds WHERE created_at < ? AND status <> 'open'";
     this.sql.run(

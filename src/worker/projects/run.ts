@@ -1,6 +1,6 @@
 // Executing a project, one agent at a time, with no HTTP in sight: hold the step's estimate (object)
 // → run the model (the runner, here in the Worker; the object never awaits a model) → commit the
-// actual tokens (object: the hold settles, the usage row and the step's progress in one transaction).
+// actual tokens (object: the reservation settles, the usage row and the step's progress in one transaction).
 // Every answer of the object is an `AccountResult`; a refusal or a failed model call is an event and
 // ends the run, so executing again resumes at the first unfinished agent, and a finished agent is
 // never charged again (its commit is keyed per project × agent). Only a bug or a lost object throws.
@@ -110,7 +110,7 @@ async function* runStep(
   } catch (error) {
     const failure = error instanceof RunnerError ? error.failure : 'runner_error';
     const message = error instanceof Error ? error.message : String(error);
-    // Should the object refuse this too, the hold expires on its own and the step shows as interrupted.
+    // Should the object refuse this too, the reservation expires on its own and the step shows as interrupted.
     await account.failProjectStep(
       { projectId, agent: agent.id, reservationId: reservation.id, error: `${failure}: ${message}` },
       trace,

@@ -1,5 +1,5 @@
 // The platform backend holds an agent run's estimate before calling a model, then commits the
-// actual usage (or releases the hold). See docs/api.md "Reservations".
+// actual usage (or releases the reservation). See docs/api.md "Reservations".
 import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { userIdSchema } from '../http/auth';
 import { commitResponseSchema, reservationListResponseSchema, reservationResponseSchema } from '../openapi/responses';
@@ -87,7 +87,7 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
     path: BASE,
     tag: 'Platform',
     caller: 'service',
-    summary: 'A user’s open holds (404 for a user with no account)',
+    summary: 'A user’s open reservations (404 for a user with no account)',
     request: { params: { userId: userIdSchema } },
     responses: { 200: { description: '{ reservations: [...] }', schema: reservationListResponseSchema } },
     errors: [404],
@@ -142,7 +142,7 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
     path: `${BASE}/:id/release`,
     tag: 'Platform',
     caller: 'service',
-    summary: 'Give a hold’s tokens back without charging',
+    summary: 'Give a reservation’s tokens back without charging',
     request: { params: RESERVATION_PARAMS, idempotencyKey: 'required' },
     responses: { 200: { description: '{ reservation, replayed }', schema: reservationResponseSchema } },
     errors: [404, 409],

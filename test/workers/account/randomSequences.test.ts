@@ -157,7 +157,7 @@ async function run(stub: AccountStub, s: Step, clock: { now: number }, reservati
       if (reservations.length === 0) return;
       const reservationId = reservations[s.which % reservations.length]!;
       const result = await stub.commitReservation({ reservationId, inputTokens: s.input, outputTokens: s.output });
-      // Never refused for money: only a settled hold (released, or committed with other usage) says no.
+      // Never refused for money: only a settled reservation (released, or committed with other usage) says no.
       expectApplied(result, ['conflict', 'idempotency_key_reused']);
       return;
     }

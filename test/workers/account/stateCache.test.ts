@@ -23,7 +23,7 @@ async function cachedAndFresh(stub: AccountStub): Promise<{ cached: AccountState
   });
 }
 
-/** The state's grants and holds in id order: the cache and the tables may list them in any. */
+/** The state's grants and reservations in id order: the cache and the tables may list them in any. */
 function normalised(state: AccountState): AccountState {
   return {
     ...state,

@@ -88,7 +88,7 @@ describe('retention on the alarm', () => {
     await drainOutbox(stub);
     await runDurableObjectAlarm(stub);
     expect((await keys(stub)).filter((k) => k.startsWith('hold'))).toEqual(['hold:open']);
-    // A settled hold still refuses a different settlement with its key gone.
+    // A settled reservation still refuses a different settlement with its key gone.
     expect(
       await stub.commitReservation({ reservationId: settled.value.result.id, inputTokens: 1, outputTokens: 0 }),
     ).toMatchObject({

@@ -86,7 +86,7 @@ describe('a project run without HTTP', () => {
       const finished = events.find((e) => e.type === 'finished' && e.agent === agent);
       if (reserved?.type !== 'reserved' || finished?.type !== 'finished') throw new Error(`no events for ${agent}`);
       expect(reserved).toMatchObject({ estimatedTokens: PROFILE_TOKENS[agent], source: 'profile' });
-      // While the hold is open it is taken from what can be spent; the commit charges the same.
+      // While the reservation is open it is taken from what can be spent; the commit charges the same.
       expect(reserved.snapshot.remainingTokens).toBe(remaining - PROFILE_TOKENS[agent]!);
       remaining -= PROFILE_TOKENS[agent]!;
       expect(finished.transaction).toMatchObject({

@@ -72,7 +72,7 @@ describe('reservations', () => {
       replayed: false,
     });
     expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 7_500, held_tokens: 0, total_requests: 1 });
-    // The same commit again answers the first; other usage for the settled hold is refused.
+    // The same commit again answers the first; other usage for the settled reservation is refused.
     const again = await commit(user, reservation.id, { input_tokens: 1_200, output_tokens: 1_300 });
     expect(await again.json<any>()).toMatchObject({ transaction_id: body.transaction_id, replayed: true });
     expect((await commit(user, reservation.id, { input_tokens: 1, output_tokens: 1 })).status).toBe(409);
