@@ -82,7 +82,7 @@ const V1 = `
     tokens      INTEGER NOT NULL CHECK (tokens > 0),
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,
-    -- The UTC day whose request count the reservation took.
+    -- The UTC day whose request count the hold took.
     day         TEXT NOT NULL,
     project_id  TEXT,
     status      TEXT NOT NULL CHECK (status IN ('open', 'committed', 'released', 'expired')),
@@ -90,7 +90,7 @@ const V1 = `
   );
   CREATE INDEX holds_open ON holds (expires_at) WHERE status = 'open';
   -- Projects and their steps (one per agent, in run order). A run's lease lives on the project:
-  -- lease_until follows the run's latest reservation, so a cut-off run's lease lapses with it.
+  -- lease_until follows the run's latest hold, so a cut-off run's lease lapses with its hold.
   CREATE TABLE projects (
     seq             INTEGER PRIMARY KEY,
     id              TEXT NOT NULL UNIQUE,
