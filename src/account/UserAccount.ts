@@ -10,8 +10,8 @@ import type {
   CommitRequest,
   Credited,
   CreditRequest,
-  Hold,
-  HoldCommitted,
+  Reservation,
+  ReservationCommitted,
   LiveSubscription,
   PlanChanged,
   PlanChangeRequest,
@@ -38,7 +38,7 @@ import type {
   UsageOutlook,
 } from './contract/rpc';
 import * as credits from './operations/credits';
-import * as holds from './operations/reservations';
+import * as reservations from './operations/reservations';
 import * as plan from './operations/plan';
 import * as projects from './operations/projectRuns';
 import * as reads from './operations/reads';
@@ -49,7 +49,7 @@ import type { Trace } from './contract/logLine';
 import type { TracedUsage } from './operations/usage';
 import { AccountShell } from './operations/shell';
 
-const ops = { ...reads, ...usage, ...credits, ...stripe, ...plan, ...holds, ...projects };
+const ops = { ...reads, ...usage, ...credits, ...stripe, ...plan, ...reservations, ...projects };
 
 /**
  * One user's money: grants, the append-only ledger, reservations, day counters, and the clock that
@@ -149,30 +149,33 @@ export class UserAccount extends DurableObject<Env> {
 
   /**
    * Hold an agent run's estimate before its model is called, refused exactly as a usage record
-   * would be (per-request cap, daily requests, balance net of other holds). Idempotent by key.
+   * would be (per-request cap, daily requests, balance net of other reservations). Idempotent by key.
    */
-  reserve(req: ReserveRequest, trace: Trace = {}): Promise<AccountResult<Applied<Hold>>> {
+  reserve(req: ReserveRequest, trace: Trace = {}): Promise<AccountResult<Applied<Reservation>>> {
     return ops.reserve(this.shell, req, trace);
   }
 
   /**
-   * Settle a hold with the run's actual usage. Never refused for money (the model already ran):
-   * below the hold the rest is released, above it (or after it expired) the excess comes from the
+   * Settle a reservation with the run's actual usage. Never refused for money (the model already ran):
+   * below the reservation the rest is released, above it (or after it expired) the excess comes from the
    * balance and what the balance cannot cover is recorded as uncovered. A repeat of the same commit
-   * answers the first; other usage for a settled hold, or a commit after a release, is refused.
+   * answers the first; other usage for a settled reservation, or a commit after a release, is refused.
    */
-  commitHold(req: CommitRequest, trace: Trace = {}): Promise<AccountResult<Applied<HoldCommitted>>> {
-    return ops.commitHold(this.shell, req, trace);
+  commitReservation(req: CommitRequest, trace: Trace = {}): Promise<AccountResult<Applied<ReservationCommitted>>> {
+    return ops.commitReservation(this.shell, req, trace);
   }
 
-  /** Give a hold's tokens and its request back. Releasing twice answers the same; after a commit it is refused. */
-  releaseHold(holdId: number, trace: Trace = {}): Promise<AccountResult<Applied<Hold>>> {
-    return ops.releaseHold(this.shell, holdId, trace);
+  /**
+   * Give a reservation's tokens and its request back. Releasing twice answers the same; after a commit it
+   * is refused.
+   */
+  releaseReservation(reservationId: number, trace: Trace = {}): Promise<AccountResult<Applied<Reservation>>> {
+    return ops.releaseReservation(this.shell, reservationId, trace);
   }
 
   /** Open reservations, oldest first. */
-  holds(trace: Trace = {}): Promise<AccountResult<Hold[]>> {
-    return ops.holds(this.shell, trace);
+  reservations(trace: Trace = {}): Promise<AccountResult<Reservation[]>> {
+    return ops.reservations(this.shell, trace);
   }
 
   /** Per-agent averages of this user's runs (usage rollup) and the plan's caps, for estimates. */
@@ -207,12 +210,18 @@ export class UserAccount extends DurableObject<Env> {
     return ops.reserveProjectStep(this.shell, req, trace);
   }
 
-  /** A step's actual usage: the hold settles, one usage row (agent, model, project), the step recorded: one transaction. */
+  /**
+   * A step's actual usage: the reservation settles, one usage row (agent, model, project), the step
+   * recorded: one transaction.
+   */
   commitProjectStep(req: StepCommitRequest, trace: Trace = {}): Promise<AccountResult<Applied<StepCommitted>>> {
     return ops.commitProjectStep(this.shell, req, trace);
   }
 
-  /** A step's model call failed: its hold is released, the step marked failed, the run ended. Nothing is charged. */
+  /**
+   * A step's model call failed: its reservation is released, the step marked failed, the run ended.
+   * Nothing is charged.
+   */
   failProjectStep(req: StepFailRequest, trace: Trace = {}): Promise<AccountResult<Applied<Project>>> {
     return ops.failProjectStep(this.shell, req, trace);
   }

@@ -5,9 +5,9 @@ export const BODY_BYTES_MAX = 16 * 1024;
 /** Largest input or output token count one usage record may carry. */
 export const USAGE_TOKENS_PER_FIELD_MAX = 2_000_000;
 /** How long a reservation lasts unsettled by default, and at most (a model call is minutes, not hours). */
-export const HOLD_TTL_DEFAULT_SECONDS = 600;
-export const HOLD_TTL_MAX_SECONDS = 3_600;
-export const HOLD_TTL_MIN_SECONDS = 10;
+export const RESERVATION_TTL_DEFAULT_SECONDS = 600;
+export const RESERVATION_TTL_MAX_SECONDS = 3_600;
+export const RESERVATION_TTL_MIN_SECONDS = 10;
 /** Largest single credit (manual grant, promo, package). */
 export const GRANT_TOKENS_MAX = 1_000_000_000;
 export const AGENT_SLUG_CHARS_MAX = 64;
@@ -163,11 +163,11 @@ export const PROJECT_TITLE_CHARS_MAX = 200;
 export const PROJECT_MODE_CHARS_MAX = 32;
 export const PROJECT_DESCRIPTION_CHARS_MAX = 2_000;
 /**
- * How long a project step's hold lasts unsettled, in seconds: longer than a model call may take
+ * How long a project step's reservation lasts unsettled, in seconds: longer than a model call may take
  * (MODEL_RUN_TIMEOUT_MS), short enough that a cut-off run's lease lapses soon.
  */
-export const PROJECT_STEP_HOLD_TTL_SECONDS = 120;
-/** The lease a run takes before its first hold (then the lease follows each step's hold). */
-export const PROJECT_LEASE_START_MS = PROJECT_STEP_HOLD_TTL_SECONDS * 1000;
+export const PROJECT_STEP_RESERVATION_TTL_SECONDS = 120;
+/** The lease a run takes before its first reservation (then the lease follows each step's reservation). */
+export const PROJECT_LEASE_START_MS = PROJECT_STEP_RESERVATION_TTL_SECONDS * 1000;
 /** Longest pause the local runner may take per run (LOCAL_RUNNER_DELAY_MS), in ms. */
 export const LOCAL_RUNNER_DELAY_MS_MAX = 10_000;

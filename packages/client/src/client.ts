@@ -66,17 +66,17 @@ export class TokenServiceClient {
     return this.request('POST', `${this.user(userId)}/reservations/${reservationId}/commit`, { body, idempotencyKey });
   }
 
-  /** Give the hold back without charging (the model call failed). */
+  /** Give the reservation back without charging (the model call failed). */
   release(userId: string, reservationId: number, idempotencyKey: string): Promise<ReservationResult> {
     return this.request('POST', `${this.user(userId)}/reservations/${reservationId}/release`, { idempotencyKey });
   }
 
-  /** The user's open holds. */
+  /** The user's open reservations. */
   reservations(userId: string): Promise<ReservationList> {
     return this.request('GET', `${this.user(userId)}/reservations`, {});
   }
 
-  /** Charge a run without a hold, all or nothing. 402 when the balance cannot cover it. */
+  /** Charge a run without a reservation, all or nothing. 402 when the balance cannot cover it. */
   recordUsage(userId: string, body: UsageBody, idempotencyKey: string): Promise<UsageResult> {
     return this.request('POST', `${this.user(userId)}/usage`, { body, idempotencyKey });
   }

@@ -24,19 +24,19 @@ export const idempotencyKeys = {
   /** A paid Checkout Session: credited once, whichever of its events arrives first. */
   stripeCheckout: (sessionId: string) => key('stripe-checkout', sessionId),
   /** A reservation, under the platform's Idempotency-Key. */
-  holdReserve: (clientKey: string) => key('hold', clientKey),
+  reservation: (clientKey: string) => key('hold', clientKey),
   /** The one commit a reservation gets: a repeat answers the first, other usage is refused. */
-  holdCommit: (holdId: number) => key('hold-commit', String(holdId)),
+  reservationCommit: (reservationId: number) => key('hold-commit', String(reservationId)),
   /** A reservation's release. */
-  holdRelease: (holdId: number) => key('hold-release', String(holdId)),
+  reservationRelease: (reservationId: number) => key('hold-release', String(reservationId)),
   /** A project's creation, under the user's Idempotency-Key. */
   projectCreate: (clientKey: string) => key('project', clientKey),
-  /** One run's hold for one step of a project. */
+  /** One run's reservation for one step of a project. */
   projectReserve: (projectId: string, agent: string, runId: string) =>
     key('project-reserve', `${projectId}:${agent}:${runId}`),
   /** A step's charge: once per project × agent, ever. */
   projectCommit: (projectId: string, agent: string) => key('project-commit', `${projectId}:${agent}`),
-  /** A step's failed attempt (its hold released). */
-  projectFail: (projectId: string, agent: string, holdId: number) =>
-    key('project-fail', `${projectId}:${agent}:${holdId}`),
+  /** A step's failed attempt (its reservation released). */
+  projectFail: (projectId: string, agent: string, reservationId: number) =>
+    key('project-fail', `${projectId}:${agent}:${reservationId}`),
 };

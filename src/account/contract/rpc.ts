@@ -190,17 +190,17 @@ export interface PromoCreditRequest {
 
 // ── Reservations ──────────────────────────────────────────────────────────────────────────────
 
-export type HoldStatusName = 'open' | 'committed' | 'released' | 'expired';
+export type ReservationStatusName = 'open' | 'committed' | 'released' | 'expired';
 
 /** Tokens held for one agent run. Times are epoch ms. */
-export interface Hold {
+export interface Reservation {
   id: number;
   agent: string;
   model: string;
   tokens: number;
   createdAt: number;
   expiresAt: number;
-  status: HoldStatusName;
+  status: ReservationStatusName;
   settledAt: number | null;
   projectId: string | null;
 }
@@ -210,22 +210,25 @@ export interface ReserveRequest {
   agent: string;
   model: string;
   estimatedTokens: number;
-  /** How long the hold lasts unsettled; HOLD_TTL_DEFAULT_SECONDS when absent, at most HOLD_TTL_MAX_SECONDS. */
+  /**
+   * How long the reservation lasts unsettled; RESERVATION_TTL_DEFAULT_SECONDS when absent, at most
+   * RESERVATION_TTL_MAX_SECONDS.
+   */
   ttlSeconds?: number;
   projectId?: string | null;
   idempotencyKey: IdempotencyKey;
 }
 
-/** The run's actual usage: settles the hold, never refused. */
+/** The run's actual usage: settles the reservation, never refused. */
 export interface CommitRequest {
-  holdId: number;
+  reservationId: number;
   inputTokens: number;
   outputTokens: number;
   description?: string;
 }
 
-export interface HoldCommitted {
-  hold: Hold;
+export interface ReservationCommitted {
+  reservation: Reservation;
   transaction: Transaction;
   /** Tokens the balance could not cover (the run had already happened); 0 almost always. */
   uncoveredTokens: number;
@@ -243,8 +246,8 @@ export interface ProjectStep {
   agent: string;
   position: number;
   status: ProjectStepStatus;
-  /** The hold of the step's current or last attempt. */
-  holdId: number | null;
+  /** The reservation of the step's current or last attempt. */
+  reservationId: number | null;
   estimatedTokens: number | null;
   /** The usage row that charged the step (set once, when it finished). */
   transactionSeq: number | null;
@@ -324,15 +327,15 @@ export interface StepReserveRequest {
 }
 
 export interface StepReserved {
-  hold: Hold;
+  reservation: Reservation;
   step: ProjectStep;
 }
 
-/** The step's actual usage: settles its hold, charges one usage row, advances the project: one transaction. */
+/** The step's actual usage: settles its reservation, charges one usage row, advances the project: one transaction. */
 export interface StepCommitRequest {
   projectId: string;
   agent: string;
-  holdId: number;
+  reservationId: number;
   inputTokens: number;
   outputTokens: number;
 }
@@ -344,11 +347,11 @@ export interface StepCommitted {
   project: Project;
 }
 
-/** The model call failed: release the hold, mark the step failed, end the run's lease. */
+/** The model call failed: release the reservation, mark the step failed, end the run's lease. */
 export interface StepFailRequest {
   projectId: string;
   agent: string;
-  holdId: number;
+  reservationId: number;
   error: string;
 }
 

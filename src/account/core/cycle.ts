@@ -4,7 +4,7 @@
 import { nextPeriod, periodEnd, periodOf } from '../../money/period';
 import type { PlanTerms } from '../contract/rpc';
 import type { AccountState, Draft, LiveGrant } from './draft';
-import { expireHolds } from './reservations';
+import { expireReservations } from './reservations';
 
 /** Fresh terms for a plan id from the catalog, or undefined when the catalog has no such row (or could not be read). */
 type TermsLookup = (planId: string) => PlanTerms | undefined;
@@ -18,8 +18,8 @@ export function newAccountState(terms: PlanTerms, now: number, day: string): Acc
     grants: [],
     today: { day, requests: 0, tokens: 0 },
     nextGrantId: 1,
-    holds: [],
-    nextHoldId: 1,
+    reservations: [],
+    nextReservationId: 1,
     nextSeq: 1,
   };
 }
@@ -35,7 +35,7 @@ export function openAccount(draft: Draft, now: number): void {
  * its instant comes, period after period if several were missed.
  */
 export function catchUp(draft: Draft, now: number, lookup: TermsLookup): void {
-  expireHolds(draft, now);
+  expireReservations(draft, now);
   for (;;) {
     const resetAt = periodEnd(draft.period);
     const dueBy = Math.min(now, resetAt);
@@ -50,10 +50,10 @@ export function catchUp(draft: Draft, now: number, lookup: TermsLookup): void {
 }
 
 /** The next instant something is due: the reset, or an earlier grant or reservation expiry. */
-export function nextDeadline(state: Pick<AccountState, 'period' | 'grants' | 'holds'>): number {
+export function nextDeadline(state: Pick<AccountState, 'period' | 'grants' | 'reservations'>): number {
   let at = periodEnd(state.period);
   for (const grant of state.grants) if (expiresOnItsOwn(grant) && grant.expiresAt! < at) at = grant.expiresAt!;
-  for (const hold of state.holds) if (hold.expiresAt < at) at = hold.expiresAt;
+  for (const reservation of state.reservations) if (reservation.expiresAt < at) at = reservation.expiresAt;
   return at;
 }
 

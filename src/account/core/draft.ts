@@ -3,7 +3,7 @@
 // Stripe records, extra idempotency keys) as one list of changes; one store applies that list
 // inside the one transactionSync. No SQL and no clock here: state and `now` in,
 // changes out, so every rule can be tested on plain data.
-import type { Hold, PlanTerms, TransactionDetail, TransactionType } from '../contract/rpc';
+import type { Reservation, PlanTerms, TransactionDetail, TransactionType } from '../contract/rpc';
 import type { Allocation, Grant, GrantSource } from '../../money/grant';
 import type { IdempotencyKey } from '../contract/keys';
 import type { ProjectChange, ProjectHead } from './project';
@@ -18,7 +18,7 @@ export interface LiveGrant extends Grant {
 }
 
 /** A reservation not yet settled: it lowers what can be spent until it is committed, released or expires. */
-export type OpenHold = Omit<Hold, 'status' | 'settledAt'> & {
+export type OpenReservation = Omit<Reservation, 'status' | 'settledAt'> & {
   /** The UTC day whose request count it took. */
   day: string;
 };
@@ -35,8 +35,8 @@ export interface AccountState {
   /** The id the next grant will get (ids are assigned here, so changes can refer to them). */
   nextGrantId: number;
   /** Open reservations, oldest first. */
-  holds: OpenHold[];
-  nextHoldId: number;
+  reservations: OpenReservation[];
+  nextReservationId: number;
   /** The seq the next ledger row takes (ledger rows are never deleted). */
   nextSeq: number;
 }
@@ -91,8 +91,8 @@ export type Change =
   | { kind: 'append'; entry: NewEntry }
   | { kind: 'account'; period: string; terms: PlanTerms; pendingTerms: PlanTerms | null }
   | { kind: 'usage_count'; usage: UsageCount; countsRequest: boolean }
-  | { kind: 'hold_open'; hold: OpenHold }
-  | { kind: 'hold_settle'; holdId: number; status: 'committed' | 'released' | 'expired'; at: number }
+  | { kind: 'reservation_open'; reservation: OpenReservation }
+  | { kind: 'reservation_settle'; reservationId: number; status: 'committed' | 'released' | 'expired'; at: number }
   | { kind: 'requests'; day: string; delta: number; at: number }
   | { kind: 'payment'; payment: Payment }
   | { kind: 'project_create'; project: NewProject }
@@ -125,9 +125,9 @@ export class Draft {
   pendingTerms: PlanTerms | null;
   readonly today: { day: string; requests: number; tokens: number };
   private readonly live = new Map<number, LiveGrant>();
-  private readonly open = new Map<number, OpenHold>();
+  private readonly open = new Map<number, OpenReservation>();
   private nextGrantId: number;
-  private nextHoldId: number;
+  private nextReservationId: number;
   private nextSeq: number;
   private held = 0;
   private balance = 0;
@@ -138,11 +138,11 @@ export class Draft {
     this.pendingTerms = state.pendingTerms;
     this.today = { ...state.today };
     this.nextGrantId = state.nextGrantId;
-    this.nextHoldId = state.nextHoldId;
+    this.nextReservationId = state.nextReservationId;
     this.nextSeq = state.nextSeq;
-    for (const hold of state.holds) {
-      this.open.set(hold.id, { ...hold });
-      this.held += hold.tokens;
+    for (const reservation of state.reservations) {
+      this.open.set(reservation.id, { ...reservation });
+      this.held += reservation.tokens;
     }
     for (const grant of state.grants) {
       this.live.set(grant.id, { ...grant });
@@ -159,8 +159,8 @@ export class Draft {
       grants: this.liveGrants().map((g) => ({ ...g })),
       today: { ...this.today },
       nextGrantId: this.nextGrantId,
-      holds: this.openHolds().map((h) => ({ ...h })),
-      nextHoldId: this.nextHoldId,
+      reservations: this.openReservations().map((h) => ({ ...h })),
+      nextReservationId: this.nextReservationId,
       nextSeq: this.nextSeq,
     };
   }
@@ -176,31 +176,31 @@ export class Draft {
   }
 
   /** Open reservations, oldest first. */
-  openHolds(): OpenHold[] {
+  openReservations(): OpenReservation[] {
     return [...this.open.values()].sort((a, b) => a.id - b.id);
   }
 
-  hold(id: number): OpenHold | undefined {
+  reservation(id: number): OpenReservation | undefined {
     return this.open.get(id);
   }
 
-  openHold(h: Omit<OpenHold, 'id'>): OpenHold {
-    const hold = { ...h, id: this.nextHoldId++ };
-    this.open.set(hold.id, hold);
-    this.held += hold.tokens;
-    this.changes.push({ kind: 'hold_open', hold });
-    this.adjustRequests(hold.day, 1, hold.createdAt);
-    return hold;
+  openReservation(h: Omit<OpenReservation, 'id'>): OpenReservation {
+    const reservation = { ...h, id: this.nextReservationId++ };
+    this.open.set(reservation.id, reservation);
+    this.held += reservation.tokens;
+    this.changes.push({ kind: 'reservation_open', reservation });
+    this.adjustRequests(reservation.day, 1, reservation.createdAt);
+    return reservation;
   }
 
   /** Close an open reservation; a release or an expiry gives its request back to its day. */
-  settleHold(id: number, status: 'committed' | 'released' | 'expired', at: number): void {
-    const hold = this.open.get(id);
-    if (!hold) throw new Error(`draft: hold ${id} is not open`);
+  settleReservation(id: number, status: 'committed' | 'released' | 'expired', at: number): void {
+    const reservation = this.open.get(id);
+    if (!reservation) throw new Error(`draft: reservation ${id} is not open`);
     this.open.delete(id);
-    this.held -= hold.tokens;
-    this.changes.push({ kind: 'hold_settle', holdId: id, status, at });
-    if (status !== 'committed') this.adjustRequests(hold.day, -1, at);
+    this.held -= reservation.tokens;
+    this.changes.push({ kind: 'reservation_settle', reservationId: id, status, at });
+    if (status !== 'committed') this.adjustRequests(reservation.day, -1, at);
   }
 
   private adjustRequests(day: string, delta: number, at: number): void {

@@ -1,8 +1,8 @@
 // Projects: which step a run may take next and what each step's outcome changes. Pure: a
-// project's state, the statuses of its holds and `now` in, a decision and project changes out.
-// The hold and ledger side of each step is decided by reservations.ts on the same draft, and the
+// project's state, the statuses of its reservations and `now` in, a decision and project changes out.
+// The reservation and ledger side of each step is decided by reservations.ts on the same draft, and the
 // project changes go on that draft too, so one store applies both in one transactionSync.
-import type { HoldStatusName, ProjectStatus, ProjectStep, ProjectStepStatus } from '../contract/rpc';
+import type { ReservationStatusName, ProjectStatus, ProjectStep, ProjectStepStatus } from '../contract/rpc';
 import { refuse, type Decision } from './decision';
 
 export interface ProjectHead {
@@ -47,15 +47,15 @@ export function nextStep(state: ProjectState): ProjectStep | undefined {
 
 /**
  * Take the lease for `runId`. Refused while another run's lease is live. Steps a cut-off run left
- * running become interrupted; their holds, if still open, are for the caller to release.
+ * running become interrupted; their reservations, if still open, are for the caller to release.
  */
 export function decideRunStart(
   state: ProjectState,
   runId: string,
-  holdStatus: (holdId: number) => HoldStatusName | undefined,
+  reservationStatus: (reservationId: number) => ReservationStatusName | undefined,
   leaseMs: number,
   now: number,
-): Decision<{ changes: ProjectChange[]; interrupted: string[]; holdsToRelease: number[] }> {
+): Decision<{ changes: ProjectChange[]; interrupted: string[]; reservationsToRelease: number[] }> {
   const { head } = state;
   if (leaseLive(head, now) && head.lease!.runId !== runId) {
     return refuse(
@@ -66,13 +66,14 @@ export function decideRunStart(
   }
   const changes: ProjectChange[] = [];
   const interrupted: string[] = [];
-  const holdsToRelease: number[] = [];
+  const reservationsToRelease: number[] = [];
   const sameRun = head.lease?.runId === runId && leaseLive(head, now);
   if (!sameRun) {
     for (const step of state.steps) {
       if (step.status !== 'running') continue;
       interrupted.push(step.agent);
-      if (step.holdId !== null && holdStatus(step.holdId) === 'open') holdsToRelease.push(step.holdId);
+      if (step.reservationId !== null && reservationStatus(step.reservationId) === 'open')
+        reservationsToRelease.push(step.reservationId);
       changes.push({
         kind: 'step',
         projectId: head.id,
@@ -84,7 +85,7 @@ export function decideRunStart(
   if (nextStep(state) !== undefined) {
     changes.push({ kind: 'lease', projectId: head.id, lease: { runId, until: now + leaseMs }, at: now });
   }
-  return { ok: true, value: { changes, interrupted, holdsToRelease } };
+  return { ok: true, value: { changes, interrupted, reservationsToRelease } };
 }
 
 /** A run may hold the next unfinished step, and only under its own live lease. */
@@ -114,11 +115,11 @@ export function decideStepReserve(
   return { ok: true, value: next };
 }
 
-/** The step now runs under `hold` until `until`; the lease follows the hold. */
+/** The step now runs under `reservation` until `until`; the lease follows the reservation. */
 export function stepStarted(
   state: ProjectState,
   step: ProjectStep,
-  hold: { id: number; tokens: number; expiresAt: number },
+  reservation: { id: number; tokens: number; expiresAt: number },
   runId: string,
   now: number,
 ): ProjectChange[] {
@@ -129,26 +130,30 @@ export function stepStarted(
       agent: step.agent,
       patch: {
         status: 'running',
-        holdId: hold.id,
-        estimatedTokens: hold.tokens,
+        reservationId: reservation.id,
+        estimatedTokens: reservation.tokens,
         startedAt: now,
         attempts: step.attempts + 1,
         error: null,
       },
     },
-    { kind: 'lease', projectId: state.head.id, lease: { runId, until: hold.expiresAt }, at: now },
+    { kind: 'lease', projectId: state.head.id, lease: { runId, until: reservation.expiresAt }, at: now },
   ];
 }
 
-/** The step that a commit or a failure settles: running, under this very hold. */
-export function runningStep(state: ProjectState, agent: string, holdId: number): Decision<ProjectStep> {
+/** The step that a commit or a failure settles: running, under this very reservation. */
+export function runningStep(state: ProjectState, agent: string, reservationId: number): Decision<ProjectStep> {
   const step = state.steps.find((s) => s.agent === agent);
   if (!step) return refuse('not_found', `Project ${state.head.id} has no agent '${agent}'.`);
-  if (step.status !== 'running' || step.holdId !== holdId) {
-    return refuse('conflict', `Project ${state.head.id}: '${agent}' is not running under reservation ${holdId}.`, {
-      project_id: state.head.id,
-      step_status: step.status,
-    });
+  if (step.status !== 'running' || step.reservationId !== reservationId) {
+    return refuse(
+      'conflict',
+      `Project ${state.head.id}: '${agent}' is not running under reservation ${reservationId}.`,
+      {
+        project_id: state.head.id,
+        step_status: step.status,
+      },
+    );
   }
   return { ok: true, value: step };
 }

@@ -24,7 +24,7 @@ type Accepted<T> = Extract<MutationOutcome<T>, { ok: true }>;
 export interface Operation<C, P, D, T> {
   /** Open the account when it does not exist yet (a user's own call) instead of refusing. */
   opens: boolean;
-  /** Whether the changes may move a deadline (a reset, a grant's or a hold's end): the alarm is recomputed. */
+  /** Whether the changes may move a deadline (a reset, a grant's or a reservation's end): the alarm is recomputed. */
   movesDeadlines: boolean;
   /** What each command needs from outside the object (prices, plans), in command order; awaited before the transaction. */
   prepare?: (commands: readonly C[], now: number) => Promise<Decision<P>[]>;

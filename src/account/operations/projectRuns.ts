@@ -1,12 +1,12 @@
 // Projects' RPCs. Each mutation is one operation (mutate.ts): the project's progress and the ledger
-// side of its step (a hold taken, settled or released; a usage row) are changes on one draft,
+// side of its step (a reservation taken, settled or released; a usage row) are changes on one draft,
 // applied together in one transaction.
 import type { Trace } from '../contract/logLine';
 import { PROJECT_LEASE_START_MS, PROJECTS_PAGE_SIZE_MAX } from '../../money/limits';
 import type {
   AccountResult,
   Applied,
-  HoldStatusName,
+  ReservationStatusName,
   Project,
   ProjectCreateRequest,
   ProjectPage,
@@ -33,7 +33,7 @@ import {
   stepStopped,
   type ProjectState,
 } from '../core/project';
-import { decideCommit, decideRelease, decideReserve, type HoldStatus } from '../core/reservations';
+import { decideCommit, decideRelease, decideReserve, type ReservationStatus } from '../core/reservations';
 import { snapshotOf } from '../stores/balance';
 import { summaryOf } from '../stores/projectStore';
 import { usageOutlookOf } from '../stores/usageOutlook';
@@ -47,7 +47,7 @@ function projectView(a: AccountShell, id: string, now: number): Project | undefi
   return state && { ...summaryOf(state, now), steps: state.steps, lease: state.head.lease };
 }
 
-function statusName(status: HoldStatus): HoldStatusName | undefined {
+function statusName(status: ReservationStatus): ReservationStatusName | undefined {
   if ('open' in status) return 'open';
   if ('settled' in status) return status.settled;
   return undefined;
@@ -120,10 +120,11 @@ export async function startProjectRun(
       decide: (draft, _req, _none, now) => {
         const state = a.store.projects.state(req.projectId);
         if (!state) return missing(req.projectId);
-        const status = (id: number) => statusName(a.holdStatus(id));
+        const status = (id: number) => statusName(a.reservationStatus(id));
         const decided = decideRunStart(state, req.runId, status, PROJECT_LEASE_START_MS, now);
         if (!decided.ok) return decided;
-        for (const holdId of decided.value.holdsToRelease) decideRelease(draft, holdId, a.holdStatus(holdId), now);
+        for (const reservationId of decided.value.reservationsToRelease)
+          decideRelease(draft, reservationId, a.reservationStatus(reservationId), now);
         draft.changeProject(decided.value.changes);
         return { ok: true, value: decided.value.interrupted };
       },
@@ -144,15 +145,15 @@ export async function startProjectRun(
   return result.ok ? { ok: true, value: result.value, snapshot } : { ok: false, failure: result.failure, snapshot };
 }
 
-/** A refused hold ends the run's lease (its step keeps its status), and that is written too. */
+/** A refused reservation ends the run's lease (its step keeps its status), and that is written too. */
 export async function reserveProjectStep(
   a: AccountShell,
   req: StepReserveRequest,
   trace: Trace,
 ): Promise<AccountResult<Applied<StepReserved>>> {
   const { projectId, agent, runId } = req;
-  const answer = (holdId: number): StepReserved => ({
-    hold: a.holdOf(holdId),
+  const answer = (reservationId: number): StepReserved => ({
+    reservation: a.reservationOf(reservationId),
     step: a.store.projects.state(projectId)!.steps.find((s) => s.agent === agent)!,
   });
   const mutated = await mutate(
@@ -167,8 +168,8 @@ export async function reserveProjectStep(
         if (!state) return missing(projectId);
         const next = decideStepReserve(state, runId, agent, now);
         if (!next.ok) return next;
-        const hold = { agent, model: state.head.model, estimatedTokens: req.estimatedTokens, projectId };
-        const held = decideReserve(draft, { ...hold, ttlMs: req.ttlSeconds * 1000 }, now);
+        const reservation = { agent, model: state.head.model, estimatedTokens: req.estimatedTokens, projectId };
+        const held = decideReserve(draft, { ...reservation, ttlMs: req.ttlSeconds * 1000 }, now);
         if (!held.ok) {
           draft.changeProject(
             stepStopped(state, agent, next.value.status, `Not reserved: ${held.failure.message}`, now),
@@ -178,7 +179,12 @@ export async function reserveProjectStep(
         draft.changeProject(stepStarted(state, next.value, held.value, runId, now));
         return { ok: true, value: held.value.id };
       },
-      answer: (holdId) => ({ ok: true, value: answer(holdId), seq: null, outcome: String(holdId) }),
+      answer: (reservationId) => ({
+        ok: true,
+        value: answer(reservationId),
+        seq: null,
+        outcome: String(reservationId),
+      }),
       replay: (record) => ({ ok: true, replayed: true, value: answer(Number(record.outcome)) }),
     },
     [req],
@@ -192,7 +198,7 @@ export async function commitProjectStep(
   req: StepCommitRequest,
   trace: Trace,
 ): Promise<AccountResult<Applied<StepCommitted>>> {
-  const { projectId, agent, holdId } = req;
+  const { projectId, agent, reservationId } = req;
   const answer = (transaction: StepCommitted['transaction'], uncoveredTokens: number, now: number): StepCommitted => {
     const project = projectView(a, projectId, now)!;
     return { step: project.steps.find((s) => s.agent === agent)!, transaction, uncoveredTokens, project };
@@ -203,20 +209,23 @@ export async function commitProjectStep(
       opens: false,
       movesDeadlines: true,
       prepare: eachCommand(async (_req, now): Promise<Decision<Priced>> => {
-        const hold = a.store.hold(holdId);
-        if (!hold) return refuse('not_found', `No reservation ${holdId}.`);
-        return a.priced(hold.model, now);
+        const reservation = a.store.reservation(reservationId);
+        if (!reservation) return refuse('not_found', `No reservation ${reservationId}.`);
+        return a.priced(reservation.model, now);
       }),
       key: () => idempotencyKeys.projectCommit(projectId, agent),
-      fingerprint: () => fingerprintOf({ holdId, inputTokens: req.inputTokens, outputTokens: req.outputTokens }),
+      // The fingerprint's field names are stored with every step commit's key, so they keep their
+      // original spelling: a retry must fingerprint exactly as the first attempt did.
+      fingerprint: () =>
+        fingerprintOf({ holdId: reservationId, inputTokens: req.inputTokens, outputTokens: req.outputTokens }),
       decide: (draft, _req, priced, now) => {
         const state = a.store.projects.state(projectId);
         if (!state) return missing(projectId);
-        const step = runningStep(state, agent, holdId);
+        const step = runningStep(state, agent, reservationId);
         if (!step.ok) return step;
         const { inputTokens, outputTokens } = req;
         const usage = { agent, model: state.head.model, inputTokens, outputTokens, ...priced };
-        const decided = decideCommit(draft, holdId, a.holdStatus(holdId), usage, now);
+        const decided = decideCommit(draft, reservationId, a.reservationStatus(reservationId), usage, now);
         if (!decided.ok) return decided;
         const { entry } = decided.value;
         const charged = {
@@ -251,20 +260,20 @@ export async function failProjectStep(
   req: StepFailRequest,
   trace: Trace,
 ): Promise<AccountResult<Applied<Project>>> {
-  const { projectId, agent, holdId } = req;
+  const { projectId, agent, reservationId } = req;
   const mutated = await mutate(
     a,
     {
       opens: false,
       movesDeadlines: true,
-      key: () => idempotencyKeys.projectFail(projectId, agent, holdId),
+      key: () => idempotencyKeys.projectFail(projectId, agent, reservationId),
       fingerprint: () => fingerprintOf({ error: req.error }),
       decide: (draft, _req, _none, now) => {
         const state: ProjectState | undefined = a.store.projects.state(projectId);
         if (!state) return missing(projectId);
-        const step = runningStep(state, agent, holdId);
+        const step = runningStep(state, agent, reservationId);
         if (!step.ok) return step;
-        const released = decideRelease(draft, holdId, a.holdStatus(holdId), now);
+        const released = decideRelease(draft, reservationId, a.reservationStatus(reservationId), now);
         if (!released.ok) return released;
         draft.changeProject(stepStopped(state, agent, 'failed', req.error, now));
         return { ok: true, value: null };

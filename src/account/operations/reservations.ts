@@ -1,9 +1,20 @@
 // Reservations: hold before a model call, commit the actual usage, or release.
 import type { Trace } from '../contract/logLine';
-import { HOLD_TTL_DEFAULT_SECONDS, HOLD_TTL_MAX_SECONDS, HOLD_TTL_MIN_SECONDS } from '../../money/limits';
-import type { AccountResult, Applied, CommitRequest, Hold, HoldCommitted, ReserveRequest } from '../contract/rpc';
+import {
+  RESERVATION_TTL_DEFAULT_SECONDS,
+  RESERVATION_TTL_MAX_SECONDS,
+  RESERVATION_TTL_MIN_SECONDS,
+} from '../../money/limits';
+import type {
+  AccountResult,
+  Applied,
+  CommitRequest,
+  Reservation,
+  ReservationCommitted,
+  ReserveRequest,
+} from '../contract/rpc';
 import { refuse, type Decision } from '../core/decision';
-import type { HoldRow } from '../stores/accountStore';
+import type { ReservationRow } from '../stores/accountStore';
 import { fingerprintOf } from '../core/fingerprint';
 import { decideCommit, decideRelease, decideReserve } from '../core/reservations';
 import { idempotencyKeys } from '../contract/keys';
@@ -14,11 +25,11 @@ export async function reserve(
   a: AccountShell,
   req: ReserveRequest,
   trace: Trace,
-): Promise<AccountResult<Applied<Hold>>> {
+): Promise<AccountResult<Applied<Reservation>>> {
   const { idempotencyKey, ...command } = req;
   const ttlSeconds = Math.min(
-    Math.max(req.ttlSeconds ?? HOLD_TTL_DEFAULT_SECONDS, HOLD_TTL_MIN_SECONDS),
-    HOLD_TTL_MAX_SECONDS,
+    Math.max(req.ttlSeconds ?? RESERVATION_TTL_DEFAULT_SECONDS, RESERVATION_TTL_MIN_SECONDS),
+    RESERVATION_TTL_MAX_SECONDS,
   );
   const mutated = await mutate(
     a,
@@ -41,8 +52,13 @@ export async function reserve(
           },
           now,
         ),
-      answer: (hold) => ({ ok: true, value: a.holdOf(hold.id), seq: null, outcome: String(hold.id) }),
-      replay: (record) => ({ ok: true, replayed: true, value: a.holdOf(Number(record.outcome)) }),
+      answer: (reservation) => ({
+        ok: true,
+        value: a.reservationOf(reservation.id),
+        seq: null,
+        outcome: String(reservation.id),
+      }),
+      replay: (record) => ({ ok: true, replayed: true, value: a.reservationOf(Number(record.outcome)) }),
     },
     [req],
     trace,
@@ -50,43 +66,52 @@ export async function reserve(
   return appliedOne(mutated);
 }
 
-export async function commitHold(
+export async function commitReservation(
   a: AccountShell,
   req: CommitRequest,
   trace: Trace,
-): Promise<AccountResult<Applied<HoldCommitted>>> {
-  const { holdId, ...usage } = req;
-  const mutated = await mutate<CommitRequest, Priced & { known: HoldRow }, { uncoveredTokens: number }, HoldCommitted>(
+): Promise<AccountResult<Applied<ReservationCommitted>>> {
+  const { reservationId, ...usage } = req;
+  const mutated = await mutate<
+    CommitRequest,
+    Priced & { known: ReservationRow },
+    { uncoveredTokens: number },
+    ReservationCommitted
+  >(
     a,
     {
       opens: false,
       movesDeadlines: true,
-      // The hold names the model (and so the price) the run is charged at.
-      prepare: eachCommand(async (_req, now): Promise<Decision<Priced & { known: HoldRow }>> => {
-        const known = a.store.hold(holdId);
-        if (!known) return refuse('not_found', `No reservation ${holdId}.`);
+      // The reservation names the model (and so the price) the run is charged at.
+      prepare: eachCommand(async (_req, now): Promise<Decision<Priced & { known: ReservationRow }>> => {
+        const known = a.store.reservation(reservationId);
+        if (!known) return refuse('not_found', `No reservation ${reservationId}.`);
         const priced = await a.priced(known.model, now);
         return priced.ok ? { ok: true, value: { known, ...priced.value } } : priced;
       }),
-      key: () => idempotencyKeys.holdCommit(holdId),
+      key: () => idempotencyKeys.reservationCommit(reservationId),
       fingerprint: () => fingerprintOf(usage),
       decide: (draft, _req, { known, price, usdInrPaise }, now) =>
         decideCommit(
           draft,
-          holdId,
-          a.holdStatus(holdId),
+          reservationId,
+          a.reservationStatus(reservationId),
           { ...usage, agent: known.agent, model: known.model, price, usdInrPaise },
           now,
         ),
       answer: ({ uncoveredTokens }, [row]) => ({
         ok: true,
-        value: { hold: a.holdOf(holdId), transaction: row!, uncoveredTokens },
+        value: { reservation: a.reservationOf(reservationId), transaction: row!, uncoveredTokens },
         seq: row!.seq,
       }),
       replay: (record) => {
         const transaction = a.log.transaction(record.seq!);
         const uncoveredTokens = Number(transaction.detail?.uncovered_tokens ?? 0);
-        return { ok: true, replayed: true, value: { hold: a.holdOf(holdId), transaction, uncoveredTokens } };
+        return {
+          ok: true,
+          replayed: true,
+          value: { reservation: a.reservationOf(reservationId), transaction, uncoveredTokens },
+        };
       },
     },
     [req],
@@ -95,28 +120,28 @@ export async function commitHold(
   return appliedOne(mutated);
 }
 
-export async function releaseHold(
+export async function releaseReservation(
   a: AccountShell,
-  holdId: number,
+  reservationId: number,
   trace: Trace,
-): Promise<AccountResult<Applied<Hold>>> {
+): Promise<AccountResult<Applied<Reservation>>> {
   const mutated = await mutate(
     a,
     {
       opens: false,
       movesDeadlines: true,
-      key: () => idempotencyKeys.holdRelease(holdId),
-      fingerprint: () => fingerprintOf(holdId),
-      decide: (draft, _id, _none, now) => decideRelease(draft, holdId, a.holdStatus(holdId), now),
-      answer: () => ({ ok: true, value: a.holdOf(holdId), seq: null }),
-      replay: () => ({ ok: true, replayed: true, value: a.holdOf(holdId) }),
+      key: () => idempotencyKeys.reservationRelease(reservationId),
+      fingerprint: () => fingerprintOf(reservationId),
+      decide: (draft, _id, _none, now) => decideRelease(draft, reservationId, a.reservationStatus(reservationId), now),
+      answer: () => ({ ok: true, value: a.reservationOf(reservationId), seq: null }),
+      replay: () => ({ ok: true, replayed: true, value: a.reservationOf(reservationId) }),
     },
-    [holdId],
+    [reservationId],
     trace,
   );
   return appliedOne(mutated);
 }
 
-export async function holds(a: AccountShell, trace: Trace): Promise<AccountResult<Hold[]>> {
-  return a.read(trace, () => a.store.openHolds().map((h) => a.holdOf(h.id)));
+export async function reservations(a: AccountShell, trace: Trace): Promise<AccountResult<Reservation[]>> {
+  return a.read(trace, () => a.store.openReservations().map((h) => a.reservationOf(h.id)));
 }

@@ -10,11 +10,11 @@ import { DEFAULT_PLAN_ID } from '../core/plans';
 import { planLookup } from '../stores/catalogLink';
 import { unknownAgent } from './agentCheck';
 import { PriceBook } from '../stores/priceBook';
-import type { AccountFailure, AccountResult, AccountSnapshot, Hold, ReadOptions } from '../contract/rpc';
+import type { AccountFailure, AccountResult, AccountSnapshot, Reservation, ReadOptions } from '../contract/rpc';
 import { catchUp, newAccountState, nextDeadline, openAccount } from '../core/cycle';
 import type { Decision } from '../core/decision';
 import { Draft } from '../core/draft';
-import type { HoldStatus } from '../core/reservations';
+import type { ReservationStatus } from '../core/reservations';
 import { AccountStore } from '../stores/accountStore';
 import { LedgerReads } from '../stores/ledgerReads';
 import { Retention } from '../stores/retention';
@@ -111,16 +111,16 @@ export class AccountShell {
     return { ok: true, value: view(ready.now), snapshot: snapshotOf(this.log, ready.now) };
   }
 
-  holdOf(id: number): Hold {
-    const { day: _day, ...hold } = this.store.hold(id)!;
-    return hold;
+  reservationOf(id: number): Reservation {
+    const { day: _day, ...reservation } = this.store.reservation(id)!;
+    return reservation;
   }
 
-  holdStatus(id: number): HoldStatus {
-    const hold = this.store.hold(id);
-    if (!hold) return { unknown: true };
-    if (hold.status === 'open') return { open: hold };
-    return { settled: hold.status };
+  reservationStatus(id: number): ReservationStatus {
+    const reservation = this.store.reservation(id);
+    if (!reservation) return { unknown: true };
+    if (reservation.status === 'open') return { open: reservation };
+    return { settled: reservation.status };
   }
 
   /**
@@ -197,14 +197,18 @@ export class AccountShell {
     if (this.deadline === undefined) {
       const head = this.store.head();
       this.deadline = head
-        ? nextDeadline({ period: head.period, grants: this.store.liveGrants(), holds: this.store.openHolds() })
+        ? nextDeadline({
+            period: head.period,
+            grants: this.store.liveGrants(),
+            reservations: this.store.openReservations(),
+          })
         : Number.NEGATIVE_INFINITY;
     }
     return this.deadline;
   }
 
   /**
-   * After a committed change (`deadlinesMoved` when it may have moved a reset, an expiry or a hold's
+   * After a committed change (`deadlinesMoved` when it may have moved a reset, an expiry or a reservation's
    * end): the alarm follows. Failing to set it is logged, not thrown: what was written stands, a
    * failed answer would only be retried into a replay, and the next call or alarm sets it again.
    */
@@ -213,7 +217,7 @@ export class AccountShell {
     await this.armAlarm().catch((error: unknown) => logLine('error', 'alarm not set', trace, { error: String(error) }));
   }
 
-  // One alarm for every deadline: kept at the earliest (next reset, grant or hold expiry, outbox flush).
+  // One alarm for every deadline: kept at the earliest (next reset, grant or reservation expiry, outbox flush).
   // The alarm handler lets a failure here throw, so the runtime retries it.
   private async armAlarm(): Promise<void> {
     const at = Math.min(this.nextDeadline(), this.flusher.dueAt() ?? Number.POSITIVE_INFINITY);

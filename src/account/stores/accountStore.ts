@@ -2,8 +2,8 @@
 // mutation writes through (the project and Stripe tables by way of their own stores). Synchronous,
 // so a caller loads, decides and applies inside one transactionSync with nothing in between.
 import type { GrantSource } from '../../money/grant';
-import type { Hold, PlanTerms, Transaction } from '../contract/rpc';
-import type { AccountState, Change, LiveGrant, OpenHold } from '../core/draft';
+import type { Reservation, PlanTerms, Transaction } from '../contract/rpc';
+import type { AccountState, Change, LiveGrant, OpenReservation } from '../core/draft';
 import { IdempotencyStore } from './idempotency';
 import { outboxFactsOf } from './outboxRows';
 import { OutboxStore } from './outboxStore';
@@ -33,8 +33,8 @@ interface GrantRow {
   [column: string]: SqlStorageValue;
 }
 
-/** A hold whatever its status, with the day whose request count it took. */
-export type HoldRow = Hold & Pick<OpenHold, 'day'> & Record<string, SqlStorageValue>;
+/** A reservation whatever its status, with the day whose request count it took. */
+export type ReservationRow = Reservation & Pick<OpenReservation, 'day'> & Record<string, SqlStorageValue>;
 
 export class AccountStore {
   /** Analytics facts for D1, written by apply with the changes they describe. */
@@ -99,26 +99,28 @@ export class AccountStore {
         'next grant id',
         'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM grants',
       ).next,
-      holds: this.openHolds(),
-      nextHoldId: this.sql.one<{ next: number }>('next hold id', 'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM holds')
-        .next,
+      reservations: this.openReservations(),
+      nextReservationId: this.sql.one<{ next: number }>(
+        'next reservation id',
+        'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM holds',
+      ).next,
       // Numbered by the draft, so a change can name the row it appends before it is written.
       nextSeq: this.nextSeq(),
     };
   }
 
-  openHolds(): OpenHold[] {
-    return this.sql.rows<OpenHold & Record<string, SqlStorageValue>>(
-      'open holds',
+  openReservations(): OpenReservation[] {
+    return this.sql.rows<OpenReservation & Record<string, SqlStorageValue>>(
+      'open reservations',
       `SELECT id, agent, model, tokens, created_at AS createdAt, expires_at AS expiresAt, day, project_id AS projectId
        FROM holds WHERE status = 'open' ORDER BY id`,
     );
   }
 
-  /** A hold whatever its status, or undefined when there is none with this id. */
-  hold(id: number): HoldRow | undefined {
-    return this.sql.first<HoldRow>(
-      'hold by id',
+  /** A reservation whatever its status, or undefined when there is none with this id. */
+  reservation(id: number): ReservationRow | undefined {
+    return this.sql.first<ReservationRow>(
+      'reservation by id',
       `SELECT id, agent, model, tokens, created_at AS createdAt, expires_at AS expiresAt, day, project_id AS projectId,
               status, settled_at AS settledAt FROM holds WHERE id = ?`,
       id,
@@ -195,10 +197,10 @@ export class AccountStore {
         case 'payment':
           // Nothing of the account's own changes: the payment is a fact for analytics (the outbox).
           break;
-        case 'hold_open': {
-          const h = change.hold;
+        case 'reservation_open': {
+          const h = change.reservation;
           this.sql.run(
-            'hold open',
+            'reservation open',
             `INSERT INTO holds (id, agent, model, tokens, created_at, expires_at, day, project_id, status)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')`,
             h.id,
@@ -212,13 +214,13 @@ export class AccountStore {
           );
           break;
         }
-        case 'hold_settle':
+        case 'reservation_settle':
           this.sql.run(
-            'hold settle',
+            'reservation settle',
             "UPDATE holds SET status = ?, settled_at = ? WHERE id = ? AND status = 'open'",
             change.status,
             change.at,
-            change.holdId,
+            change.reservationId,
           );
           break;
         case 'requests':

@@ -59,13 +59,13 @@ export function auditAccount(store: AccountStore, reads: LedgerReads): AuditRepo
     report(`balance from grants ${balanceFromGrants} ≠ balance from log ${balanceFromLog}`);
 
   const held = reads.heldTokens();
-  const openHolds = store.openHolds().length;
+  const openReservations = store.openReservations().length;
   if (held > balanceFromGrants)
     report(`open reservations hold ${held} tokens, more than the balance ${balanceFromGrants}`);
   const counted = reads.dayTotals();
-  if (counted.requests !== usage.requests + openHolds)
+  if (counted.requests !== usage.requests + openReservations)
     report(
-      `day counters hold ${counted.requests} requests, the log ${usage.requests} and ${openHolds} open reservations`,
+      `day counters hold ${counted.requests} requests, the log ${usage.requests} and ${openReservations} open reservations`,
     );
   if (counted.tokens !== usage.tokens) report(`day counters hold ${counted.tokens} tokens, the log ${usage.tokens}`);
   const rolled = reads.usageTotals('0000-01-01', '9999-12-31');

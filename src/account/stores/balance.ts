@@ -40,7 +40,7 @@ export function balanceOf(store: AccountStore, reads: LedgerReads, now: number):
       b.premiumRemaining += grant.remaining;
     }
   }
-  for (const hold of store.openHolds()) b.heldTokens += hold.tokens;
+  for (const reservation of store.openReservations()) b.heldTokens += reservation.tokens;
   b.remainingTokens -= b.heldTokens;
   return b;
 }

@@ -1,6 +1,6 @@
 // What platform analytics learn from an applied decision. Rows are derived from the changes the
 // store applies, inside the same transaction, so no decision can write a ledger row and forget its
-// analytics. Each Change kind says what it contributes in `rowsOf`: a new kind (a hold, say) adds a
+// analytics. Each Change kind says what it contributes in `rowsOf`: a new kind (a reservation, say) adds a
 // case there, and the compiler points at the switch until it does.
 import { dayOf } from '../../money/period';
 import type { GrantSource } from '../../money/grant';
@@ -68,8 +68,8 @@ export function outboxFactsOf(changes: readonly Change[], appended: readonly Tra
       case 'grant_close':
       case 'account':
       case 'usage_count':
-      case 'hold_open':
-      case 'hold_settle':
+      case 'reservation_open':
+      case 'reservation_settle':
       case 'requests':
       case 'project_create':
       case 'project':
@@ -113,7 +113,7 @@ function factOfRow(row: Transaction, planId: string, inserted: Map<number, NewGr
         agent: row.agent,
         model: row.model,
         // Tokens charged, as the ledger and the object's own rollup count them: input + output,
-        // less what a hold's commit could not cover (input and output stay what the model used).
+        // less what a reservation's commit could not cover (input and output stay what the model used).
         tokens: -row.tokens,
         inputTokens: row.inputTokens ?? 0,
         outputTokens: row.outputTokens ?? 0,

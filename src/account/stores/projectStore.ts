@@ -25,14 +25,14 @@ interface HeadRow {
   [column: string]: SqlStorageValue;
 }
 
-const STEP_COLUMNS = `agent, position, status, hold_id AS holdId, estimated_tokens AS estimatedTokens,
+const STEP_COLUMNS = `agent, position, status, hold_id AS reservationId, estimated_tokens AS estimatedTokens,
   transaction_seq AS transactionSeq, input_tokens AS inputTokens, output_tokens AS outputTokens,
   cost_usd_micros AS costUsdMicros, cost_inr_paise AS costInrPaise, started_at AS startedAt,
   finished_at AS finishedAt, attempts, error`;
 
 const PATCH_COLUMNS: Record<keyof StepPatch, string> = {
   status: 'status',
-  holdId: 'hold_id',
+  reservationId: 'hold_id',
   estimatedTokens: 'estimated_tokens',
   transactionSeq: 'transaction_seq',
   inputTokens: 'input_tokens',

@@ -2,8 +2,9 @@
 // - outbox rows: as soon as D1 has counted them (outboxFlusher.ts);
 // - usage idempotency keys ('u:…'): USAGE_KEY_REPLAY_WINDOW_MS after their ledger row, so a replay
 //   within the window still answers the first result, and the log stays small;
-// - reservation keys ('hold:…', 'hold-commit:…', 'hold-release:…'): the same window after the hold
-//   was opened, once it is settled (a settled hold refuses a second, different settlement by itself);
+// - reservation keys ('hold:…', 'hold-commit:…', 'hold-release:…'): the same window after the
+//   reservation was opened, once it is settled (a settled reservation refuses a second, different
+//   settlement by itself);
 // - ledger rows: kept (the per-day rollup already summarises them; pruning them would need the audit
 //   to start from a carried-forward summary).
 // Keys that guard credits (Stripe events and checkouts, promo codes and attempts, resets, admin
@@ -26,21 +27,21 @@ export class Retention {
     if (now - this.lastPassAt < RETENTION_PASS_INTERVAL_MS) return 0;
     this.lastPassAt = now;
     const before = now - USAGE_KEY_REPLAY_WINDOW_MS;
-    return this.dropUsageKeys(before) + this.dropHoldKeys(before);
+    return this.dropUsageKeys(before) + this.dropReservationKeys(before);
   }
 
-  /** Drop the keys of holds opened before `before` (epoch ms) and settled since. */
-  dropHoldKeys(before: number): number {
+  /** Drop the keys of reservations opened before `before` (epoch ms) and settled since. */
+  dropReservationKeys(before: number): number {
     const old = "SELECT id FROM holds WHERE created_at < ? AND status <> 'open'";
     this.sql.run(
-      'retention hold keys',
+      'retention reservation keys',
       `DELETE FROM idempotency_keys WHERE key >= 'hold:' AND key < 'hold;' AND CAST(outcome AS INTEGER) IN (${old})`,
       before,
     );
     let dropped = this.sql.one<{ n: number }>('retention dropped', 'SELECT changes() AS n').n;
     for (const prefix of ['hold-commit:', 'hold-release:']) {
       this.sql.run(
-        'retention hold settlement keys',
+        'retention reservation settlement keys',
         `DELETE FROM idempotency_keys WHERE key >= ? AND key < ? AND CAST(substr(key, ?) AS INTEGER) IN (${old})`,
         prefix,
         prefix.slice(0, -1) + ';',

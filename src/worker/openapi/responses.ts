@@ -4,7 +4,7 @@
 // them (z.infer). Every object is strict: an undocumented field is an error, not a surprise.
 import { z } from 'zod';
 import type { GrantSource } from '../../money/grant';
-import type { HoldStatusName } from '../../account/contract/rpc';
+import type { ReservationStatusName } from '../../account/contract/rpc';
 import { transactionTypeSchema } from '../http/schemas';
 import { named } from './components';
 
@@ -12,12 +12,12 @@ const int = z.int();
 const count = z.int().min(0);
 const isoTime = z.iso.datetime().describe('ISO 8601, UTC');
 const GRANT_SOURCES = ['monthly', 'rollover', 'purchase', 'promo', 'bonus', 'refund_credit', 'adjustment'] as const;
-const HOLD_STATUSES = ['open', 'committed', 'released', 'expired'] as const;
+const RESERVATION_STATUSES = ['open', 'committed', 'released', 'expired'] as const;
 // Compile-time checks that the lists above are the contract's unions, no more and no fewer.
 const _grantSources: readonly GrantSource[] = GRANT_SOURCES;
-const _holdStatuses: readonly HoldStatusName[] = HOLD_STATUSES;
+const _reservationStatuses: readonly ReservationStatusName[] = RESERVATION_STATUSES;
 void _grantSources;
-void _holdStatuses;
+void _reservationStatuses;
 
 export const moneySchema = named(
   'Money',
@@ -211,14 +211,14 @@ export const usageResponseSchema = named(
   }),
 );
 
-export const holdSchema = named(
+export const reservationSchema = named(
   'Reservation',
   z.strictObject({
     id: int.min(1),
     agent: z.string(),
     model: z.string(),
     estimated_tokens: count,
-    status: z.enum(HOLD_STATUSES),
+    status: z.enum(RESERVATION_STATUSES),
     created_at: isoTime,
     expires_at: isoTime,
     settled_at: isoTime.nullable(),
@@ -228,19 +228,19 @@ export const holdSchema = named(
 
 export const reservationResponseSchema = named(
   'ReservationResult',
-  z.strictObject({ reservation: holdSchema, replayed: z.boolean() }),
+  z.strictObject({ reservation: reservationSchema, replayed: z.boolean() }),
 );
 
 export const reservationListResponseSchema = named(
   'ReservationList',
-  z.strictObject({ reservations: z.array(holdSchema) }),
+  z.strictObject({ reservations: z.array(reservationSchema) }),
 );
 
 export const commitResponseSchema = named(
   'CommitResult',
   usageResponseSchema.extend({
     uncovered_tokens: count.describe('Usage the balance could not cover; recorded, never refused'),
-    reservation: holdSchema,
+    reservation: reservationSchema,
   }),
 );
 
@@ -318,7 +318,7 @@ export const auditResponseSchema = named(
 export type { ErrorBody } from './errorBody';
 export type BalanceResponse = z.infer<typeof balanceResponseSchema>;
 export type UsageResponse = z.infer<typeof usageResponseSchema>;
-export type Hold = z.infer<typeof holdSchema>;
+export type Reservation = z.infer<typeof reservationSchema>;
 export type ReservationResponse = z.infer<typeof reservationResponseSchema>;
 export type ReservationListResponse = z.infer<typeof reservationListResponseSchema>;
 export type CommitResponse = z.infer<typeof commitResponseSchema>;

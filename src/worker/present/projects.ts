@@ -38,7 +38,7 @@ export function presentStep(s: ProjectStep) {
     cost_inr_paise: s.costInrPaise,
     cost: s.costUsdMicros === null || s.costInrPaise === null ? null : money(s.costUsdMicros, s.costInrPaise),
     transaction_id: s.transactionSeq,
-    reservation_id: s.holdId,
+    reservation_id: s.reservationId,
     attempts: s.attempts,
     started_at: isoOrNull(s.startedAt),
     finished_at: isoOrNull(s.finishedAt),
@@ -69,7 +69,7 @@ export function presentRunEvent(e: PresentedRunEvent): Record<string, unknown> {
     case 'reserved':
       return {
         agent: e.agent,
-        reservation_id: e.holdId,
+        reservation_id: e.reservationId,
         estimated_tokens: e.estimatedTokens,
         estimate_source: e.source,
         expires_at: iso(e.expiresAt),

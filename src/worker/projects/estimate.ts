@@ -31,7 +31,7 @@ export interface RunEstimate {
 }
 
 export interface Coverage {
-  /** The balance net of open holds. */
+  /** The balance net of open reservations. */
   remainingTokens: number;
   balanceCovers: boolean;
   shortfallTokens: number;

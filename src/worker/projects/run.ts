@@ -1,12 +1,12 @@
 // Executing a project, one agent at a time, with no HTTP in sight: hold the step's estimate (object)
 // → run the model (the runner, here in the Worker; the object never awaits a model) → commit the
-// actual tokens (object: the hold settles, the usage row and the step's progress in one transaction).
+// actual tokens (object: the reservation settles, the usage row and the step's progress in one transaction).
 // Every answer of the object is an `AccountResult`; a refusal or a failed model call is an event and
 // ends the run, so executing again resumes at the first unfinished agent, and a finished agent is
 // never charged again (its commit is keyed per project × agent). Only a bug or a lost object throws.
 import type { AccountFailure, AccountResult, AccountSnapshot, ProjectStep } from '../../account/contract/rpc';
 import type { Agent, Catalog } from '../../account/stores/catalogCache';
-import { ESTIMATE_AVERAGE_MIN_RUNS, PROJECT_STEP_HOLD_TTL_SECONDS } from '../../money/limits';
+import { ESTIMATE_AVERAGE_MIN_RUNS, PROJECT_STEP_RESERVATION_TTL_SECONDS } from '../../money/limits';
 import { RunnerError, type ModelRunner } from '../runners/runner';
 import { agentFigures } from './estimate';
 import { promptFor } from './prompt';
@@ -80,7 +80,7 @@ async function* runStep(
       runId: run.runId,
       agent: agent.id,
       estimatedTokens: Math.max(1, figures.inputTokens + figures.outputTokens),
-      ttlSeconds: PROJECT_STEP_HOLD_TTL_SECONDS,
+      ttlSeconds: PROJECT_STEP_RESERVATION_TTL_SECONDS,
     },
     trace,
   );
@@ -88,14 +88,14 @@ async function* runStep(
     yield { type: 'refused', agent: agent.id, failure: reserved.failure, snapshot: reserved.snapshot };
     return 'refused';
   }
-  const hold = reserved.value.result.hold;
+  const reservation = reserved.value.result.reservation;
   yield {
     type: 'reserved',
     agent: agent.id,
-    holdId: hold.id,
-    estimatedTokens: hold.tokens,
+    reservationId: reservation.id,
+    estimatedTokens: reservation.tokens,
     source: figures.source,
-    expiresAt: hold.expiresAt,
+    expiresAt: reservation.expiresAt,
     snapshot: reserved.snapshot,
   };
 
@@ -110,9 +110,9 @@ async function* runStep(
   } catch (error) {
     const failure = error instanceof RunnerError ? error.failure : 'runner_error';
     const message = error instanceof Error ? error.message : String(error);
-    // Should the object refuse this too, the hold expires on its own and the step shows as interrupted.
+    // Should the object refuse this too, the reservation expires on its own and the step shows as interrupted.
     await account.failProjectStep(
-      { projectId, agent: agent.id, holdId: hold.id, error: `${failure}: ${message}` },
+      { projectId, agent: agent.id, reservationId: reservation.id, error: `${failure}: ${message}` },
       trace,
     );
     yield { type: 'failed', agent: agent.id, failure, message };
@@ -122,7 +122,7 @@ async function* runStep(
     {
       projectId,
       agent: agent.id,
-      holdId: hold.id,
+      reservationId: reservation.id,
       inputTokens: used.inputTokens,
       outputTokens: used.outputTokens,
     },

@@ -58,7 +58,7 @@ export type RunEvent =
   | {
       type: 'reserved';
       agent: string;
-      holdId: number;
+      reservationId: number;
       estimatedTokens: number;
       source: EstimateSource;
       expiresAt: number;
@@ -75,7 +75,7 @@ export type RunEvent =
     }
   /** The model call failed (or the agent is no longer offered): nothing is charged and the run stops. */
   | { type: 'failed'; agent: string; failure: StepFailure; message: string }
-  /** The object refused the step's hold (the balance, a plan limit, the lease): the run stops here. */
+  /** The object refused the step's reservation (the balance, a plan limit, the lease): the run stops here. */
   | { type: 'refused'; agent: string; failure: AccountFailure; snapshot: AccountSnapshot }
   /** A call the run cannot go on without was refused (the outlook, a commit, the last read): the run ends. */
   | { type: 'aborted'; agent: string | null; failure: AccountFailure; snapshot: AccountSnapshot }

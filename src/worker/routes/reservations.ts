@@ -1,5 +1,5 @@
 // The platform backend holds an agent run's estimate before calling a model, then commits the
-// actual usage (or releases the hold). See docs/api.md "Reservations".
+// actual usage (or releases the reservation). See docs/api.md "Reservations".
 import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { userIdSchema } from '../http/auth';
 import { commitResponseSchema, reservationListResponseSchema, reservationResponseSchema } from '../openapi/responses';
@@ -13,13 +13,13 @@ import { accountOf, traceOf } from '../http/context';
 import { agentSlugSchema, idempotencyKey } from '../http/schemas';
 import {
   DESCRIPTION_CHARS_MAX,
-  HOLD_TTL_MAX_SECONDS,
-  HOLD_TTL_MIN_SECONDS,
+  RESERVATION_TTL_MAX_SECONDS,
+  RESERVATION_TTL_MIN_SECONDS,
   MODEL_ID_CHARS_MAX,
   PLAN_TOKENS_PER_REQUEST_MAX,
   USAGE_TOKENS_PER_FIELD_MAX,
 } from '../../money/limits';
-import { presentHold } from '../present/holds';
+import { presentReservation } from '../present/reservations';
 import { presentUsage } from '../present/ledger';
 
 const tokenCount = z.int().min(0).max(USAGE_TOKENS_PER_FIELD_MAX);
@@ -29,7 +29,7 @@ export const reserveBodySchema = z
     agent: agentSlugSchema,
     model: z.string().min(1).max(MODEL_ID_CHARS_MAX),
     estimated_tokens: z.int().min(1).max(PLAN_TOKENS_PER_REQUEST_MAX),
-    ttl_seconds: z.int().min(HOLD_TTL_MIN_SECONDS).max(HOLD_TTL_MAX_SECONDS).optional(),
+    ttl_seconds: z.int().min(RESERVATION_TTL_MIN_SECONDS).max(RESERVATION_TTL_MAX_SECONDS).optional(),
   })
   .strict();
 
@@ -41,10 +41,10 @@ export const commitBodySchema = z
   })
   .strict();
 
-const holdIdSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const reservationIdSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 const BASE = '/api/v1/service/users/:userId/reservations';
-const HOLD_PARAMS = { userId: userIdSchema, id: holdIdSchema };
+const RESERVATION_PARAMS = { userId: userIdSchema, id: reservationIdSchema };
 
 export const reservationRoutes: readonly RouteDeclaration[] = [
   defineRoute({
@@ -73,12 +73,12 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
             model: body.model,
             estimatedTokens: body.estimated_tokens,
             ttlSeconds: body.ttl_seconds,
-            idempotencyKey: idempotencyKeys.holdReserve(key),
+            idempotencyKey: idempotencyKeys.reservation(key),
           },
           traceOf(request),
         ),
       );
-      return json({ reservation: presentHold(result), replayed }, { status: replayed ? 200 : 201 });
+      return json({ reservation: presentReservation(result), replayed }, { status: replayed ? 200 : 201 });
     },
   }),
 
@@ -87,15 +87,15 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
     path: BASE,
     tag: 'Platform',
     caller: 'service',
-    summary: 'A user’s open holds (404 for a user with no account)',
+    summary: 'A user’s open reservations (404 for a user with no account)',
     request: { params: { userId: userIdSchema } },
     responses: { 200: { description: '{ reservations: [...] }', schema: reservationListResponseSchema } },
     errors: [404],
     account: true,
     handler: async (request, env) => {
       const userId = userIdParam(request);
-      const holds = await settle(request, env, accountOf(env, userId).holds(traceOf(request)));
-      return { reservations: holds.map(presentHold) };
+      const reservations = await settle(request, env, accountOf(env, userId).reservations(traceOf(request)));
+      return { reservations: reservations.map(presentReservation) };
     },
   }),
 
@@ -105,7 +105,7 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
     tag: 'Platform',
     caller: 'service',
     summary: 'Charge the actual usage of a held run and release the rest (never refused; uncovered recorded)',
-    request: { params: HOLD_PARAMS, idempotencyKey: 'required', body: commitBodySchema },
+    request: { params: RESERVATION_PARAMS, idempotencyKey: 'required', body: commitBodySchema },
     responses: {
       200: { description: 'The usage row, uncovered_tokens and the settled reservation', schema: commitResponseSchema },
     },
@@ -114,14 +114,14 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
     handler: async (request, env) => {
       const userId = userIdParam(request);
       idempotencyKey(request, true);
-      const holdId = parseWith(holdIdSchema, request.params.id, 'id');
+      const reservationId = parseWith(reservationIdSchema, request.params.id, 'id');
       const body = await jsonBody(request, commitBodySchema);
       const { replayed, result } = await settle(
         request,
         env,
-        accountOf(env, userId).commitHold(
+        accountOf(env, userId).commitReservation(
           {
-            holdId,
+            reservationId,
             inputTokens: body.input_tokens,
             outputTokens: body.output_tokens,
             description: body.description,
@@ -132,7 +132,7 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
       return {
         ...presentUsage(result.transaction, replayed),
         uncovered_tokens: result.uncoveredTokens,
-        reservation: presentHold(result.hold),
+        reservation: presentReservation(result.reservation),
       };
     },
   }),
@@ -142,21 +142,21 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
     path: `${BASE}/:id/release`,
     tag: 'Platform',
     caller: 'service',
-    summary: 'Give a hold’s tokens back without charging',
-    request: { params: HOLD_PARAMS, idempotencyKey: 'required' },
+    summary: 'Give a reservation’s tokens back without charging',
+    request: { params: RESERVATION_PARAMS, idempotencyKey: 'required' },
     responses: { 200: { description: '{ reservation, replayed }', schema: reservationResponseSchema } },
     errors: [404, 409],
     account: true,
     handler: async (request, env) => {
       const userId = userIdParam(request);
       idempotencyKey(request, true);
-      const holdId = parseWith(holdIdSchema, request.params.id, 'id');
+      const reservationId = parseWith(reservationIdSchema, request.params.id, 'id');
       const { replayed, result } = await settle(
         request,
         env,
-        accountOf(env, userId).releaseHold(holdId, traceOf(request)),
+        accountOf(env, userId).releaseReservation(reservationId, traceOf(request)),
       );
-      return { reservation: presentHold(result), replayed };
+      return { reservation: presentReservation(result), replayed };
     },
   }),
 ];

@@ -32,9 +32,9 @@ describe('project mutations, replayed', () => {
     expect(first).toMatchObject({ ok: true, value: { replayed: false } });
     expect(again).toMatchObject({ ok: true, value: { replayed: true } });
     if (!first.ok || !again.ok) throw new Error('expected ok');
-    expect(again.value.result.hold.id).toBe(first.value.result.hold.id);
-    const holds = await stub.holds();
-    expect(holds.ok && holds.value.map((h) => h.id)).toEqual([first.value.result.hold.id]);
+    expect(again.value.result.reservation.id).toBe(first.value.result.reservation.id);
+    const reservations = await stub.reservations();
+    expect(reservations.ok && reservations.value.map((h) => h.id)).toEqual([first.value.result.reservation.id]);
     expect(again.snapshot.remainingTokens).toBe(8000);
   });
 
@@ -59,7 +59,7 @@ describe('project mutations, replayed', () => {
     const commit = {
       projectId: id,
       agent: 'idea',
-      holdId: held.value.result.hold.id,
+      reservationId: held.value.result.reservation.id,
       inputTokens: 800,
       outputTokens: 1200,
     };
@@ -90,14 +90,14 @@ describe('project mutations, replayed', () => {
     await stub.startProjectRun({ projectId: id, runId: 'r1' });
     const held = await reserve(stub, id, 'r1');
     if (!held.ok) throw new Error(held.failure.message);
-    const holdId = held.value.result.hold.id;
-    const fail = { projectId: id, agent: 'idea', holdId, error: 'provider_error: 529' };
+    const reservationId = held.value.result.reservation.id;
+    const fail = { projectId: id, agent: 'idea', reservationId, error: 'provider_error: 529' };
     expect(await stub.failProjectStep(fail)).toMatchObject({ ok: true, value: { replayed: false } });
     const again = await stub.failProjectStep(fail);
     expect(again).toMatchObject({ ok: true, value: { replayed: true, result: { status: 'stopped' } } });
     expect(again.snapshot.remainingTokens).toBe(10000);
     expect(
-      await stub.commitProjectStep({ projectId: id, agent: 'idea', holdId, inputTokens: 1, outputTokens: 1 }),
+      await stub.commitProjectStep({ projectId: id, agent: 'idea', reservationId, inputTokens: 1, outputTokens: 1 }),
     ).toMatchObject({ ok: false, failure: { code: 'conflict' } });
     await expectAuditOk(stub);
   });

@@ -140,30 +140,30 @@ function expectApplied(result: AccountResult<unknown>, allowed: string[]): void 
   if (!result.ok) expect(allowed, JSON.stringify(result.failure)).toContain(result.failure.code);
 }
 
-async function run(stub: AccountStub, s: Step, clock: { now: number }, holds: number[]): Promise<void> {
+async function run(stub: AccountStub, s: Step, clock: { now: number }, reservations: number[]): Promise<void> {
   switch (s.kind) {
     case 'reserve': {
       const result = await stub.reserve({
         agent: 'code',
         model: 'haiku',
         estimatedTokens: s.tokens,
-        idempotencyKey: idempotencyKeys.holdReserve(`h${s.key}-${s.tokens}`),
+        idempotencyKey: idempotencyKeys.reservation(`h${s.key}-${s.tokens}`),
       });
       expectApplied(result, ['insufficient_tokens', 'rate_limited', 'idempotency_key_reused']);
-      if (result.ok && !result.value.replayed) holds.push(result.value.result.id);
+      if (result.ok && !result.value.replayed) reservations.push(result.value.result.id);
       return;
     }
     case 'commit': {
-      if (holds.length === 0) return;
-      const holdId = holds[s.which % holds.length]!;
-      const result = await stub.commitHold({ holdId, inputTokens: s.input, outputTokens: s.output });
-      // Never refused for money: only a settled hold (released, or committed with other usage) says no.
+      if (reservations.length === 0) return;
+      const reservationId = reservations[s.which % reservations.length]!;
+      const result = await stub.commitReservation({ reservationId, inputTokens: s.input, outputTokens: s.output });
+      // Never refused for money: only a settled reservation (released, or committed with other usage) says no.
       expectApplied(result, ['conflict', 'idempotency_key_reused']);
       return;
     }
     case 'release': {
-      if (holds.length === 0) return;
-      expectApplied(await stub.releaseHold(holds[s.which % holds.length]!), ['conflict']);
+      if (reservations.length === 0) return;
+      expectApplied(await stub.releaseReservation(reservations[s.which % reservations.length]!), ['conflict']);
       return;
     }
     case 'usage': {
@@ -262,9 +262,9 @@ describe('random sequences of money mutations', () => {
         const clock = { now: START };
         await setClock(stub, clock.now);
         expect((await stub.balance({ openIfNew: true })).ok).toBe(true);
-        const holds: number[] = [];
+        const reservations: number[] = [];
         for (const s of steps) {
-          await run(stub, s, clock, holds);
+          await run(stub, s, clock, reservations);
           const audit = await stub.audit();
           if (!audit.ok) throw new Error(audit.failure.message);
           expect(audit.value.problems, JSON.stringify(s)).toEqual([]);

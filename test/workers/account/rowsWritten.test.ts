@@ -67,11 +67,15 @@ describe('rows written on the hot paths', () => {
       agent: 'code',
       model: 'haiku',
       estimatedTokens: 500,
-      idempotencyKey: idempotencyKeys.holdReserve(crypto.randomUUID()),
+      idempotencyKey: idempotencyKeys.reservation(crypto.randomUUID()),
     });
     if (!held.ok) throw new Error(held.failure.message);
     const reserved = (await rows.read()) - before;
-    const committed = await stub.commitHold({ holdId: held.value.result.id, inputTokens: 200, outputTokens: 100 });
+    const committed = await stub.commitReservation({
+      reservationId: held.value.result.id,
+      inputTokens: 200,
+      outputTokens: 100,
+    });
     expect(committed.ok).toBe(true);
     const written = (await rows.read()) - before;
     expect(reserved).toBeLessThanOrEqual(4);

@@ -72,7 +72,7 @@ async function accountWithHistory(stub: AccountStub): Promise<void> {
     agent: 'srs',
     model: 'haiku',
     estimatedTokens: 2_000,
-    idempotencyKey: idempotencyKeys.holdReserve(crypto.randomUUID()),
+    idempotencyKey: idempotencyKeys.reservation(crypto.randomUUID()),
   });
   expect(held.ok).toBe(true);
   const promo = await stub.redeemPromo({

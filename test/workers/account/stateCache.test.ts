@@ -23,12 +23,12 @@ async function cachedAndFresh(stub: AccountStub): Promise<{ cached: AccountState
   });
 }
 
-/** The state's grants and holds in id order: the cache and the tables may list them in any. */
+/** The state's grants and reservations in id order: the cache and the tables may list them in any. */
 function normalised(state: AccountState): AccountState {
   return {
     ...state,
     grants: [...state.grants].sort((a, b) => a.id - b.id),
-    holds: [...state.holds].sort((a, b) => a.id - b.id),
+    reservations: [...state.reservations].sort((a, b) => a.id - b.id),
   };
 }
 
@@ -78,21 +78,24 @@ describe('the state kept between requests', () => {
       agent: 'srs',
       model: 'haiku',
       estimatedTokens: 1_500,
-      idempotencyKey: idempotencyKeys.holdReserve(crypto.randomUUID()),
+      idempotencyKey: idempotencyKeys.reservation(crypto.randomUUID()),
     });
     if (!held.ok) throw new Error(held.failure.message);
     await expectCacheTrue(stub, 'a reservation');
-    ok(await stub.commitHold({ holdId: held.value.result.id, inputTokens: 1_000, outputTokens: 800 }), 'commit');
+    ok(
+      await stub.commitReservation({ reservationId: held.value.result.id, inputTokens: 1_000, outputTokens: 800 }),
+      'commit',
+    );
     await expectCacheTrue(stub, 'a commit above the hold');
 
     const released = await stub.reserve({
       agent: 'uml',
       model: 'haiku',
       estimatedTokens: 700,
-      idempotencyKey: idempotencyKeys.holdReserve(crypto.randomUUID()),
+      idempotencyKey: idempotencyKeys.reservation(crypto.randomUUID()),
     });
     if (!released.ok) throw new Error(released.failure.message);
-    ok(await stub.releaseHold(released.value.result.id), 'release');
+    ok(await stub.releaseReservation(released.value.result.id), 'release');
     await expectCacheTrue(stub, 'a release');
 
     ok(
@@ -142,7 +145,7 @@ describe('the state kept between requests', () => {
       await stub.commitProjectStep({
         projectId,
         agent: 'idea',
-        holdId: step.value.result.hold.id,
+        reservationId: step.value.result.reservation.id,
         inputTokens: 600,
         outputTokens: 300,
       }),
@@ -158,7 +161,12 @@ describe('the state kept between requests', () => {
     });
     if (!next.ok) throw new Error(next.failure.message);
     ok(
-      await stub.failProjectStep({ projectId, agent: 'srs', holdId: next.value.result.hold.id, error: 'model down' }),
+      await stub.failProjectStep({
+        projectId,
+        agent: 'srs',
+        reservationId: next.value.result.reservation.id,
+        error: 'model down',
+      }),
       'step failure',
     );
     await expectCacheTrue(stub, 'a failed project step');

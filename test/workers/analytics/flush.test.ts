@@ -301,7 +301,9 @@ describe('outbox flush to D1', () => {
       idempotencyKey: idempotencyKeys.usage('hold-1'),
     });
     if (!held.ok) throw new Error(held.failure.message);
-    await ok(u.stub.commitHold({ holdId: held.value.result.id, inputTokens: 1_000, outputTokens: 1_200 }));
+    await ok(
+      u.stub.commitReservation({ reservationId: held.value.result.id, inputTokens: 1_000, outputTokens: 1_200 }),
+    );
     const released = await u.stub.reserve({
       agent: 'uml',
       model: 'haiku',
@@ -309,7 +311,7 @@ describe('outbox flush to D1', () => {
       idempotencyKey: idempotencyKeys.usage('hold-2'),
     });
     if (!released.ok) throw new Error(released.failure.message);
-    await ok(u.stub.releaseHold(released.value.result.id));
+    await ok(u.stub.releaseReservation(released.value.result.id));
     await drainOutbox(u.stub);
     const expected = await expectAggregatesMatchLogs('2036-01-01', '2036-12-31', [u]);
     expect(Object.keys(expected.usage)).toEqual(['2036-08-08|code|sonnet']);

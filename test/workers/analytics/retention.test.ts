@@ -68,28 +68,30 @@ describe('retention on the alarm', () => {
     const start = T('2037-05-02T00:00:00Z');
     const stub = accountStub(newUserId('retain-holds'));
     await setClock(stub, start);
-    const hold = (key: string) => ({
+    const reservation = (key: string) => ({
       agent: 'code',
       model: 'haiku',
       estimatedTokens: 100,
       ttlSeconds: 3_600,
-      idempotencyKey: idempotencyKeys.holdReserve(key),
+      idempotencyKey: idempotencyKeys.reservation(key),
     });
-    const settled = await stub.reserve(hold('settled'));
-    const released = await stub.reserve(hold('released'));
+    const settled = await stub.reserve(reservation('settled'));
+    const released = await stub.reserve(reservation('released'));
     if (!settled.ok || !released.ok) throw new Error('reserve refused');
-    expect((await stub.commitHold({ holdId: settled.value.result.id, inputTokens: 50, outputTokens: 0 })).ok).toBe(
-      true,
-    );
-    expect((await stub.releaseHold(released.value.result.id)).ok).toBe(true);
+    expect(
+      (await stub.commitReservation({ reservationId: settled.value.result.id, inputTokens: 50, outputTokens: 0 })).ok,
+    ).toBe(true);
+    expect((await stub.releaseReservation(released.value.result.id)).ok).toBe(true);
     await setClock(stub, start + USAGE_KEY_REPLAY_WINDOW_MS + DAY_MS);
-    const open = await stub.reserve({ ...hold('open'), ttlSeconds: 3_600 });
+    const open = await stub.reserve({ ...reservation('open'), ttlSeconds: 3_600 });
     expect(open.ok).toBe(true);
     await drainOutbox(stub);
     await runDurableObjectAlarm(stub);
     expect((await keys(stub)).filter((k) => k.startsWith('hold'))).toEqual(['hold:open']);
-    // A settled hold still refuses a different settlement with its key gone.
-    expect(await stub.commitHold({ holdId: settled.value.result.id, inputTokens: 1, outputTokens: 0 })).toMatchObject({
+    // A settled reservation still refuses a different settlement with its key gone.
+    expect(
+      await stub.commitReservation({ reservationId: settled.value.result.id, inputTokens: 1, outputTokens: 0 }),
+    ).toMatchObject({
       ok: false,
       failure: { code: 'conflict' },
     });

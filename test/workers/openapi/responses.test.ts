@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../../src/worker/worker';
-import { balanceResponseSchema, holdSchema, usageResponseSchema } from '../../../src/worker/openapi/responses';
+import { balanceResponseSchema, reservationSchema, usageResponseSchema } from '../../../src/worker/openapi/responses';
 import { documentedResponse, expectDocumented } from '../../support/documented';
 import { asAdmin, asUser, call, grantTokens, newUserId, postUsage } from '../../support/helpers';
 import { createCode, newCode, newIp, redeem } from '../../support/promoHelpers';
@@ -69,14 +69,14 @@ describe('response bodies as documented', () => {
   it('reservations: create (201, and 200 when replayed), list, commit, release', async () => {
     const user = newUserId();
     const key = crypto.randomUUID();
-    const hold = { agent: 'code', model: 'sonnet', estimated_tokens: 3000 };
-    const created = await service(reservations(user), hold, key);
+    const reserveBody = { agent: 'code', model: 'sonnet', estimated_tokens: 3000 };
+    const created = await service(reservations(user), reserveBody, key);
     expect(created.status).toBe(201);
     const { reservation } = await expectDocumented(created, 'post', RESERVATIONS);
-    const replayed = await service(reservations(user), hold, key);
+    const replayed = await service(reservations(user), reserveBody, key);
     expect(replayed.status).toBe(200);
     await expectDocumented(replayed, 'post', RESERVATIONS);
-    const other = (await (await service(reservations(user), hold)).json<any>()).reservation;
+    const other = (await (await service(reservations(user), reserveBody)).json<any>()).reservation;
 
     const list = await service(reservations(user), undefined, null, 'GET');
     expect((await expectDocumented(list, 'get', RESERVATIONS)).reservations).toHaveLength(2);
@@ -145,11 +145,11 @@ describe('error bodies as documented', () => {
     expect(reused.status).toBe(409);
     expect((await expectDocumented(reused, 'post', USAGE)).code).toBe('idempotency_key_reused');
 
-    const hold = await (
+    const reserved = await (
       await service(reservations(user), { agent: 'code', model: 'sonnet', estimated_tokens: 5 })
     ).json<any>();
-    await service(`${reservations(user)}/${hold.reservation.id}/release`);
-    const late = await service(`${reservations(user)}/${hold.reservation.id}/commit`, actual(5));
+    await service(`${reservations(user)}/${reserved.reservation.id}/release`);
+    const late = await service(`${reservations(user)}/${reserved.reservation.id}/commit`, actual(5));
     expect(late.status).toBe(409);
     expect((await expectDocumented(late, 'post', `${RESERVATIONS}/:id/commit`)).code).toBe('conflict');
   });
@@ -261,7 +261,7 @@ describe('the schemas are strict', () => {
     expect(
       usageResponseSchema.safeParse({ ...charged, paid_from: [{ grant_id: 1, tokens: 10, extra: 1 }] }).success,
     ).toBe(false);
-    const hold = {
+    const reservation = {
       id: 1,
       agent: 'a',
       model: 'm',
@@ -269,6 +269,8 @@ describe('the schemas are strict', () => {
       status: 'open',
       created_at: '2026-01-01T00:00:00Z',
     };
-    expect(holdSchema.safeParse({ ...hold, expires_at: hold.created_at, settled_at: null }).success).toBe(false);
+    expect(
+      reservationSchema.safeParse({ ...reservation, expires_at: reservation.created_at, settled_at: null }).success,
+    ).toBe(false);
   });
 });

@@ -53,8 +53,8 @@ describe('a project on the Anthropic runner (fake Anthropic API)', () => {
     expect(done.project.steps[0]).toMatchObject({ status: 'failed', attempts: 1, transactionSeq: null });
     expect(done.project.steps[0]!.error).toContain('provider_error');
     expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 50000, requests_today: 0 });
-    const holds = await accountStub(user).holds();
-    expect(holds.ok && holds.value).toEqual([]);
+    const reservations = await accountStub(user).reservations();
+    expect(reservations.ok && reservations.value).toEqual([]);
 
     // The local runner (no ANTHROPIC_API_KEY in tests) resumes at the failed agent.
     const resumed = await (await execute(user, done.project.id)).json<any>();

@@ -86,7 +86,7 @@ describe('a project run without HTTP', () => {
       const finished = events.find((e) => e.type === 'finished' && e.agent === agent);
       if (reserved?.type !== 'reserved' || finished?.type !== 'finished') throw new Error(`no events for ${agent}`);
       expect(reserved).toMatchObject({ estimatedTokens: PROFILE_TOKENS[agent], source: 'profile' });
-      // While the hold is open it is taken from what can be spent; the commit charges the same.
+      // While the reservation is open it is taken from what can be spent; the commit charges the same.
       expect(reserved.snapshot.remainingTokens).toBe(remaining - PROFILE_TOKENS[agent]!);
       remaining -= PROFILE_TOKENS[agent]!;
       expect(finished.transaction).toMatchObject({
@@ -97,15 +97,18 @@ describe('a project run without HTTP', () => {
         tokensAfter: remaining,
         detail: { project_id: projectId },
       });
-      expect(finished).toMatchObject({ uncoveredTokens: 0, step: { status: 'finished', holdId: reserved.holdId } });
+      expect(finished).toMatchObject({
+        uncoveredTokens: 0,
+        step: { status: 'finished', reservationId: reserved.reservationId },
+      });
     }
     const done = events.at(-1)!;
     if (done.type !== 'done') throw new Error('expected done');
     expect(done.project).toMatchObject({ status: 'completed', agentsFinished: 7, tokens: 20_500, lease: null });
     expect(done.snapshot).toMatchObject({ remainingTokens: 29_500, tokensUsedToday: 20_500, requestsToday: 7 });
     expect(await remainingOf(stub)).toBe(29_500);
-    const holds = await stub.holds();
-    expect(holds.ok && holds.value).toEqual([]);
+    const reservations = await stub.reservations();
+    expect(reservations.ok && reservations.value).toEqual([]);
     await expectAuditOk(stub);
   });
 
@@ -179,9 +182,14 @@ describe('a project run without HTTP', () => {
     const interfering: ModelRunner = {
       name: 'local-deterministic',
       run: async ({ agent }) => {
-        const holds = await stub.holds();
-        if (!holds.ok) throw new Error(holds.failure.message);
-        await stub.failProjectStep({ projectId, agent: agent.id, holdId: holds.value[0]!.id, error: 'elsewhere' });
+        const reservations = await stub.reservations();
+        if (!reservations.ok) throw new Error(reservations.failure.message);
+        await stub.failProjectStep({
+          projectId,
+          agent: agent.id,
+          reservationId: reservations.value[0]!.id,
+          error: 'elsewhere',
+        });
         return { inputTokens: 800, outputTokens: 1200 };
       },
     };

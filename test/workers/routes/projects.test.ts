@@ -187,7 +187,7 @@ describe('POST /projects/:id/execute', () => {
     expect(body.run.interrupted).toEqual(['idea']);
     expect(body.run.events.filter((e: any) => e.event === 'finished').map((e: any) => e.agent)).toEqual(SEVEN);
     expect(body.project.agents[0]).toMatchObject({ agent: 'idea', status: 'finished', attempts: 2 });
-    // The cut-off hold expired unclaimed: only the resumed run's seven charges.
+    // The cut-off reservation expired unclaimed: only the resumed run's seven charges.
     expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 29500 });
     await expectAuditOk(stub);
   });

@@ -21,7 +21,7 @@ const commit = (user: string, id: number, body: unknown) =>
   service(`/api/v1/service/users/${user}/reservations/${id}/commit`, { body });
 const release = (user: string, id: number) => service(`/api/v1/service/users/${user}/reservations/${id}/release`, {});
 
-const hold = (tokens: number, agent = 'code') => ({ agent, model: 'sonnet', estimated_tokens: tokens });
+const reserveBody = (tokens: number, agent = 'code') => ({ agent, model: 'sonnet', estimated_tokens: tokens });
 
 async function expectAudit(user: string) {
   const audit = await auditOf(user);
@@ -31,7 +31,7 @@ async function expectAudit(user: string) {
 describe('reservations', () => {
   it('hold tokens without a ledger row: the balance shows them held and spendable no more', async () => {
     const user = newUserId('hold');
-    const response = await reserve(user, hold(4_000));
+    const response = await reserve(user, reserveBody(4_000));
     expect(response.status).toBe(201);
     const { reservation } = await response.json<any>();
     expect(reservation).toMatchObject({ agent: 'code', model: 'sonnet', estimated_tokens: 4_000, status: 'open' });
@@ -48,7 +48,7 @@ describe('reservations', () => {
 
   it('50 concurrent reservations against a balance that covers 20: exactly 20 are held', async () => {
     const user = newUserId('race');
-    const answers = await Promise.all(Array.from({ length: 50 }, () => reserve(user, hold(500))));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => reserve(user, reserveBody(500))));
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(20);
     expect(statuses.filter((s) => s === 402)).toHaveLength(30);
@@ -58,7 +58,7 @@ describe('reservations', () => {
 
   it('a commit below the hold charges the actual usage and releases the rest', async () => {
     const user = newUserId('below');
-    const { reservation } = await (await reserve(user, hold(5_000))).json<any>();
+    const { reservation } = await (await reserve(user, reserveBody(5_000))).json<any>();
     const response = await commit(user, reservation.id, { input_tokens: 1_200, output_tokens: 1_300 });
     expect(response.status).toBe(200);
     const body = await response.json<any>();
@@ -72,7 +72,7 @@ describe('reservations', () => {
       replayed: false,
     });
     expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 7_500, held_tokens: 0, total_requests: 1 });
-    // The same commit again answers the first; other usage for the settled hold is refused.
+    // The same commit again answers the first; other usage for the settled reservation is refused.
     const again = await commit(user, reservation.id, { input_tokens: 1_200, output_tokens: 1_300 });
     expect(await again.json<any>()).toMatchObject({ transaction_id: body.transaction_id, replayed: true });
     expect((await commit(user, reservation.id, { input_tokens: 1, output_tokens: 1 })).status).toBe(409);
@@ -82,7 +82,7 @@ describe('reservations', () => {
 
   it('a commit above the hold takes the excess from the balance, and records what it cannot cover', async () => {
     const user = newUserId('above');
-    const { reservation } = await (await reserve(user, hold(2_000))).json<any>();
+    const { reservation } = await (await reserve(user, reserveBody(2_000))).json<any>();
     const over = await commit(user, reservation.id, { input_tokens: 6_000, output_tokens: 6_000 });
     expect(over.status).toBe(200);
     expect(await over.json<any>()).toMatchObject({
@@ -96,7 +96,7 @@ describe('reservations', () => {
 
   it('a release gives the tokens and the day’s request back; a commit after it is refused', async () => {
     const user = newUserId('release');
-    const { reservation } = await (await reserve(user, hold(3_000))).json<any>();
+    const { reservation } = await (await reserve(user, reserveBody(3_000))).json<any>();
     const released = await release(user, reservation.id);
     expect(await released.json<any>()).toMatchObject({ reservation: { status: 'released' }, replayed: false });
     expect(released.headers.get('X-Requests-Today')).toBe('0');
@@ -108,7 +108,7 @@ describe('reservations', () => {
 
   it('a commit sent 8 times at once, racing 4 releases of the same hold: settled once, charged at most once', async () => {
     const user = newUserId('settle-race');
-    const { reservation } = await (await reserve(user, hold(3_000))).json<any>();
+    const { reservation } = await (await reserve(user, reserveBody(3_000))).json<any>();
     const answers = await Promise.all([
       ...Array.from({ length: 8 }, () => commit(user, reservation.id, { input_tokens: 1_000, output_tokens: 500 })),
       ...Array.from({ length: 4 }, () => release(user, reservation.id)),
@@ -130,14 +130,14 @@ describe('reservations', () => {
 
   it('a refusal is not recorded under the key: the same key succeeds once the cause is gone', async () => {
     const user = newUserId('retry');
-    const first = (await (await reserve(user, hold(8_000))).json<any>()).reservation;
-    const refused = await reserve(user, hold(8_000), 'step-1');
+    const first = (await (await reserve(user, reserveBody(8_000))).json<any>()).reservation;
+    const refused = await reserve(user, reserveBody(8_000), 'step-1');
     expect(refused.status).toBe(402);
     expect(await refused.json<any>()).toMatchObject({ code: 'insufficient_tokens', needed_tokens: 6_000 });
     expect((await release(user, first.id)).status).toBe(200);
-    const again = await reserve(user, hold(8_000), 'step-1');
+    const again = await reserve(user, reserveBody(8_000), 'step-1');
     expect(again.status).toBe(201);
-    const replay = await reserve(user, hold(8_000), 'step-1');
+    const replay = await reserve(user, reserveBody(8_000), 'step-1');
     expect(replay.status).toBe(200);
     expect(await replay.json<any>()).toMatchObject({ replayed: true });
     await expectAudit(user);
@@ -145,15 +145,15 @@ describe('reservations', () => {
 
   it('refuses over the per-request cap, unknown models and bad bodies with 4xx naming the problem', async () => {
     const user = newUserId('bad');
-    expect((await reserve(user, hold(9_000))).status).toBe(422);
+    expect((await reserve(user, reserveBody(9_000))).status).toBe(422);
     const unknown = await reserve(user, { agent: 'code', model: 'gpt-9', estimated_tokens: 10 });
     expect(unknown.status).toBe(400);
     expect((await unknown.json<any>()).message).toContain("unknown model 'gpt-9'");
     expect((await reserve(user, { agent: 'code', model: 'sonnet' })).status).toBe(400);
-    expect((await reserve(user, hold(10), undefined)).status).toBe(201);
-    expect((await service(`/api/v1/service/users/${user}/reservations`, { body: hold(10), key: null })).status).toBe(
-      400,
-    );
+    expect((await reserve(user, reserveBody(10), undefined)).status).toBe(201);
+    expect(
+      (await service(`/api/v1/service/users/${user}/reservations`, { body: reserveBody(10), key: null })).status,
+    ).toBe(400);
     expect((await commit(user, 999, { input_tokens: 1, output_tokens: 1 })).status).toBe(404);
     expect((await commit(user, 0, { input_tokens: 1, output_tokens: 1 })).status).toBe(400);
   });
@@ -163,12 +163,12 @@ describe('reservations', () => {
     const stub = accountStub(user);
     const start = Date.parse('2027-02-10T10:00:00Z');
     await setClock(stub, start);
-    const { reservation } = await (await reserve(user, { ...hold(4_000), ttl_seconds: 60 })).json<any>();
+    const { reservation } = await (await reserve(user, { ...reserveBody(4_000), ttl_seconds: 60 })).json<any>();
     expect(reservation.expires_at).toBe('2027-02-10T10:01:00.000Z');
     await setClock(stub, start + 60_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const holds = await stub.holds();
-    expect(holds).toMatchObject({ ok: true, value: [] });
+    const reservations = await stub.reservations();
+    expect(reservations).toMatchObject({ ok: true, value: [] });
     expect(await stub.balance()).toMatchObject({
       ok: true,
       value: { remainingTokens: 10_000, heldTokens: 0, requestsToday: 0 },

@@ -18,7 +18,7 @@ function step(agent: string, position: number, patch: Partial<ProjectStep> = {})
     agent,
     position,
     status: 'pending',
-    holdId: null,
+    reservationId: null,
     estimatedTokens: null,
     transactionSeq: null,
     inputTokens: null,
@@ -61,22 +61,22 @@ describe('project core', () => {
   });
 
   it('a run start is refused while another run’s lease is live, and allowed once it lapses', () => {
-    const live = project([{ status: 'running', holdId: 7 }], { runId: 'a', until: NOW + 1000 });
+    const live = project([{ status: 'running', reservationId: 7 }], { runId: 'a', until: NOW + 1000 });
     expect(decideRunStart(live, 'b', () => 'open', 60_000, NOW)).toMatchObject({
       ok: false,
       failure: { code: 'conflict' },
     });
     const lapsed = decideRunStart(live, 'b', () => 'expired', 60_000, NOW + 1000);
-    expect(lapsed).toMatchObject({ ok: true, value: { interrupted: ['idea'], holdsToRelease: [] } });
+    expect(lapsed).toMatchObject({ ok: true, value: { interrupted: ['idea'], reservationsToRelease: [] } });
     const stillOpen = decideRunStart(live, 'b', () => 'open', 60_000, NOW + 1000);
-    expect(stillOpen).toMatchObject({ ok: true, value: { holdsToRelease: [7] } });
+    expect(stillOpen).toMatchObject({ ok: true, value: { reservationsToRelease: [7] } });
   });
 
   it('the same run starting again interrupts nothing', () => {
-    const live = project([{ status: 'running', holdId: 7 }], { runId: 'a', until: NOW + 1000 });
+    const live = project([{ status: 'running', reservationId: 7 }], { runId: 'a', until: NOW + 1000 });
     expect(decideRunStart(live, 'a', () => 'open', 60_000, NOW)).toMatchObject({
       ok: true,
-      value: { interrupted: [], holdsToRelease: [] },
+      value: { interrupted: [], reservationsToRelease: [] },
     });
   });
 
@@ -89,12 +89,12 @@ describe('project core', () => {
       failure: { details: { next_agent: 'srs' } },
     });
     expect(decideStepReserve(leased, 'a', 'srs', NOW + 1000)).toMatchObject({ ok: false });
-    const running = project([{ status: 'running', holdId: 1 }], { runId: 'a', until: NOW + 1000 });
+    const running = project([{ status: 'running', reservationId: 1 }], { runId: 'a', until: NOW + 1000 });
     expect(decideStepReserve(running, 'a', 'idea', NOW)).toMatchObject({ ok: false });
   });
 
   it('a commit settles only the running step under its hold; the last one gives the lease up', () => {
-    const state = project([{ status: 'finished' }, { status: 'finished' }, { status: 'running', holdId: 3 }], {
+    const state = project([{ status: 'finished' }, { status: 'finished' }, { status: 'running', reservationId: 3 }], {
       runId: 'a',
       until: NOW + 1000,
     });
@@ -109,7 +109,7 @@ describe('project core', () => {
       NOW,
     );
     expect(changes.at(-1)).toEqual({ kind: 'lease', projectId: 'prj_1', lease: null, at: NOW });
-    const middle = project([{ status: 'running', holdId: 3 }], { runId: 'a', until: NOW + 1000 });
+    const middle = project([{ status: 'running', reservationId: 3 }], { runId: 'a', until: NOW + 1000 });
     const first = stepFinished(
       middle,
       middle.steps[0]!,

@@ -33,11 +33,11 @@ export function after(draft: Draft, day: string): AccountState {
     grants,
     today: sameDay ? { ...draft.today } : { day, requests: 0, tokens: 0 },
     nextGrantId: Math.max(nextGrantId + 1, ...grants.map((g) => g.id + 1), 1),
-    holds: draft.openHolds(),
-    nextHoldId: Math.max(
+    reservations: draft.openReservations(),
+    nextReservationId: Math.max(
       1,
-      ...draft.openHolds().map((h) => h.id + 1),
-      ...draft.changes.flatMap((c) => (c.kind === 'hold_open' ? [c.hold.id + 1] : [])),
+      ...draft.openReservations().map((h) => h.id + 1),
+      ...draft.changes.flatMap((c) => (c.kind === 'reservation_open' ? [c.reservation.id + 1] : [])),
     ),
     nextSeq: draft.state().nextSeq,
   };

@@ -1,7 +1,7 @@
-import type { Hold } from '../../account/contract/rpc';
+import type { Reservation } from '../../account/contract/rpc';
 import { iso } from './ledger';
 
-export function presentHold(h: Hold) {
+export function presentReservation(h: Reservation) {
   return {
     id: h.id,
     agent: h.agent,
