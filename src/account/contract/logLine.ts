@@ -10,7 +10,7 @@ export interface Trace {
   runId?: string;
 }
 
-export type LogLevel = 'info' | 'warn' | 'error';
+type LogLevel = 'info' | 'warn' | 'error';
 
 /** Writes `{ level, what, request_id | run_id, ...fields }`; a field never replaces those. */
 export function logLine(level: LogLevel, what: string, trace: Trace, fields: Record<string, unknown> = {}): void {

@@ -7,7 +7,7 @@ import type { UsageTotals } from '../contract/rpc';
 import type { OutboxFact } from './outboxRows';
 import type { Sql } from './sql';
 
-export interface DayCounts {
+interface DayCounts {
   requests: number;
   tokens: number;
   lastAt: number;

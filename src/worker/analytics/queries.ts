@@ -7,10 +7,10 @@ export interface DayRange {
   to: string;
 }
 
-export type GroupBy = 'day' | 'agent' | 'model' | 'plan';
-export type UserOrder = 'tokens' | 'requests' | 'cost';
+type GroupBy = 'day' | 'agent' | 'model' | 'plan';
+type UserOrder = 'tokens' | 'requests' | 'cost';
 
-export interface UsageSums {
+interface UsageSums {
   requests: number;
   input_tokens: number;
   output_tokens: number;

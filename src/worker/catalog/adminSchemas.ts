@@ -55,7 +55,6 @@ export const modelCreateSchema = z
   .object({ id: modelIdSchema, ...modelFields, active: modelFields.active.default(true) })
   .strict();
 export const modelPatchSchema = patchOf(modelFields);
-export type ModelCreate = z.infer<typeof modelCreateSchema>;
 
 const planFields = {
   name,
@@ -78,7 +77,6 @@ export const planCreateSchema = z
   })
   .strict();
 export const planPatchSchema = patchOf(planFields);
-export type PlanCreate = z.infer<typeof planCreateSchema>;
 
 const packageFields = {
   name,
@@ -101,7 +99,6 @@ export const packageCreateSchema = z
   })
   .strict();
 export const packagePatchSchema = patchOf(packageFields);
-export type PackageCreate = z.infer<typeof packageCreateSchema>;
 
 const estimateTokens = z.int().min(0).max(AGENT_ESTIMATE_TOKENS_MAX);
 const agentFields = {
@@ -124,7 +121,6 @@ export const agentCreateSchema = z
     path: ['est_output_tokens'],
   });
 export const agentPatchSchema = patchOf(agentFields);
-export type AgentCreate = z.infer<typeof agentCreateSchema>;
 
 export const exchangeRateSchema = z.object({ usd_inr_paise: z.int().min(1).max(USD_INR_PAISE_MAX) }).strict();
 export type ExchangeRate = z.infer<typeof exchangeRateSchema>;

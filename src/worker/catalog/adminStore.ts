@@ -3,7 +3,7 @@
 import { ADMIN_LIST_PAGE_SIZE_MAX } from '../../money/limits';
 
 export type CatalogTable = 'models' | 'plans' | 'packages' | 'agents';
-export type CatalogRow = Record<string, unknown> & { id: string };
+type CatalogRow = Record<string, unknown> & { id: string };
 type Value = string | number | null;
 
 /** JSON arrays become text and booleans 0/1, as the tables store them. */

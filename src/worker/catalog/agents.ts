@@ -4,7 +4,7 @@ import { ApiError } from '../http/errors';
 import type { Agent, Catalog, Model } from '../../account/stores/catalogCache';
 
 /** The model agents run on when the client does not choose one. */
-export const DEFAULT_AGENT_MODEL_ID = 'sonnet';
+const DEFAULT_AGENT_MODEL_ID = 'sonnet';
 
 /** The named agents (in the order given), or every active agent in run order; 400 listing the known ones otherwise. */
 export function agentsNamed(catalog: Catalog, ids: string[] | undefined): Agent[] {

@@ -10,7 +10,7 @@ import { packageSchema } from './responses';
 
 const count = z.int().min(0);
 
-export const issueSchema = named(
+const issueSchema = named(
   'Issue',
   z.strictObject({
     field: z.string().describe('The offending field: a body path (a.b), a query or path parameter, or a header'),

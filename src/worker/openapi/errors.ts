@@ -6,7 +6,7 @@ import { ERROR_STATUS } from '../http/errors';
 import type { RouteDeclaration } from './route';
 
 /** The route reads a body: JSON validated with a schema, or raw bytes (a signed webhook). */
-export function readsBody(route: RouteDeclaration): boolean {
+function readsBody(route: RouteDeclaration): boolean {
   return route.request?.body !== undefined || route.request?.rawBody === true;
 }
 

@@ -65,9 +65,9 @@ const summaryShape = {
   updated_at: isoTime,
 };
 
-export const projectSummarySchema = named('ProjectSummary', z.strictObject(summaryShape));
+const projectSummarySchema = named('ProjectSummary', z.strictObject(summaryShape));
 
-export const projectStepSchema = named(
+const projectStepSchema = named(
   'ProjectStep',
   z.strictObject({
     agent: z.string(),

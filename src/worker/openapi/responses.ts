@@ -73,7 +73,7 @@ const planTermsShape = {
   max_requests_per_day: count,
 };
 
-export const planSchema = named(
+const planSchema = named(
   'Plan',
   z.strictObject({
     ...planTermsShape,
@@ -93,7 +93,7 @@ export const packagesResponseSchema = named(
 );
 
 /** A plan as an account runs on it: the terms always; price and features when the catalog answered. */
-export const accountPlanSchema = named(
+const accountPlanSchema = named(
   'AccountPlan',
   z.strictObject({
     ...planTermsShape,
@@ -136,7 +136,7 @@ export const transactionSchema = named(
 
 export const transactionsResponseSchema = z.array(transactionSchema);
 
-export const usageTotalsSchema = named(
+const usageTotalsSchema = named(
   'UsageTotals',
   z.strictObject({
     requests: count,
@@ -280,7 +280,7 @@ export const usageBatchResponseSchema = named(
   }),
 );
 
-export const grantSchema = named(
+const grantSchema = named(
   'Grant',
   z.strictObject({
     id: int.min(1),
@@ -316,11 +316,4 @@ export const auditResponseSchema = named(
 );
 
 export type { ErrorBody } from './errorBody';
-export type BalanceResponse = z.infer<typeof balanceResponseSchema>;
-export type UsageResponse = z.infer<typeof usageResponseSchema>;
 export type Reservation = z.infer<typeof reservationSchema>;
-export type ReservationResponse = z.infer<typeof reservationResponseSchema>;
-export type ReservationListResponse = z.infer<typeof reservationListResponseSchema>;
-export type CommitResponse = z.infer<typeof commitResponseSchema>;
-export type UsageBatchResponse = z.infer<typeof usageBatchResponseSchema>;
-export type PackageResponse = z.infer<typeof packageSchema>;

@@ -11,7 +11,7 @@ export type Caller = 'public' | 'user' | 'service' | 'admin' | 'stripe' | 'devel
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export type RouteHandler = (request: ApiRequest, env: Env, ctx: ExecutionContext) => unknown;
+type RouteHandler = (request: ApiRequest, env: Env, ctx: ExecutionContext) => unknown;
 
 /** A header of an answer: what it says, and whether every answer of that status carries it. */
 export interface HeaderDoc {
@@ -22,7 +22,7 @@ export interface HeaderDoc {
 }
 
 /** One success answer of a route. */
-export interface SuccessDoc {
+interface SuccessDoc {
   description: string;
   /** The JSON body; a named schema (components.ts) becomes a `$ref`. */
   schema: z.ZodType;

@@ -24,7 +24,7 @@ export function presentProjectSummary(p: ProjectSummary) {
   };
 }
 
-export function presentStep(s: ProjectStep) {
+function presentStep(s: ProjectStep) {
   const tokens = s.inputTokens === null || s.outputTokens === null ? null : s.inputTokens + s.outputTokens;
   return {
     agent: s.agent,
@@ -61,7 +61,7 @@ export function presentRunHead(run: ProjectRun, runner: string) {
 }
 
 /** The steps' events a client reads; a refusal is presented from its API error (presentRefusal). */
-export type PresentedRunEvent = Exclude<RunEvent, { type: 'refused' | 'aborted' }>;
+type PresentedRunEvent = Exclude<RunEvent, { type: 'refused' | 'aborted' }>;
 
 /** One event of a run, as the stream sends it and the JSON answer lists it. */
 export function presentRunEvent(e: PresentedRunEvent): Record<string, unknown> {

@@ -8,7 +8,7 @@ import { usageCost, type ModelPrice } from '../../money/cost';
 
 export type EstimateSource = 'profile' | 'your_average';
 
-export interface AgentEstimate {
+interface AgentEstimate {
   agent: Agent;
   inputTokens: number;
   outputTokens: number;
@@ -30,7 +30,7 @@ export interface RunEstimate {
   coverage: Coverage;
 }
 
-export interface Coverage {
+interface Coverage {
   /** The balance net of open reservations. */
   remainingTokens: number;
   balanceCovers: boolean;

@@ -46,7 +46,7 @@ export interface ProjectRun {
 }
 
 /** Why an agent's step ended without a charge: the model runner's failure, or a reason of the run's own. */
-export type StepFailure = RunnerFailure | 'agent_retired' | 'runner_error';
+type StepFailure = RunnerFailure | 'agent_retired' | 'runner_error';
 
 /**
  * One thing a run did, in order. A run's events end with `done`, except that a refusal is the last

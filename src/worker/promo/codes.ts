@@ -6,7 +6,7 @@ import { promoCodeRowSchema, type PromoCodeRow } from './rules';
 import type { PromoCreate, PromoPatch } from './terms';
 
 const withCountsSchema = promoCodeRowSchema.extend({ pending_redemptions: z.number().int() });
-export type PromoCodeWithCounts = z.infer<typeof withCountsSchema>;
+type PromoCodeWithCounts = z.infer<typeof withCountsSchema>;
 
 const WITH_COUNTS = `SELECT c.*, (SELECT COUNT(*) FROM promo_redemptions r WHERE r.code = c.code AND r.status = 'reserved') AS pending_redemptions
   FROM promo_codes c`;

@@ -49,7 +49,7 @@ function limitOf(key: string): GuessLimit {
 }
 
 /** What an admitted attempt holds: settle it exactly once, with whether it was a failed guess. */
-export interface GuessTicket {
+interface GuessTicket {
   settle(failedGuess: boolean): Promise<void>;
 }
 

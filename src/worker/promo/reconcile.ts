@@ -7,7 +7,7 @@ import type { Env } from '../../env';
 import { finishSlot } from './finish';
 import { claimOrphan, orphanedSlots } from './slots';
 
-export interface ReconcileReport {
+interface ReconcileReport {
   finished: number;
   released: number;
   failed: number;

@@ -5,7 +5,7 @@ import { PROMO_RECONCILE_BATCH_MAX, PROMO_RESERVATION_STALE_MS } from '../../mon
 import { parseRow, parseRows } from './d1Rows';
 import { promoCodeRowSchema, redemptionRowSchema, type PromoCodeRow, type RedemptionRow } from './rules';
 
-export interface ReserveResult {
+interface ReserveResult {
   code: PromoCodeRow | null;
   slot: RedemptionRow | null;
 }

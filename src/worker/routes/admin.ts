@@ -16,14 +16,13 @@ import { DESCRIPTION_CHARS_MAX, GRANT_TOKENS_MAX } from '../../money/limits';
 import { presentAnalytics } from '../present/analytics';
 import { presentGrant, presentTransaction } from '../present/ledger';
 
-export const grantBodySchema = z
+const grantBodySchema = z
   .object({
     tokens: z.int().min(1).max(GRANT_TOKENS_MAX),
     reason: z.string().trim().min(1).max(DESCRIPTION_CHARS_MAX),
     expires_at: isoDateTimeSchema.optional(),
   })
   .strict();
-export type GrantBody = z.infer<typeof grantBodySchema>;
 
 export const adminRoutes: readonly RouteDeclaration[] = [
   defineRoute({

@@ -54,12 +54,12 @@ function checkRange(q: { from?: unknown; to?: unknown }, ctx: z.RefinementCtx): 
     });
 }
 
-export const platformQuerySchema = z
+const platformQuerySchema = z
   .object({ ...rangeShape, group_by: z.enum(['day', 'agent', 'model', 'plan']).default('day') })
   .strict()
   .superRefine(checkRange);
 
-export const usersQuerySchema = z
+const usersQuerySchema = z
   .object({
     ...rangeShape,
     order: z.enum(['tokens', 'requests', 'cost']).default('tokens'),
@@ -69,7 +69,7 @@ export const usersQuerySchema = z
   .strict()
   .superRefine(checkRange);
 
-export const rangeQuerySchema = z.object(rangeShape).strict().superRefine(checkRange);
+const rangeQuerySchema = z.object(rangeShape).strict().superRefine(checkRange);
 
 export const adminAnalyticsRoutes: readonly RouteDeclaration[] = [
   defineRoute({

@@ -44,7 +44,7 @@ import { jsonBody, parseWith } from '../http/body';
 import type { ApiRequest } from '../http/context';
 import { ADMIN_LIST_PAGE_SIZE_DEFAULT, ADMIN_LIST_PAGE_SIZE_MAX } from '../../money/limits';
 
-export const adminListQuerySchema = z
+const adminListQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(ADMIN_LIST_PAGE_SIZE_MAX).default(ADMIN_LIST_PAGE_SIZE_DEFAULT),
     cursor: z.string().min(1).max(100).optional(),

@@ -12,14 +12,13 @@ import { idempotencyKey } from '../http/schemas';
 import { DESCRIPTION_CHARS_MAX } from '../../money/limits';
 import { iso, presentTransaction } from '../present/ledger';
 
-export const planChangeBodySchema = z
+const planChangeBodySchema = z
   .object({
     plan_id: z.string().min(1).max(64),
     effective: z.enum(['auto', 'now', 'next_reset']).default('auto'),
     reason: z.string().trim().min(1).max(DESCRIPTION_CHARS_MAX).optional(),
   })
   .strict();
-export type PlanChangeBody = z.infer<typeof planChangeBodySchema>;
 
 export const adminPlanRoutes: readonly RouteDeclaration[] = [
   defineRoute({

@@ -11,7 +11,7 @@ import { promoCodeSchema } from '../promo/code';
 import { getPromoCode, insertPromoCode, listPromoCodes, promoCodeView, updatePromoCode } from '../promo/codes';
 import { assertPlansExist, assertWindow, promoCreateSchema, promoPatchSchema, type PromoPatch } from '../promo/terms';
 
-export const promoListQuerySchema = z
+const promoListQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(ADMIN_LIST_PAGE_SIZE_MAX).default(ADMIN_LIST_PAGE_SIZE_DEFAULT),
     cursor: promoCodeSchema.optional(),

@@ -15,8 +15,7 @@ import { DEV_SESSION_TTL_SECONDS } from '../../money/limits';
 /** The only value of DEV_SIGN_IN that turns the route on. */
 const DEV_SIGN_IN_ENABLED = 'enabled';
 
-export const devSessionBodySchema = z.object({ user_id: userIdSchema }).strict();
-export type DevSessionBody = z.infer<typeof devSessionBodySchema>;
+const devSessionBodySchema = z.object({ user_id: userIdSchema }).strict();
 
 type DevEnv = Env;
 

@@ -16,7 +16,7 @@ import { ESTIMATE_AGENTS_MAX, ESTIMATE_AVERAGE_MIN_RUNS, MODEL_ID_CHARS_MAX } fr
 import { presentEstimate } from '../present/estimate';
 import { runnerFor } from '../runners/select';
 
-export const estimateBodySchema = z
+const estimateBodySchema = z
   .object({
     agents: z
       .array(agentSlugSchema)
@@ -27,7 +27,6 @@ export const estimateBodySchema = z
     model: z.string().min(1).max(MODEL_ID_CHARS_MAX).optional(),
   })
   .strict();
-export type EstimateBody = z.infer<typeof estimateBodySchema>;
 
 export const estimateRoutes: readonly RouteDeclaration[] = [
   defineRoute({

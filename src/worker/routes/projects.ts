@@ -32,7 +32,7 @@ import { presentProject, presentProjectSummary, presentRunHead } from '../presen
 import { runSteps, startRun } from '../projects/run';
 import { runnerFor } from '../runners/select';
 
-export const projectCreateSchema = z
+const projectCreateSchema = z
   .object({
     title: z.string().trim().min(1).max(PROJECT_TITLE_CHARS_MAX),
     mode: z
@@ -44,7 +44,7 @@ export const projectCreateSchema = z
   })
   .strict();
 
-export const projectsQuerySchema = z
+const projectsQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(PROJECTS_PAGE_SIZE_MAX).default(PROJECTS_PAGE_SIZE_DEFAULT),
     cursor: z
@@ -54,7 +54,7 @@ export const projectsQuerySchema = z
   })
   .strict();
 
-export const projectIdSchema = z.string().regex(/^prj_[a-f0-9]{20}$/, 'a project id (prj_…)');
+const projectIdSchema = z.string().regex(/^prj_[a-f0-9]{20}$/, 'a project id (prj_…)');
 
 const OWN = { openIfNew: true };
 

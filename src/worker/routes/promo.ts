@@ -15,8 +15,7 @@ import { redeemPromoCode } from '../promo/redeem';
 import { countsAsGuess } from '../promo/rules';
 import { iso } from '../present/ledger';
 
-export const redeemBodySchema = z.object({ promo_code: promoCodeSchema }).strict();
-export type RedeemBody = z.infer<typeof redeemBodySchema>;
+const redeemBodySchema = z.object({ promo_code: promoCodeSchema }).strict();
 
 export const promoRoutes: readonly RouteDeclaration[] = [
   defineRoute({

@@ -20,14 +20,14 @@ import { stripeClient } from '../stripe/client';
 
 const catalogId = z.string().min(1).max(CATALOG_ID_CHARS_MAX);
 
-export const purchaseBodySchema = z
+const purchaseBodySchema = z
   .object({ package_id: catalogId.optional(), plan_id: catalogId.optional() })
   .strict()
   .refine(
     (b) => (b.package_id === undefined) !== (b.plan_id === undefined),
     'send exactly one of package_id or plan_id',
   );
-export type PurchaseBody = z.infer<typeof purchaseBodySchema>;
+type PurchaseBody = z.infer<typeof purchaseBodySchema>;
 
 const DEFAULT_SUCCESS_URL = 'http://127.0.0.1:3000/billing/success?session_id={CHECKOUT_SESSION_ID}';
 const DEFAULT_CANCEL_URL = 'http://127.0.0.1:3000/billing/cancelled';

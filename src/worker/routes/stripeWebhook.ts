@@ -11,7 +11,7 @@ import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { routeStripeEvent } from '../stripe/events';
 import { verifiedEvent } from '../stripe/verify';
 
-export const STRIPE_WEBHOOK_PATHS = ['/webhooks/stripe', '/api/v1/webhooks/stripe'] as const;
+const STRIPE_WEBHOOK_PATHS = ['/webhooks/stripe', '/api/v1/webhooks/stripe'] as const;
 
 export const stripeWebhookRoutes: readonly RouteDeclaration[] = STRIPE_WEBHOOK_PATHS.map((path) =>
   defineRoute({

@@ -22,7 +22,7 @@ import { presentAnalytics } from '../present/analytics';
 import { presentCatalog, presentPlan } from '../present/catalog';
 import { iso, presentBalance, presentTransaction } from '../present/ledger';
 
-export const transactionsQuerySchema = z
+const transactionsQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(TRANSACTIONS_PAGE_SIZE_MAX).default(TRANSACTIONS_PAGE_SIZE_DEFAULT),
     cursor: z
@@ -35,7 +35,6 @@ export const transactionsQuerySchema = z
     until: isoDateTimeSchema.optional(),
   })
   .strict();
-export type TransactionsQuery = z.infer<typeof transactionsQuerySchema>;
 
 const OWN = { openIfNew: true };
 

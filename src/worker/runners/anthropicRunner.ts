@@ -17,7 +17,7 @@ const answerSchema = z.object({
   }),
 });
 
-export interface AnthropicRunnerOptions {
+interface AnthropicRunnerOptions {
   apiKey: string;
   /** Abort the call after this many ms (default MODEL_RUN_TIMEOUT_MS). */
   timeoutMs?: number;

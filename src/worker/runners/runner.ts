@@ -25,7 +25,7 @@ export interface ModelRunner {
   run(input: RunInput): Promise<RunOutput>;
 }
 
-export type RunnerName = 'local-deterministic' | 'anthropic';
+type RunnerName = 'local-deterministic' | 'anthropic';
 
 /** Why a run failed: the model was not called successfully, so nothing may be charged. */
 export type RunnerFailure = 'timeout' | 'provider_error' | 'bad_response' | 'unsupported_model' | 'network_error';

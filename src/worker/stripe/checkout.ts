@@ -11,7 +11,7 @@ export interface CheckoutUrls {
 }
 
 /** Checkout amounts are in the currency's smallest unit: paise. */
-export const CHECKOUT_CURRENCY = 'inr';
+const CHECKOUT_CURRENCY = 'inr';
 
 /**
  * The Checkout Session for one purchase. A package is a one-off payment whose terms (tokens,

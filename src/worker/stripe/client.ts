@@ -6,7 +6,7 @@ import { ApiError } from '../http/errors';
 import { STRIPE_API_RETRIES_MAX, STRIPE_API_TIMEOUT_MS } from '../../money/limits';
 
 /** The API version this code was written against; set the webhook endpoint to the same version. */
-export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+const STRIPE_API_VERSION = '2026-10-28.endive' as const;
 
 /** A client for this request. Cheap to build; none is cached, so no key outlives the request. */
 export function stripeClient(env: Env): Stripe {

@@ -8,7 +8,7 @@ import type { Catalog } from '../../account/stores/catalogCache';
 import { userIdSchema } from '../http/auth';
 import { GRANT_TOKENS_MAX, PACKAGE_VALIDITY_MONTHS_MAX, STRIPE_ID_CHARS_MAX } from '../../money/limits';
 
-export type Routed = { userId: string; command: StripeCommand } | { ignored: string };
+type Routed = { userId: string; command: StripeCommand } | { ignored: string };
 
 const id = z.string().min(1).max(STRIPE_ID_CHARS_MAX);
 const idOrObject = z.union([id, z.object({ id })]).transform((v) => (typeof v === 'string' ? v : v.id));
