@@ -38,7 +38,7 @@ import type {
   UsageOutlook,
 } from './contract/rpc';
 import * as credits from './operations/credits';
-import * as reservations from './operations/reservations';
+import * as reservations from './operations/reservationLifecycle';
 import * as plan from './operations/plan';
 import * as projects from './operations/projectRuns';
 import * as reads from './operations/reads';

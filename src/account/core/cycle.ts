@@ -4,7 +4,7 @@
 import { nextPeriod, periodEnd, periodOf } from '../../money/period';
 import type { PlanTerms } from '../contract/rpc';
 import type { AccountState, Draft, LiveGrant } from './draft';
-import { expireReservations } from './reservations';
+import { expireReservations } from './reservationRules';
 
 /** Fresh terms for a plan id from the catalog, or undefined when the catalog has no such row (or could not be read). */
 type TermsLookup = (planId: string) => PlanTerms | undefined;

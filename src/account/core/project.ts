@@ -1,6 +1,6 @@
 // Projects: which step a run may take next and what each step's outcome changes. Pure: a
 // project's state, the statuses of its reservations and `now` in, a decision and project changes out.
-// The reservation and ledger side of each step is decided by reservations.ts on the same draft, and the
+// The reservation and ledger side of each step is decided by reservationRules.ts on the same draft, and the
 // project changes go on that draft too, so one store applies both in one transactionSync.
 import type { ReservationStatusName, ProjectStatus, ProjectStep, ProjectStepStatus } from '../contract/rpc';
 import { refuse, type Decision } from './decision';

@@ -11,7 +11,7 @@ import type {
 import { idempotencyKeys } from '../contract/keys';
 import { decideCredit } from '../core/credit';
 import { fingerprintOf } from '../core/fingerprint';
-import { decidePromo } from '../core/promo';
+import { decidePromo } from '../core/promoCredit';
 import type { IdempotencyRecord, IdempotentResult } from '../stores/idempotency';
 import { appliedOne, mutate } from './mutate';
 import type { AccountShell } from './shell';

@@ -33,7 +33,7 @@ import {
   stepStopped,
   type ProjectState,
 } from '../core/project';
-import { decideCommit, decideRelease, decideReserve, type ReservationStatus } from '../core/reservations';
+import { decideCommit, decideRelease, decideReserve, type ReservationStatus } from '../core/reservationRules';
 import { snapshotOf } from '../stores/balance';
 import { summaryOf } from '../stores/projectStore';
 import { usageOutlookOf } from '../stores/usageOutlook';

@@ -14,7 +14,7 @@ import type { AccountFailure, AccountResult, AccountSnapshot, Reservation, ReadO
 import { catchUp, newAccountState, nextDeadline, openAccount } from '../core/cycle';
 import type { Decision } from '../core/decision';
 import { Draft } from '../core/draft';
-import type { ReservationStatus } from '../core/reservations';
+import type { ReservationStatus } from '../core/reservationRules';
 import { AccountStore } from '../stores/accountStore';
 import { LedgerReads } from '../stores/ledgerReads';
 import { Retention } from '../stores/retention';

@@ -63,5 +63,3 @@ export const errorBodySchema = named(
     })
     .describe('Every error has this shape; refusals add the facts the client can act on'),
 );
-
-export type ErrorBody = z.infer<typeof errorBodySchema>;

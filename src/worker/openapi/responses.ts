@@ -315,5 +315,4 @@ export const auditResponseSchema = named(
   }),
 );
 
-export type { ErrorBody } from './errorBody';
 export type Reservation = z.infer<typeof reservationSchema>;

@@ -5,7 +5,7 @@ import type { Transaction } from '../../../../src/account/contract/rpc';
 import { decideCredit } from '../../../../src/account/core/credit';
 import { catchUp, newAccountState, openAccount } from '../../../../src/account/core/cycle';
 import { Draft, type Change } from '../../../../src/account/core/draft';
-import { decidePromo } from '../../../../src/account/core/promo';
+import { decidePromo } from '../../../../src/account/core/promoCredit';
 import { decideUsage } from '../../../../src/account/core/usage';
 import { outboxFactsOf } from '../../../../src/account/stores/outboxRows';
 import { after, FREE, PRICE } from '../core/state';

@@ -16,7 +16,7 @@ import type {
 import { refuse, type Decision } from '../core/decision';
 import type { ReservationRow } from '../stores/accountStore';
 import { fingerprintOf } from '../core/fingerprint';
-import { decideCommit, decideRelease, decideReserve } from '../core/reservations';
+import { decideCommit, decideRelease, decideReserve } from '../core/reservationRules';
 import { idempotencyKeys } from '../contract/keys';
 import { appliedOne, eachCommand, mutate } from './mutate';
 import type { AccountShell, Priced } from './shell';
