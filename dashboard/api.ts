@@ -64,7 +64,13 @@ export async function api<T>(
 
 /** Words for any error a panel caught. */
 export function describeError(error: unknown): string {
-  if (error instanceof ApiFailure) return error.message;
+  if (error instanceof ApiFailure) {
+    // A fault on the service's side: give the user the id to quote when they report it.
+    const requestId = error.body.request_id;
+    return error.status >= 500 && typeof requestId === 'string'
+      ? `${error.message} (request ${requestId})`
+      : error.message;
+  }
   return error instanceof Error ? error.message : String(error);
 }
 
