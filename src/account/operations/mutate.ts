@@ -31,8 +31,13 @@ export interface Operation<C, P, D, T> {
   key: (command: C) => IdempotencyKey | null;
   /** What the command was, so a repeat of its key with other content is refused. */
   fingerprint: (command: C) => string;
-  /** State (the draft, the stores' reads) + command + now → changes on the draft, or a refusal; a refusal's changes are applied too. */
+  /** State (the draft, the stores' reads) + command + now → changes on the draft, or a refusal. */
   decide: (draft: Draft, command: C, prepared: P, now: number) => Decided<D>;
+  /**
+   * A refusal of this operation leaves changes that stand (a project step marked stopped). Any other
+   * refusal must leave the draft untouched: later commands of a group are decided on the same draft.
+   */
+  refusalWrites?: boolean;
   /** Once the changes are applied: the answer, from the ledger rows they appended (in order). */
   answer: (decided: D, rows: readonly Transaction[], command: C, now: number) => Accepted<T>;
   /** A repeat of the key with the same fingerprint: the first answer, from what the key stored. */
@@ -70,6 +75,9 @@ export async function mutate<C, P, D, T>(
             (): MutationOutcome<T> => {
               const mark = draft.changes.length;
               const decided = op.decide(draft, command, input.value, now);
+              if (!decided.ok && !op.refusalWrites && draft.changes.length > mark) {
+                throw new Error(`mutate: a refusal (${decided.failure.code}) left changes on the draft`);
+              }
               const rows =
                 draft.changes.length > mark ? a.store.apply(draft.changes.slice(mark), now, summed) : NO_ROWS;
               return decided.ok ? op.answer(decided.value, rows, command, now) : decided;

@@ -162,6 +162,8 @@ export async function reserveProjectStep(
       opens: true,
       movesDeadlines: true,
       key: () => idempotencyKeys.projectReserve(projectId, agent, runId),
+      // A refused reservation still records why the step stopped.
+      refusalWrites: true,
       fingerprint: () => fingerprintOf({ estimatedTokens: req.estimatedTokens, ttlSeconds: req.ttlSeconds }),
       decide: (draft, _req, _none, now) => {
         const state = a.store.projects.state(projectId);

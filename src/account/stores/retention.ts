@@ -7,8 +7,8 @@
 //   settlement by itself);
 // - ledger rows: kept (the per-day rollup already summarises them; pruning them would need the audit
 //   to start from a carried-forward summary).
-// Keys that guard credits (Stripe events and checkouts, promo codes and attempts, resets, admin
-// grants and plan changes) are never dropped: replaying one must never credit twice.
+// Keys that guard credits (Stripe events and checkouts, promo codes and attempts, admin grants and
+// plan changes) are never dropped: replaying one must never credit twice.
 import { RETENTION_PASS_INTERVAL_MS, USAGE_KEY_REPLAY_WINDOW_MS } from '../../money/limits';
 import type { Sql } from './sql';
 

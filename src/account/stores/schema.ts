@@ -121,7 +121,7 @@ const V1 = `
     error             TEXT,
     PRIMARY KEY (project_id, agent)
   ) WITHOUT ROWID;
-  -- Every mutation's idempotency key (see contract/keys.ts): what the command was (fingerprint), the ledger
+  -- Every mutation's idempotency key (see keys.ts): what the command was (fingerprint), the ledger
   -- row it wrote (seq) and, where a row does not tell it, its outcome (JSON).
   CREATE TABLE idempotency_keys (
     key          TEXT PRIMARY KEY,
@@ -158,7 +158,7 @@ const V1 = `
     ended_at         INTEGER,
     updated_at       INTEGER NOT NULL
   );
-  -- Analytics facts waiting for the flush to D1 (outboxStore.ts, outboxFlusher.ts): one row per ledger row that
+  -- Analytics facts waiting for the flush to D1 (src/account/outbox/): one row per ledger row that
   -- platform analytics count, written in the same transaction, deleted once D1 confirmed it.
   -- AUTOINCREMENT: the seq is the flush cursor, so a seq must never be reused after a delete.
   CREATE TABLE outbox (
