@@ -3,4 +3,5 @@
 export { stepKey, TokenServiceClient } from './client.js';
 export type { FetchLike, RunStep, TokenServiceClientOptions } from './client.js';
 export { TokenServiceError, TokenServiceUnavailableError } from './errors.js';
+export { TRANSACTION_TYPES } from './shapes/index.js';
 export type * from './shapes/index.js';

@@ -5,30 +5,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { idempotencyKeys } from '../../../src/account/contract/keys';
 import type { UserAccount } from '../../../src/account/UserAccount';
-import { invalidateCatalog } from '../../../src/account/stores/catalogCache';
-import { accountStub, newUserId, setClock, type AccountStub } from '../../support/helpers';
-
-const failingD1 = new Proxy({} as D1Database, {
-  get: () => () => {
-    throw new Error('D1 is down (fake outage)');
-  },
-});
-
-/** Swap the object's D1 binding for one that fails, and drop the isolate's cached catalog. */
-async function breakD1(stub: AccountStub): Promise<() => Promise<void>> {
-  let original: D1Database | undefined;
-  await runInDurableObject(stub, (instance) => {
-    const env = (instance as unknown as { env: { DB: D1Database } }).env;
-    original = env.DB;
-    env.DB = failingD1;
-    invalidateCatalog();
-  });
-  return () =>
-    runInDurableObject(stub, (instance) => {
-      (instance as unknown as { env: { DB: D1Database } }).env.DB = original!;
-      invalidateCatalog();
-    });
-}
+import { breakD1 } from '../../support/outage';
+import { accountStub, newUserId, setClock } from '../../support/helpers';
 
 const usage = (key: string) => ({
   agent: 'code',

@@ -4,30 +4,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UserAccount } from '../../../src/account/UserAccount';
-import { invalidateCatalog } from '../../../src/account/stores/catalogCache';
-import { accountStub, asAdmin, newUserId, setClock, type AccountStub } from '../../support/helpers';
-
-const failingD1 = new Proxy({} as D1Database, {
-  get: () => () => {
-    throw new Error('D1 is down (fake outage)');
-  },
-});
-
-/** Swap the object's D1 binding for one that fails; returns the way back. */
-async function breakD1(stub: AccountStub): Promise<() => Promise<void>> {
-  let original: D1Database | undefined;
-  await runInDurableObject(stub, (instance) => {
-    const env = (instance as unknown as { env: { DB: D1Database } }).env;
-    original = env.DB;
-    env.DB = failingD1;
-    invalidateCatalog();
-  });
-  return () =>
-    runInDurableObject(stub, (instance) => {
-      (instance as unknown as { env: { DB: D1Database } }).env.DB = original!;
-      invalidateCatalog();
-    });
-}
+import { breakD1 } from '../../support/outage';
+import { accountStub, asAdmin, newUserId, setClock } from '../../support/helpers';
 
 function warnings(spy: { mock: { calls: unknown[][] } }): Record<string, unknown>[] {
   return spy.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);

@@ -6,6 +6,7 @@ export type { Balance } from './balance.js';
 export type { AccountPlan, Catalog, Plan, PlanAnswer, PlanTerms, TokenPackage } from './catalog.js';
 export type { ErrorBody, ErrorIssue } from './errorBody.js';
 export type { Estimate, EstimateAgent } from './estimate.js';
+export { TRANSACTION_TYPES } from './ledger.js';
 export type { GrantMovement, Transaction, TransactionType } from './ledger.js';
 export type { IsoTime, Money } from './money.js';
 export type {

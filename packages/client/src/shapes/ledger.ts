@@ -1,8 +1,18 @@
 import type { IsoTime } from './money.js';
 
-/** What moved the tokens of one ledger row. */
-export type TransactionType =
-  'usage' | 'purchase' | 'bonus' | 'monthly_reset' | 'rollover' | 'expiry' | 'refund' | 'plan_change';
+/** What moved the tokens of one ledger row: every value the API answers and its `type` filter takes. */
+export const TRANSACTION_TYPES = [
+  'usage',
+  'purchase',
+  'bonus',
+  'monthly_reset',
+  'rollover',
+  'expiry',
+  'refund',
+  'plan_change',
+] as const;
+
+export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 
 /** A part of a charge or credit taken from (negative) or given to (positive) one grant. */
 export interface GrantMovement {
