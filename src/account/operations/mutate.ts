@@ -52,6 +52,8 @@ interface Mutated<T> {
 
 const NO_ROWS: readonly Transaction[] = [];
 
+type Refused = { ok: false; failure: AccountFailure };
+
 /** Apply `commands` in order in one transaction; the snapshot is the account's after the last; log lines go under `trace`. */
 export async function mutate<C, P, D, T>(
   a: AccountShell,
@@ -63,6 +65,11 @@ export async function mutate<C, P, D, T>(
   if (!ready.ok) return a.failed(ready.failure);
   const { now } = ready;
   const prepared = op.prepare ? await op.prepare(commands, now) : undefined;
+  if (prepared?.every((input): input is Refused => !input.ok)) {
+    // Every command was refused before deciding (an unknown model, the catalog down): nothing to commit.
+    const snapshot = snapshotOf(a.draft(now));
+    return { ok: true, value: prepared.map((result) => ({ result, snapshot })), snapshot };
+  }
   const done = a.transact(() => {
     const draft = a.draft(now);
     const summed = new SummedWrites();
