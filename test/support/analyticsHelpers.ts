@@ -1,21 +1,49 @@
-// Analytics tests: drain a user's outbox through its alarm, read its whole log, and compute from
+// Analytics tests: drain a user's waiting facts through its alarm, read its whole log, and compute from
 // the logs what the D1 aggregates must hold.
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import type { Transaction } from '../../src/account/contract/rpc';
 import type { AccountStub } from './helpers';
 
-/** Rows waiting in the object's outbox. */
-export async function outboxCount(stub: AccountStub): Promise<number> {
-  return runInDurableObject(stub, (_instance, state) =>
-    Number(state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM outbox').one().n),
+// Taken once: a test may swap the object's env.DB for a failing one, and the test's env is the same object.
+const DB = env.DB;
+
+/**
+ * Facts waiting for the flush: the object's outbox rows, and its usage rows after the cursor D1
+ * holds for the user (rows up to ledger_facts_after went through the outbox).
+ */
+export async function waitingFacts(stub: AccountStub): Promise<number> {
+  const { outbox, userId, after } = await runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql;
+    const account = sql
+      .exec<{ user_id: string | null; after: number }>('SELECT user_id, ledger_facts_after AS after FROM account')
+      .toArray()[0];
+    return {
+      outbox: Number(sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM outbox').one().n),
+      userId: account?.user_id ?? null,
+      after: account?.after ?? 0,
+    };
+  });
+  const d1 = userId
+    ? await DB.prepare('SELECT usage_seq FROM analytics_user_flush WHERE user_id = ?')
+        .bind(userId)
+        .first<{ usage_seq: number }>()
+    : null;
+  const cursor = Math.max(d1?.usage_seq ?? 0, after);
+  const usage = await runInDurableObject(stub, (_instance, state) =>
+    Number(
+      state.storage.sql
+        .exec<{ n: number }>("SELECT COUNT(*) AS n FROM transactions WHERE seq > ? AND type = 'usage'", cursor)
+        .one().n,
+    ),
   );
+  return outbox + usage;
 }
 
-/** Fire the object's alarm until its outbox is empty (each alarm sends a bounded number of batches). */
-export async function drainOutbox(stub: AccountStub): Promise<void> {
-  for (let i = 0; i < 20 && (await outboxCount(stub)) > 0; i++) await runDurableObjectAlarm(stub);
-  const left = await outboxCount(stub);
-  if (left > 0) throw new Error(`outbox still holds ${left} rows`);
+/** Fire the object's alarm until no fact waits (each alarm sends a bounded number of batches). */
+export async function drainFacts(stub: AccountStub): Promise<void> {
+  for (let i = 0; i < 20 && (await waitingFacts(stub)) > 0; i++) await runDurableObjectAlarm(stub);
+  const left = await waitingFacts(stub);
+  if (left > 0) throw new Error(`${left} facts still wait for the flush`);
 }
 
 /** Every ledger row of the user, oldest first. */

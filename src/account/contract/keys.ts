@@ -40,3 +40,30 @@ export const idempotencyKeys = {
   projectFail: (projectId: string, agent: string, reservationId: number) =>
     key('project-fail', `${projectId}:${agent}:${reservationId}`),
 };
+
+/**
+ * Where a key is stored. Most ride on the row their mutation writes anyway, so the key costs no row
+ * of its own: a usage or a step's charge on its ledger row, a reservation on its row, a commit or
+ * a release on the reservation it settles (its status tells which). The rest have a row in the
+ * keys table.
+ */
+export type KeyCarrier = 'ledger' | 'reservation' | 'settlement' | 'table';
+
+const CARRIED_BY: Record<Exclude<KeyCarrier, 'table'>, readonly string[]> = {
+  ledger: ['u', 'project-commit'],
+  reservation: ['hold', 'project-reserve'],
+  settlement: ['hold-commit', 'hold-release'],
+};
+
+const CARRIER_OF_PREFIX = new Map(
+  Object.entries(CARRIED_BY).flatMap(([carrier, prefixes]) => prefixes.map((p) => [p, carrier as KeyCarrier])),
+);
+
+export function carrierOf(key: IdempotencyKey): KeyCarrier {
+  return CARRIER_OF_PREFIX.get(key.slice(0, key.indexOf(':'))) ?? 'table';
+}
+
+/** The key prefixes a carrier holds (each key is `prefix:value`). */
+export function prefixesOf(carrier: Exclude<KeyCarrier, 'table'>): readonly string[] {
+  return CARRIED_BY[carrier];
+}

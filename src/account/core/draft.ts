@@ -90,10 +90,9 @@ export type Change =
   | { kind: 'grant_close'; grantId: number; at: number }
   | { kind: 'append'; entry: NewEntry }
   | { kind: 'account'; period: string; terms: PlanTerms; pendingTerms: PlanTerms | null }
-  | { kind: 'usage_count'; usage: UsageCount; countsRequest: boolean }
+  | { kind: 'usage_count'; usage: UsageCount }
   | { kind: 'reservation_open'; reservation: OpenReservation }
   | { kind: 'reservation_settle'; reservationId: number; status: 'committed' | 'released' | 'expired'; at: number }
-  | { kind: 'requests'; day: string; delta: number; at: number }
   | { kind: 'payment'; payment: Payment }
   | { kind: 'project_create'; project: NewProject }
   | { kind: 'project'; change: ProjectChange }
@@ -189,23 +188,22 @@ export class Draft {
     this.open.set(reservation.id, reservation);
     this.held += reservation.tokens;
     this.changes.push({ kind: 'reservation_open', reservation });
-    this.adjustRequests(reservation.day, 1, reservation.createdAt);
+    if (reservation.day === this.today.day) this.today.requests += 1;
     return reservation;
   }
 
-  /** Close an open reservation; a release or an expiry gives its request back to its day. */
+  /**
+   * Close an open reservation. Its request leaves its day's count with it: a commit counts the run
+   * again on the day of its usage row, as the counters read from the rollup and the open
+   * reservations do (accountStore.ts).
+   */
   settleReservation(id: number, status: 'committed' | 'released' | 'expired', at: number): void {
     const reservation = this.open.get(id);
     if (!reservation) throw new Error(`draft: reservation ${id} is not open`);
     this.open.delete(id);
     this.held -= reservation.tokens;
     this.changes.push({ kind: 'reservation_settle', reservationId: id, status, at });
-    if (status !== 'committed') this.adjustRequests(reservation.day, -1, at);
-  }
-
-  private adjustRequests(day: string, delta: number, at: number): void {
-    if (day === this.today.day) this.today.requests += delta;
-    this.changes.push({ kind: 'requests', day, delta, at });
+    if (reservation.day === this.today.day) this.today.requests -= 1;
   }
 
   /** Live grants, oldest first. */
@@ -284,13 +282,13 @@ export class Draft {
     this.changes.push({ kind: 'payment', payment });
   }
 
-  /** Count a usage row's tokens on its day, and a request unless a reservation already took it. */
-  countUsage(usage: UsageCount, countsRequest = true): void {
+  /** Count a usage row's request and tokens on its day. */
+  countUsage(usage: UsageCount): void {
     if (usage.day === this.today.day) {
-      if (countsRequest) this.today.requests += 1;
+      this.today.requests += 1;
       this.today.tokens += usage.chargedTokens;
     }
-    this.changes.push({ kind: 'usage_count', usage, countsRequest });
+    this.changes.push({ kind: 'usage_count', usage });
   }
 
   createProject(project: NewProject): void {

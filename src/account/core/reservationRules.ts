@@ -4,7 +4,7 @@
 // request from its day's count, given back when it is released or expires unused.
 import { spendableTokens } from '../../money/spendOrder';
 import { dayOf } from '../../money/period';
-import type { TransactionDetail } from '../contract/rpc';
+import type { Reservation, ReservationStatusName, TransactionDetail } from '../contract/rpc';
 import { refuse, type Decision } from './decision';
 import type { Draft, NewEntry, OpenReservation } from './draft';
 import { chargeUsage, checkLimits, shortOf, type PricedUsage } from './usage';
@@ -42,6 +42,15 @@ export function decideReserve(draft: Draft, req: ReservationRequest, now: number
   };
 }
 
+/** A reservation the draft holds open, as the API shows it: still open, or as it was just settled. */
+export function reservationShown(
+  open: OpenReservation,
+  settled?: { status: Exclude<ReservationStatusName, 'open'>; at: number },
+): Reservation {
+  const { day: _day, ...reservation } = open;
+  return { ...reservation, status: settled?.status ?? 'open', settledAt: settled?.at ?? null };
+}
+
 /** What a commit settles: the reservation as it was, if it was still open, and how it ended otherwise. */
 export type ReservationStatus =
   { open: OpenReservation } | { settled: 'committed' | 'released' | 'expired' } | { unknown: true };
@@ -68,8 +77,7 @@ export function decideCommit(
   if ('open' in status) draft.settleReservation(reservationId, 'committed', now);
   const detail: TransactionDetail = { hold_id: reservationId };
   if (projectId !== null) detail.project_id = projectId;
-  // An expired reservation already gave its request back: the run it paid for counts one again.
-  return { ok: true, value: chargeUsage(draft, usage, now, { countsRequest: !('open' in status), detail }) };
+  return { ok: true, value: chargeUsage(draft, usage, now, detail) };
 }
 
 /** Give a reservation's tokens and request back. Releasing a released or expired one changes nothing. */

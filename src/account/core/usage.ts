@@ -69,7 +69,7 @@ export function decideUsage(draft: Draft, usage: PricedUsage, now: number): Deci
   if (!limits.ok) return limits;
   const available = availableTokens(draft, now);
   if (available < tokens) return shortOf(tokens - available, Math.max(0, available));
-  return { ok: true, value: chargeUsage(draft, usage, now, { countsRequest: true, detail: null }).entry };
+  return { ok: true, value: chargeUsage(draft, usage, now, null).entry };
 }
 
 /**
@@ -80,7 +80,7 @@ export function chargeUsage(
   draft: Draft,
   usage: PricedUsage,
   now: number,
-  opts: { countsRequest: boolean; detail: TransactionDetail | null },
+  baseDetail: TransactionDetail | null,
 ): { entry: NewEntry; uncoveredTokens: number } {
   const tokens = usage.inputTokens + usage.outputTokens;
   const charged = Math.min(tokens, Math.max(0, availableTokens(draft, now)));
@@ -89,7 +89,7 @@ export function chargeUsage(
   for (const [grantId, delta] of spend.allocations) draft.move(grantId, delta, true);
   const uncoveredTokens = tokens - charged;
   const cost = usageCost(usage.price, usage.inputTokens, usage.outputTokens, usage.usdInrPaise);
-  const detail = uncoveredTokens > 0 ? { ...opts.detail, uncovered_tokens: uncoveredTokens } : opts.detail;
+  const detail = uncoveredTokens > 0 ? { ...baseDetail, uncovered_tokens: uncoveredTokens } : baseDetail;
   const entry = draft.append({
     type: 'usage',
     at: now,
@@ -103,19 +103,16 @@ export function chargeUsage(
     allocations: spend.allocations,
     detail,
   });
-  draft.countUsage(
-    {
-      day: dayOf(now),
-      at: now,
-      agent: usage.agent,
-      model: usage.model,
-      chargedTokens: charged,
-      inputTokens: usage.inputTokens,
-      outputTokens: usage.outputTokens,
-      costUsdMicros: cost.costUsdMicros,
-      costInrPaise: cost.costInrPaise,
-    },
-    opts.countsRequest,
-  );
+  draft.countUsage({
+    day: dayOf(now),
+    at: now,
+    agent: usage.agent,
+    model: usage.model,
+    chargedTokens: charged,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    costUsdMicros: cost.costUsdMicros,
+    costInrPaise: cost.costInrPaise,
+  });
   return { entry, uncoveredTokens };
 }

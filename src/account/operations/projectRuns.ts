@@ -120,11 +120,11 @@ export async function startProjectRun(
       decide: (draft, _req, _none, now) => {
         const state = a.store.projects.state(req.projectId);
         if (!state) return missing(req.projectId);
-        const status = (id: number) => statusName(a.reservationStatus(id));
+        const status = (id: number) => statusName(a.reservationStatus(draft, id));
         const decided = decideRunStart(state, req.runId, status, PROJECT_LEASE_START_MS, now);
         if (!decided.ok) return decided;
         for (const reservationId of decided.value.reservationsToRelease)
-          decideRelease(draft, reservationId, a.reservationStatus(reservationId), now);
+          decideRelease(draft, reservationId, a.reservationStatus(draft, reservationId), now);
         draft.changeProject(decided.value.changes);
         return { ok: true, value: decided.value.interrupted };
       },
@@ -227,7 +227,7 @@ export async function commitProjectStep(
         if (!step.ok) return step;
         const { inputTokens, outputTokens } = req;
         const usage = { agent, model: state.head.model, inputTokens, outputTokens, ...priced };
-        const decided = decideCommit(draft, reservationId, a.reservationStatus(reservationId), usage, now);
+        const decided = decideCommit(draft, reservationId, a.reservationStatus(draft, reservationId), usage, now);
         if (!decided.ok) return decided;
         const { entry } = decided.value;
         const charged = {
@@ -275,7 +275,7 @@ export async function failProjectStep(
         if (!state) return missing(projectId);
         const step = runningStep(state, agent, reservationId);
         if (!step.ok) return step;
-        const released = decideRelease(draft, reservationId, a.reservationStatus(reservationId), now);
+        const released = decideRelease(draft, reservationId, a.reservationStatus(draft, reservationId), now);
         if (!released.ok) return released;
         draft.changeProject(stepStopped(state, agent, 'failed', req.error, now));
         return { ok: true, value: null };

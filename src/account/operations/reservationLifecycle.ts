@@ -16,7 +16,8 @@ import type {
 import { refuse, type Decision } from '../core/decision';
 import type { ReservationRow } from '../stores/accountStore';
 import { fingerprintOf } from '../core/fingerprint';
-import { decideCommit, decideRelease, decideReserve } from '../core/reservationRules';
+import { decideCommit, decideRelease, decideReserve, reservationShown } from '../core/reservationRules';
+import type { OpenReservation } from '../core/draft';
 import { idempotencyKeys } from '../contract/keys';
 import { appliedOne, eachCommand, mutate } from './mutate';
 import type { AccountShell, Priced } from './shell';
@@ -54,7 +55,7 @@ export async function reserve(
         ),
       answer: (reservation) => ({
         ok: true,
-        value: a.reservationOf(reservation.id),
+        value: reservationShown(reservation),
         seq: null,
         outcome: String(reservation.id),
       }),
@@ -75,7 +76,7 @@ export async function commitReservation(
   const mutated = await mutate<
     CommitRequest,
     Priced & { known: ReservationRow },
-    { uncoveredTokens: number },
+    { uncoveredTokens: number; settled: OpenReservation | null },
     ReservationCommitted
   >(
     a,
@@ -91,17 +92,28 @@ export async function commitReservation(
       }),
       key: () => idempotencyKeys.reservationCommit(reservationId),
       fingerprint: () => fingerprintOf(usage),
-      decide: (draft, _req, { known, price, usdInrPaise }, now) =>
-        decideCommit(
+      decide: (draft, _req, { known, price, usdInrPaise }, now) => {
+        const status = a.reservationStatus(draft, reservationId);
+        const decided = decideCommit(
           draft,
           reservationId,
-          a.reservationStatus(reservationId),
+          status,
           { ...usage, agent: known.agent, model: known.model, price, usdInrPaise },
           now,
-        ),
-      answer: ({ uncoveredTokens }, [row]) => ({
+        );
+        if (!decided.ok) return decided;
+        return { ok: true, value: { ...decided.value, settled: 'open' in status ? status.open : null } };
+      },
+      answer: ({ uncoveredTokens, settled }, [row], _req, now) => ({
         ok: true,
-        value: { reservation: a.reservationOf(reservationId), transaction: row!, uncoveredTokens },
+        value: {
+          // Committed just now, or (after it expired) as stored.
+          reservation: settled
+            ? reservationShown(settled, { status: 'committed', at: now })
+            : a.reservationOf(reservationId),
+          transaction: row!,
+          uncoveredTokens,
+        },
         seq: row!.seq,
       }),
       replay: (record) => {
@@ -132,8 +144,16 @@ export async function releaseReservation(
       movesDeadlines: true,
       key: () => idempotencyKeys.reservationRelease(reservationId),
       fingerprint: () => fingerprintOf(reservationId),
-      decide: (draft, _id, _none, now) => decideRelease(draft, reservationId, a.reservationStatus(reservationId), now),
-      answer: () => ({ ok: true, value: a.reservationOf(reservationId), seq: null }),
+      decide: (draft, _id, _none, now) => {
+        const status = a.reservationStatus(draft, reservationId);
+        const decided = decideRelease(draft, reservationId, status, now);
+        return decided.ok ? { ok: true, value: 'open' in status ? status.open : null } : decided;
+      },
+      answer: (released, _rows, _id, now) => ({
+        ok: true,
+        value: released ? reservationShown(released, { status: 'released', at: now }) : a.reservationOf(reservationId),
+        seq: null,
+      }),
       replay: () => ({ ok: true, replayed: true, value: a.reservationOf(reservationId) }),
     },
     [reservationId],

@@ -20,7 +20,7 @@ import { LedgerReads } from '../stores/ledgerReads';
 import { Retention } from '../stores/retention';
 import { ensureSchema } from '../stores/schema';
 import { Sql } from '../stores/sql';
-import { OutboxFlusher } from '../stores/outboxFlusher';
+import { FactFlusher } from '../stores/factFlusher';
 import { snapshotOf } from '../stores/balance';
 
 export type Ready = { ok: true; now: number } | { ok: false; failure: AccountFailure };
@@ -41,7 +41,7 @@ export class AccountShell {
   readonly store: AccountStore;
   readonly log: LedgerReads;
   readonly prices: PriceBook;
-  private readonly flusher: OutboxFlusher;
+  private readonly flusher: FactFlusher;
   private readonly retention: Retention;
   /** When the next expiry or reset is due (epoch ms); undefined until computed, -∞ while there is no account. */
   private deadline: number | undefined;
@@ -60,7 +60,7 @@ export class AccountShell {
     void ctx.blockConcurrencyWhile(async () => ensureSchema(sql, ctx.storage));
     this.store = new AccountStore(sql);
     this.log = new LedgerReads(sql);
-    this.flusher = new OutboxFlusher(this.store.outbox);
+    this.flusher = new FactFlusher(this.store.outbox, this.store.ledgerFacts);
     this.retention = new Retention(sql);
     this.prices = new PriceBook(
       sql,
@@ -116,7 +116,10 @@ export class AccountShell {
     return reservation;
   }
 
-  reservationStatus(id: number): ReservationStatus {
+  /** How reservation `id` stands in `draft`: open there, else as stored (settled or unknown). */
+  reservationStatus(draft: Draft, id: number): ReservationStatus {
+    const open = draft.reservation(id);
+    if (open) return { open };
     const reservation = this.store.reservation(id);
     if (!reservation) return { unknown: true };
     if (reservation.status === 'open') return { open: reservation };
@@ -195,14 +198,8 @@ export class AccountShell {
 
   private nextDeadline(): number {
     if (this.deadline === undefined) {
-      const head = this.store.head();
-      this.deadline = head
-        ? nextDeadline({
-            period: head.period,
-            grants: this.store.liveGrants(),
-            reservations: this.store.openReservations(),
-          })
-        : Number.NEGATIVE_INFINITY;
+      const inputs = this.store.deadlineInputs();
+      this.deadline = inputs ? nextDeadline(inputs) : Number.NEGATIVE_INFINITY;
     }
     return this.deadline;
   }
@@ -220,7 +217,13 @@ export class AccountShell {
   // One alarm for every deadline: kept at the earliest (next reset, grant or reservation expiry, outbox flush).
   // The alarm handler lets a failure here throw, so the runtime retries it.
   private async armAlarm(): Promise<void> {
-    const at = Math.min(this.nextDeadline(), this.flusher.dueAt() ?? Number.POSITIVE_INFINITY);
+    let at = Math.min(this.nextDeadline(), this.flusher.dueAt() ?? Number.POSITIVE_INFINITY);
+    if (this.flusher.mayHaveUnknownWaiting()) {
+      // Woken with the flush cursor unknown: an alarm set before may be the one that flushes usage
+      // rows waiting since; never move it later (when it fires, the flush asks D1).
+      this.alarmAt ??= (await this.ctx.storage.getAlarm()) ?? undefined;
+      if (this.alarmAt !== undefined) at = Math.min(at, this.alarmAt);
+    }
     if (at === this.alarmAt || !Number.isFinite(at)) return;
     await this.ctx.storage.setAlarm(at);
     this.alarmAt = at;

@@ -5,6 +5,7 @@ import type { GrantSource } from '../../money/grant';
 import type { Reservation, PlanTerms, Transaction } from '../contract/rpc';
 import type { AccountState, Change, LiveGrant, OpenReservation } from '../core/draft';
 import { IdempotencyStore } from './idempotency';
+import { LedgerFacts } from './ledgerFacts';
 import { outboxFactsOf } from './outboxRows';
 import { OutboxStore } from './outboxStore';
 import { appendLedgerRow } from './ledgerRows';
@@ -37,8 +38,10 @@ interface GrantRow {
 export type ReservationRow = Reservation & Pick<OpenReservation, 'day'> & Record<string, SqlStorageValue>;
 
 export class AccountStore {
-  /** Analytics facts for D1, written by apply with the changes they describe. */
+  /** Analytics facts for D1 that are not usage rows, written by apply with the changes they describe. */
   readonly outbox: OutboxStore;
+  /** Usage facts for D1: the ledger's own usage rows, after the cursor D1 holds. */
+  readonly ledgerFacts: LedgerFacts;
   /**
    * The state a decision starts from, kept between requests so consecutive usage skips its six
    * reads. Only `remember` sets it, only after the changes it describes were applied; any other
@@ -51,6 +54,7 @@ export class AccountStore {
 
   constructor(private readonly sql: Sql) {
     this.outbox = new OutboxStore(sql);
+    this.ledgerFacts = new LedgerFacts(sql);
     this.idempotency = new IdempotencyStore(sql);
     this.projects = new ProjectStore(sql);
     this.stripe = new StripeStore(sql);
@@ -84,22 +88,19 @@ export class AccountStore {
     if (this.cached?.today.day === day) return this.cached;
     const head = this.head();
     if (!head) throw new Error('account: state of an account that does not exist');
-    const today = this.sql.first<{ requests: number; tokens: number }>(
-      'day counters',
-      'SELECT requests, tokens FROM daily_usage WHERE day = ?',
-      day,
-    );
+    const reservations = this.openReservations();
+    const used = usageOn(this.sql, day);
     return {
       period: head.period,
       terms: head.terms,
       pendingTerms: head.pendingTerms,
       grants: this.liveGrants(),
-      today: { day, requests: today?.requests ?? 0, tokens: today?.tokens ?? 0 },
+      today: { day, requests: used.requests + reservations.filter((r) => r.day === day).length, tokens: used.tokens },
       nextGrantId: this.sql.one<{ next: number }>(
         'next grant id',
         'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM grants',
       ).next,
-      reservations: this.openReservations(),
+      reservations,
       nextReservationId: this.sql.one<{ next: number }>(
         'next reservation id',
         'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM holds',
@@ -119,12 +120,21 @@ export class AccountStore {
 
   /** A reservation whatever its status, or undefined when there is none with this id. */
   reservation(id: number): ReservationRow | undefined {
+    const open = this.cached?.reservations.find((r) => r.id === id);
+    if (open) return { ...open, status: 'open', settledAt: null };
     return this.sql.first<ReservationRow>(
       'reservation by id',
       `SELECT id, agent, model, tokens, created_at AS createdAt, expires_at AS expiresAt, day, project_id AS projectId,
               status, settled_at AS settledAt FROM holds WHERE id = ?`,
       id,
     );
+  }
+
+  /** What the account's deadlines depend on (a reset, grant and reservation ends), from the remembered state when there is one. */
+  deadlineInputs(): { period: string; grants: LiveGrant[]; reservations: OpenReservation[] } | undefined {
+    if (this.cached) return this.cached;
+    const head = this.head();
+    return head && { period: head.period, grants: this.liveGrants(), reservations: this.openReservations() };
   }
 
   liveGrants(): LiveGrant[] {
@@ -155,6 +165,7 @@ export class AccountStore {
     this.cached = undefined;
     const summed = into ?? new SummedWrites();
     const appended: Transaction[] = [];
+    const settles: Extract<Change, { kind: 'reservation_settle' }>[] = [];
     for (const change of changes) {
       switch (change.kind) {
         case 'grant_insert': {
@@ -177,32 +188,38 @@ export class AccountStore {
           break;
         case 'grant_close':
           this.sql.run('grant close', 'UPDATE grants SET closed_at = ? WHERE id = ?', change.at, change.grantId);
+          summed.closed.push(change.grantId);
           break;
-        case 'append':
-          appended.push(
-            appendLedgerRow(this.sql, change.entry, (change.entry.seq as number | undefined) ?? this.nextSeq()),
-          );
+        case 'append': {
+          const seq = (change.entry.seq as number | undefined) ?? this.nextSeq();
+          const key = this.idempotency.carry('ledger', { seq, outcome: null });
+          appended.push(appendLedgerRow(this.sql, change.entry, seq, key));
+          if (change.entry.type === 'usage') this.ledgerFacts.appended(change.entry.at);
           break;
+        }
         case 'account':
           this.sql.run(
             'account upsert',
-            `INSERT INTO account (id, terms, pending_terms, period, created_at) VALUES (1, ?, ?, ?, ?)
+            `INSERT INTO account (id, terms, pending_terms, period, created_at, carried_through) VALUES (1, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET terms = excluded.terms, pending_terms = excluded.pending_terms, period = excluded.period`,
             JSON.stringify(change.terms),
             change.pendingTerms === null ? null : JSON.stringify(change.pendingTerms),
             change.period,
             createdAt,
+            firstDayOf(change.period),
           );
+          carryUsage(this.sql, firstDayOf(change.period));
           break;
         case 'payment':
           // Nothing of the account's own changes: the payment is a fact for analytics (the outbox).
           break;
         case 'reservation_open': {
           const h = change.reservation;
+          const key = this.idempotency.carry('reservation', { seq: null, outcome: String(h.id) });
           this.sql.run(
             'reservation open',
-            `INSERT INTO holds (id, agent, model, tokens, created_at, expires_at, day, project_id, status)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')`,
+            `INSERT INTO holds (id, agent, model, tokens, created_at, expires_at, day, project_id, status, idem_key, idem_fingerprint)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
             h.id,
             h.agent,
             h.model,
@@ -211,24 +228,17 @@ export class AccountStore {
             h.expiresAt,
             h.day,
             h.projectId,
+            key?.key ?? null,
+            key?.fingerprint ?? null,
           );
           break;
         }
         case 'reservation_settle':
-          this.sql.run(
-            'reservation settle',
-            "UPDATE holds SET status = ?, settled_at = ? WHERE id = ? AND status = 'open'",
-            change.status,
-            change.at,
-            change.reservationId,
-          );
-          break;
-        case 'requests':
-          summed.day(change.day, { requests: change.delta, tokens: 0, lastAt: change.at });
+          // Written once the command's other changes are: a commit's settlement names the row it appended.
+          settles.push(change);
           break;
         case 'usage_count': {
           const u = change.usage;
-          const day = { requests: change.countsRequest ? 1 : 0, tokens: u.chargedTokens, lastAt: u.at };
           const rollup = {
             requests: 1,
             tokens: u.chargedTokens,
@@ -237,7 +247,7 @@ export class AccountStore {
             costUsdMicros: u.costUsdMicros,
             costInrPaise: u.costInrPaise,
           };
-          summed.usage(u.day, u.agent, u.model, day, rollup);
+          summed.usage(u.day, u.agent, u.model, rollup, u.at);
           break;
         }
         // The project's and Stripe's tables, written by their stores in the same transaction.
@@ -265,12 +275,32 @@ export class AccountStore {
           break;
       }
     }
+    for (const settle of settles) this.settleReservation(settle, appended.at(-1)?.seq ?? null);
     summed.facts.push(...outboxFactsOf(changes, appended));
     if (!into) this.writeSummed(summed, createdAt);
     return appended;
   }
 
-  /** Write what `apply` summed: one statement per grant, day and rollup row touched, one for the outbox. */
+  /** A reservation settled; a commit's or release's key rides on it (its status tells which), with the commit's row. */
+  private settleReservation(change: Extract<Change, { kind: 'reservation_settle' }>, lastSeq: number | null): void {
+    const txSeq = change.status === 'committed' ? lastSeq : null;
+    const key = this.idempotency.carry(
+      'settlement',
+      { seq: txSeq, outcome: null },
+      { reservationId: change.reservationId, status: change.status },
+    );
+    this.sql.run(
+      'reservation settle',
+      "UPDATE holds SET status = ?, settled_at = ?, settle_fingerprint = ?, tx_seq = ? WHERE id = ? AND status = 'open'",
+      change.status,
+      change.at,
+      key?.fingerprint ?? null,
+      txSeq,
+      change.reservationId,
+    );
+  }
+
+  /** Write what `apply` summed: one statement per grant and rollup row touched, one for the outbox. */
   writeSummed(summed: SummedWrites, createdAt: number): void {
     this.cached = undefined;
     writeSums(this.sql, summed);
@@ -308,4 +338,34 @@ function toLiveGrant(row: GrantRow): LiveGrant {
     createdAt: row.created_at,
     period: row.period,
   };
+}
+
+const firstDayOf = (period: string) => `${period}-01`;
+
+/** Requests and tokens of usage rows on `day`, from the rollup. */
+export function usageOn(sql: Sql, day: string): { requests: number; tokens: number } {
+  return sql.one<{ requests: number; tokens: number }>(
+    'day usage',
+    'SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(tokens), 0) AS tokens FROM usage_rollup WHERE day = ?',
+    day,
+  );
+}
+
+/**
+ * A new period began on `fromDay`: the rollup's days before it join the account's carried totals, so
+ * lifetime figures read the current period's rows and not the account's whole history. Nothing is
+ * written when the boundary has not moved.
+ */
+function carryUsage(sql: Sql, fromDay: string): void {
+  const before = 'FROM usage_rollup WHERE day >= account.carried_through AND day < ?1';
+  sql.run(
+    'usage carry',
+    `UPDATE account SET
+       carried_requests = carried_requests + (SELECT COALESCE(SUM(requests), 0) ${before}),
+       carried_tokens = carried_tokens + (SELECT COALESCE(SUM(tokens), 0) ${before}),
+       carried_last_at = NULLIF(MAX(COALESCE(carried_last_at, 0), COALESCE((SELECT MAX(last_at) ${before}), 0)), 0),
+       carried_through = ?1
+     WHERE carried_through < ?1`,
+    fromDay,
+  );
 }

@@ -1,5 +1,6 @@
 // Read-only queries over the log, the grants and the counters, for the reads and the audit.
 import type { Transaction, TransactionQuery, UsageTotals } from '../contract/rpc';
+import { usageOn } from './accountStore';
 import { toTransaction, type TransactionRow } from './ledgerRows';
 import type { Sql } from './sql';
 
@@ -18,7 +19,10 @@ export class LedgerReads {
     );
   }
 
-  /** Newest first; the filters ride the (type, seq) and (agent, seq) indexes. */
+  /**
+   * Newest first. The type and agent filters have no index (each would write a row per deduction):
+   * they walk back from the newest row, which a page of a common type stops early.
+   */
   page(q: TransactionQuery): Transaction[] {
     // Time filters become seq bounds first, so a filter that matches few rows (or none) costs a
     // search over seq instead of a walk through the whole log.
@@ -110,12 +114,16 @@ export class LedgerReads {
     );
   }
 
-  /** Lifetime sums over every grant: credited (rollover excluded: it moves tokens, it adds none) and spent. */
+  /**
+   * Lifetime sums over every grant: credited (rollover excluded: it moves tokens, it adds none) and
+   * spent. Closed grants are summed on the account row as they close, so this reads the live ones.
+   */
   grantTotals(): { creditedTokens: number; spentTokens: number } {
     return this.sql.one<{ creditedTokens: number; spentTokens: number }>(
       'grant totals',
-      `SELECT COALESCE(SUM(CASE WHEN source = 'rollover' THEN 0 ELSE amount END), 0) AS creditedTokens,
-              COALESCE(SUM(spent), 0) AS spentTokens FROM grants`,
+      `SELECT a.closed_credited + COALESCE(SUM(CASE WHEN g.source = 'rollover' THEN 0 ELSE g.amount END), 0) AS creditedTokens,
+              a.closed_spent + COALESCE(SUM(g.spent), 0) AS spentTokens
+       FROM account a LEFT JOIN grants g ON g.closed_at IS NULL`,
     );
   }
 
@@ -134,21 +142,30 @@ export class LedgerReads {
     ).held;
   }
 
+  /** The day's requests (usage rows and the reservations still open that it took) and tokens charged. */
   day(day: string): { requests: number; tokens: number } {
-    return (
-      this.sql.first<{ requests: number; tokens: number }>(
-        'day counters',
-        'SELECT requests, tokens FROM daily_usage WHERE day = ?',
-        day,
-      ) ?? { requests: 0, tokens: 0 }
-    );
+    const used = usageOn(this.sql, day);
+    const open = this.sql.one<{ n: number }>(
+      'day open reservations',
+      "SELECT COUNT(*) AS n FROM holds WHERE status = 'open' AND day = ?",
+      day,
+    ).n;
+    return { requests: used.requests + open, tokens: used.tokens };
   }
 
-  /** Lifetime requests and tokens, and the last request's time, from the per-day counters. */
+  /**
+   * Lifetime requests and tokens, and the last request's time: what the account carried forward at
+   * its period boundaries, the rollup's days since, and the open reservations.
+   */
   dayTotals(): { requests: number; tokens: number; lastAt: number | null } {
     return this.sql.one<{ requests: number; tokens: number; lastAt: number | null }>(
       'day totals',
-      'SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(tokens), 0) AS tokens, MAX(last_at) AS lastAt FROM daily_usage',
+      `SELECT a.carried_requests + COALESCE(SUM(r.requests), 0)
+                + (SELECT COUNT(*) FROM holds WHERE status = 'open') AS requests,
+              a.carried_tokens + COALESCE(SUM(r.tokens), 0) AS tokens,
+              NULLIF(MAX(COALESCE(a.carried_last_at, 0), COALESCE(MAX(r.last_at), 0),
+                         COALESCE((SELECT created_at FROM holds ORDER BY id DESC LIMIT 1), 0)), 0) AS lastAt
+       FROM account a LEFT JOIN usage_rollup r ON r.day >= a.carried_through`,
     );
   }
 

@@ -21,16 +21,25 @@ export interface TransactionRow {
   description: string | null;
   allocations: string;
   detail: string | null;
+  plan_id: string | null;
   [column: string]: SqlStorageValue;
 }
 
-/** Append one ledger row under `seq`; returns it as the API shows it. */
-export function appendLedgerRow(sql: Sql, e: NewEntry, seq: number): Transaction {
+/**
+ * Append one ledger row under `seq`, with the idempotency key it carries (idempotency.ts), if any;
+ * returns it as the API shows it.
+ */
+export function appendLedgerRow(
+  sql: Sql,
+  e: NewEntry,
+  seq: number,
+  key?: { key: string; fingerprint: string },
+): Transaction {
   sql.run(
     'ledger append',
     `INSERT INTO transactions (seq, type, tokens, tokens_before, tokens_after, at, agent, model, input_tokens, output_tokens,
-       cost_usd_micros, cost_inr_paise, description, allocations, detail)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       cost_usd_micros, cost_inr_paise, description, allocations, detail, plan_id, idem_key, idem_fingerprint)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     seq,
     e.type,
     e.tokens,
@@ -46,6 +55,9 @@ export function appendLedgerRow(sql: Sql, e: NewEntry, seq: number): Transaction
     e.description,
     JSON.stringify(e.allocations),
     e.detail === null ? null : JSON.stringify(e.detail),
+    e.planId ?? null,
+    key?.key ?? null,
+    key?.fingerprint ?? null,
   );
   return {
     seq,

@@ -1,6 +1,6 @@
-// What platform analytics learn from an applied decision. Rows are derived from the changes the
-// store applies, inside the same transaction, so no decision can write a ledger row and forget its
-// analytics. Each Change kind says what it contributes in `rowsOf`: a new kind (a reservation, say) adds a
+// What platform analytics learn from an applied decision, beside its usage rows (the flush reads those
+// from the ledger itself, ledgerFacts.ts). Rows are derived from the changes the store applies, inside
+// the same transaction, so no decision can write a ledger row and forget its analytics. Each Change kind says what it contributes in `rowsOf`: a new kind (a reservation, say) adds a
 // case there, and the compiler points at the switch until it does.
 import { dayOf } from '../../money/period';
 import type { GrantSource } from '../../money/grant';
@@ -54,7 +54,8 @@ export function outboxFactsOf(changes: readonly Change[], appended: readonly Tra
       case 'append': {
         const row = appended[appendIndex++];
         if (!row) throw new Error('outbox: an append change without its ledger row');
-        facts.push(factOfRow(row, change.entry.planId ?? '', inserted));
+        // A usage row is its own fact: the flush reads it from the ledger (ledgerFacts.ts).
+        if (row.type !== 'usage') facts.push(factOfRow(row, change.entry.planId ?? '', inserted));
         break;
       }
       case 'payment':
@@ -70,7 +71,6 @@ export function outboxFactsOf(changes: readonly Change[], appended: readonly Tra
       case 'usage_count':
       case 'reservation_open':
       case 'reservation_settle':
-      case 'requests':
       case 'project_create':
       case 'project':
       case 'purchase':
@@ -107,19 +107,6 @@ function factOfRow(row: Transaction, planId: string, inserted: Map<number, NewGr
     promoCode: null,
   };
   switch (row.type) {
-    case 'usage':
-      return {
-        ...base,
-        agent: row.agent,
-        model: row.model,
-        // Tokens charged, as the ledger and the object's own rollup count them: input + output,
-        // less what a reservation's commit could not cover (input and output stay what the model used).
-        tokens: -row.tokens,
-        inputTokens: row.inputTokens ?? 0,
-        outputTokens: row.outputTokens ?? 0,
-        costUsdMicros: row.costUsdMicros ?? 0,
-        costInrPaise: row.costInrPaise ?? 0,
-      };
     case 'expiry':
       return { ...base, source: (text('source') as GrantSource | null) ?? '' };
     case 'refund':

@@ -1,5 +1,5 @@
 // What the object forgets, and when (the figures are in src/money/limits.ts and docs/analytics.md):
-// - outbox rows: as soon as D1 has counted them (outboxFlusher.ts);
+// - outbox rows: as soon as D1 has counted them (factFlusher.ts);
 // - usage idempotency keys ('u:…'): USAGE_KEY_REPLAY_WINDOW_MS after their ledger row, so a replay
 //   within the window still answers the first result, and the log stays small;
 // - reservation keys ('hold:…', 'hold-commit:…', 'hold-release:…'): the same window after the

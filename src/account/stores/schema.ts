@@ -194,7 +194,59 @@ export interface Migration {
   up: string | ((sql: Sql) => void);
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, up: V1 }];
+// Version 2: what a deduction writes cut to what the money rules need (docs/architecture.md, "Rows
+// written"). A key rides on the row its mutation writes (a ledger row, a reservation) instead of a
+// row of its own; the day's counters are read from the usage rollup and the open reservations; the
+// flush reads usage facts from the ledger after a cursor D1 holds, so usage writes no outbox row;
+// lifetime totals carry forward at each period and grant close, so a balance read does not grow
+// with the account's age; the ledger's type and agent indexes go (their filters scan from the newest
+// row, and reads cost a thousandth of writes).
+const V2 = `
+  ALTER TABLE transactions ADD COLUMN idem_key TEXT;
+  ALTER TABLE transactions ADD COLUMN idem_fingerprint TEXT;
+  -- The plan in force when the row was drafted: analytics group usage by it.
+  ALTER TABLE transactions ADD COLUMN plan_id TEXT;
+  CREATE UNIQUE INDEX transactions_key ON transactions (idem_key) WHERE idem_key IS NOT NULL;
+  DROP INDEX transactions_type;
+  DROP INDEX transactions_agent;
+
+  ALTER TABLE holds ADD COLUMN idem_key TEXT;
+  ALTER TABLE holds ADD COLUMN idem_fingerprint TEXT;
+  -- The commit's or release's own key, told by status and reservation id, and the row a commit wrote.
+  ALTER TABLE holds ADD COLUMN settle_fingerprint TEXT;
+  ALTER TABLE holds ADD COLUMN tx_seq INTEGER;
+  CREATE UNIQUE INDEX holds_key ON holds (idem_key) WHERE idem_key IS NOT NULL;
+
+  ALTER TABLE usage_rollup ADD COLUMN last_at INTEGER;
+
+  -- Totals of what lies behind the account: usage on days before carried_through, closed grants.
+  ALTER TABLE account ADD COLUMN carried_through TEXT NOT NULL DEFAULT '0000-01-01';
+  ALTER TABLE account ADD COLUMN carried_requests INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE account ADD COLUMN carried_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE account ADD COLUMN carried_last_at INTEGER;
+  ALTER TABLE account ADD COLUMN closed_credited INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE account ADD COLUMN closed_spent INTEGER NOT NULL DEFAULT 0;
+  -- Usage rows up to this seq went to D1 through the outbox; later ones are read from the ledger.
+  ALTER TABLE account ADD COLUMN ledger_facts_after INTEGER NOT NULL DEFAULT 0;
+
+  UPDATE account SET
+    carried_through = period || '-01',
+    -- An open reservation's request is counted with the open ones, not in its day's counter.
+    carried_requests = (SELECT COALESCE(SUM(requests), 0) FROM daily_usage WHERE day < account.period || '-01')
+                     - (SELECT COUNT(*) FROM holds WHERE status = 'open' AND day < account.period || '-01'),
+    carried_tokens = (SELECT COALESCE(SUM(tokens), 0) FROM daily_usage WHERE day < account.period || '-01'),
+    carried_last_at = (SELECT MAX(last_at) FROM daily_usage),
+    closed_credited = (SELECT COALESCE(SUM(CASE WHEN source = 'rollover' THEN 0 ELSE amount END), 0)
+                       FROM grants WHERE closed_at IS NOT NULL),
+    closed_spent = (SELECT COALESCE(SUM(spent), 0) FROM grants WHERE closed_at IS NOT NULL),
+    ledger_facts_after = (SELECT COALESCE(MAX(seq), 0) FROM transactions);
+  DROP TABLE daily_usage;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, up: V1 },
+  { version: 2, up: V2 },
+];
 
 /** The version this build brings every object to. */
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

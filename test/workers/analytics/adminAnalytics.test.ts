@@ -4,7 +4,7 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyKeys } from '../../../src/account/contract/keys';
 import { ANALYTICS_RANGE_DAYS_MAX, ANALYTICS_USERS_LIMIT_MAX } from '../../../src/money/limits';
-import { drainOutbox } from '../../support/analyticsHelpers';
+import { drainFacts } from '../../support/analyticsHelpers';
 import { accountStub, asAdmin, asUser, call, newUserId, setClock } from '../../support/helpers';
 
 const T = (iso: string) => Date.parse(iso);
@@ -46,8 +46,8 @@ beforeAll(async () => {
     amountPaise: 34_900,
   });
   if (!paid.ok) throw new Error('purchase');
-  await drainOutbox(accountStub(heavy));
-  await drainOutbox(accountStub(light));
+  await drainFacts(accountStub(heavy));
+  await drainFacts(accountStub(light));
 });
 
 describe('GET /api/v1/admin/analytics', () => {

@@ -1,6 +1,7 @@
-// The outbox feeds D1 exactly once: after a known sequence for several users the aggregates equal
-// the sums of their logs; a batch sent twice, or sent again after D1 committed it, counts once; a
-// batch D1 refused stays in the outbox and goes later; an evicted object flushes when it wakes.
+// The flush feeds D1 exactly once, from both streams (usage rows read from the ledger, other facts from
+// the outbox): after a known sequence for several users the aggregates equal the sums of their logs;
+// a batch sent twice, or sent again after D1 committed it, counts once; a batch D1 refused stays and
+// goes later; an evicted object, which no longer knows D1's cursor, flushes when it wakes.
 // Each test runs in its own year, so the platform-wide tables hold only its own rows.
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import type { OutboxRow } from '../../../src/account/stores/outboxStore';
 import type { UserAccount } from '../../../src/account/UserAccount';
 import { sendFlush } from '../../../src/account/stores/flushBatch';
 import { OUTBOX_FLUSH_RETRY_BASE_MS } from '../../../src/money/limits';
-import { aggregatesInD1, drainOutbox, expectedFromLogs, ledgerOf, outboxCount } from '../../support/analyticsHelpers';
+import { aggregatesInD1, drainFacts, expectedFromLogs, ledgerOf, waitingFacts } from '../../support/analyticsHelpers';
 import { accountStub, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
 
 const T = (iso: string) => Date.parse(iso);
@@ -42,13 +43,19 @@ function event(id: string, type: string, at: number) {
   return { id, type, createdAt: at };
 }
 
-/** The outbox rows the object holds, oldest first. */
-async function outboxRows(stub: AccountStub): Promise<OutboxRow[]> {
-  return runInDurableObject(stub, (instance) =>
-    (
-      instance as unknown as { shell: { store: { outbox: { batch(n: number): OutboxRow[] } } } }
-    ).shell.store.outbox.batch(1000),
-  );
+interface FactStores {
+  outbox: { batch(n: number): OutboxRow[] };
+  ledgerFacts: { learn(cursor: number): void; batch(n: number): OutboxRow[] };
+}
+
+/** The facts the object holds, oldest first: outbox rows, and every usage row from the ledger. */
+async function factRows(stub: AccountStub): Promise<{ outbox: OutboxRow[]; usage: OutboxRow[] }> {
+  return runInDurableObject(stub, (instance) => {
+    const store = (instance as unknown as { shell: { store: FactStores } }).shell.store;
+    // As an object that never heard D1's answer: it reads the ledger from the start.
+    store.ledgerFacts.learn(0);
+    return { outbox: store.outbox.batch(1000), usage: store.ledgerFacts.batch(1000) };
+  });
 }
 
 async function expectAggregatesMatchLogs(from: string, to: string, users: { id: string; stub: AccountStub }[]) {
@@ -140,7 +147,7 @@ describe('outbox flush to D1', () => {
     await ok(c.stub.recordUsage(usage('viva', 'sonnet', 700, 300)));
 
     const users = [a, b, c];
-    for (const u of users) await drainOutbox(u.stub);
+    for (const u of users) await drainFacts(u.stub);
     const expected = await expectAggregatesMatchLogs('2031-01-01', '2031-12-31', users);
     // The sequence did reach every kind the aggregates keep.
     expect(Object.keys(expected.ledger).map((k) => k.split('|')[1])).toEqual(
@@ -189,26 +196,31 @@ describe('outbox flush to D1', () => {
     await ok(u.stub.recordUsage(usage('code', 'haiku', 1_000, 1_000)));
     await ok(u.stub.recordUsage(usage('uml', 'sonnet', 10, 20)));
     await ok(u.stub.recordUsage(usage('report', 'haiku', 30, 40)));
-    const rows = await outboxRows(u.stub);
-    expect(rows).toHaveLength(4); // the opening allowance and three usage rows
+    const { outbox, usage: used } = await factRows(u.stub);
+    expect(outbox).toHaveLength(1); // the opening allowance
+    expect(used).toHaveLength(3); // three usage rows, read from the ledger
     const report = { userId: u.id, now: T('2032-03-03T03:00:30Z'), oldestPendingAt: null, pendingRows: 0 };
 
-    // D1 counts the first two rows, and the object never hears back (its outbox keeps them).
-    expect((await sendFlush(env.DB, rows.slice(0, 2), report)).counted).toBe(rows[1]!.seq);
-    // The same batch again: nothing more is counted, D1 answers the cursor it holds.
-    expect((await sendFlush(env.DB, rows.slice(0, 2), report)).counted).toBe(rows[1]!.seq);
-    // The alarm now sends all four: D1 already has the first two, so it counts none of this batch,
-    // the object deletes what D1 confirmed, and sends the rest in the next batch.
-    expect(await outboxCount(u.stub)).toBe(4);
-    await drainOutbox(u.stub);
+    // D1 counts the allowance and the first two usage rows, and the object never hears back.
+    const first = { outbox, usage: used.slice(0, 2) };
+    const counted = { outbox: outbox[0]!.seq, usage: used[1]!.seq };
+    expect((await sendFlush(env.DB, first, report)).counted).toEqual(counted);
+    // The same batch again: nothing more is counted, D1 answers the cursors it holds.
+    expect((await sendFlush(env.DB, first, report)).counted).toEqual(counted);
+    // The alarm now sends what it believes waits: D1 already has most of it, so it counts none of
+    // this batch, the object keeps what D1 confirmed, and sends the rest in the next batch.
+    expect(await waitingFacts(u.stub)).toBe(2);
+    await drainFacts(u.stub);
     // And a flush with nothing to send is no flush.
     expect(await runDurableObjectAlarm(u.stub)).toBe(true);
 
     await expectAggregatesMatchLogs('2032-01-01', '2032-12-31', [u]);
-    const cursor = await env.DB.prepare('SELECT last_seq, rows_counted FROM analytics_user_flush WHERE user_id = ?')
+    const cursor = await env.DB.prepare(
+      'SELECT last_seq, usage_seq, rows_counted FROM analytics_user_flush WHERE user_id = ?',
+    )
       .bind(u.id)
       .first();
-    expect(cursor).toEqual({ last_seq: rows[3]!.seq, rows_counted: 4 });
+    expect(cursor).toEqual({ last_seq: outbox[0]!.seq, usage_seq: used[2]!.seq, rows_counted: 4 });
   });
 
   it('keeps rows while D1 fails, backs off, and flushes them once D1 answers again', async () => {
@@ -229,7 +241,7 @@ describe('outbox flush to D1', () => {
     await ok(u.stub.recordUsage(usage('code', 'haiku', 200, 200)));
     await setClock(u.stub, T('2033-07-07T07:00:30Z'));
     expect(await runDurableObjectAlarm(u.stub)).toBe(true);
-    expect(await outboxCount(u.stub)).toBe(3);
+    expect(await waitingFacts(u.stub)).toBe(3);
     expect(await u.stub.balance()).toMatchObject({ ok: true, value: { remainingTokens: 9_400 } });
     const retryAt = await runInDurableObject(u.stub, (_i, state) => state.storage.getAlarm());
     expect(retryAt).toBe(T('2033-07-07T07:00:30Z') + OUTBOX_FLUSH_RETRY_BASE_MS);
@@ -239,14 +251,14 @@ describe('outbox flush to D1', () => {
     expect(await runInDurableObject(u.stub, (_i, state) => state.storage.getAlarm())).toBe(
       retryAt! + 2 * OUTBOX_FLUSH_RETRY_BASE_MS,
     );
-    expect(await outboxCount(u.stub)).toBe(3);
+    expect(await waitingFacts(u.stub)).toBe(3);
 
     await runInDurableObject(u.stub, (instance) => {
       (instance as unknown as { env: { DB: D1Database } }).env.DB = original!;
     });
     await setClock(u.stub, retryAt! + 2 * OUTBOX_FLUSH_RETRY_BASE_MS);
     expect(await runDurableObjectAlarm(u.stub)).toBe(true);
-    expect(await outboxCount(u.stub)).toBe(0);
+    expect(await waitingFacts(u.stub)).toBe(0);
     await expectAggregatesMatchLogs('2033-01-01', '2033-12-31', [u]);
   });
 
@@ -254,7 +266,7 @@ describe('outbox flush to D1', () => {
     const u = await userAt('2034-02-02T02:00:00Z');
     await ok(u.stub.recordUsage(usage('ppt', 'haiku', 500, 500)));
     await ok(u.stub.recordUsage(usage('ppt', 'opus', 50, 50)));
-    expect(await outboxCount(u.stub)).toBe(3);
+    expect(await waitingFacts(u.stub)).toBe(3);
     const alarm = await runInDurableObject(u.stub, (_i, state) => state.storage.getAlarm());
 
     await abortAllDurableObjects(); // the object is gone: its memory (clock, caches) with it
@@ -263,7 +275,7 @@ describe('outbox flush to D1', () => {
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(alarm);
     await setClock(stub, T('2034-02-02T02:00:30Z'));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await outboxCount(stub)).toBe(0);
+    expect(await waitingFacts(stub)).toBe(0);
     await expectAggregatesMatchLogs('2034-01-01', '2034-12-31', [{ id: u.id, stub }]);
   });
 
@@ -281,8 +293,8 @@ describe('outbox flush to D1', () => {
         }),
       );
     }
-    expect(await outboxCount(u.stub)).toBe(151);
-    await drainOutbox(u.stub);
+    expect(await waitingFacts(u.stub)).toBe(151);
+    await drainFacts(u.stub);
     await expectAggregatesMatchLogs('2035-01-01', '2035-12-31', [u]);
     const cursor = await env.DB.prepare(
       'SELECT rows_counted, oldest_pending_at, pending_rows FROM analytics_user_flush WHERE user_id = ?',
@@ -312,7 +324,7 @@ describe('outbox flush to D1', () => {
     });
     if (!released.ok) throw new Error(released.failure.message);
     await ok(u.stub.releaseReservation(released.value.result.id));
-    await drainOutbox(u.stub);
+    await drainFacts(u.stub);
     const expected = await expectAggregatesMatchLogs('2036-01-01', '2036-12-31', [u]);
     expect(Object.keys(expected.usage)).toEqual(['2036-08-08|code|sonnet']);
   });
@@ -329,7 +341,7 @@ describe('outbox flush to D1', () => {
 describe('outbox bookkeeping', () => {
   it('does not keep waking for a row whose transaction rolled back', async () => {
     const u = await userAt('2039-09-09T09:00:00Z');
-    await drainOutbox(u.stub);
+    await drainFacts(u.stub);
     // A decision that writes its outbox row and then fails: the transaction rolls back.
     await runInDurableObject(u.stub, (instance, state) => {
       const store = (instance as unknown as { shell: { store: { apply(c: unknown[], at: number): unknown } } }).shell
@@ -362,7 +374,7 @@ describe('outbox bookkeeping', () => {
         }),
       ).toThrow('rolled back');
     });
-    expect(await outboxCount(u.stub)).toBe(0);
+    expect(await waitingFacts(u.stub)).toBe(0);
     // The object still believes a row waits (its cached time); the next alarm looks for it.
     expect(await runDurableObjectAlarm(u.stub)).toBe(true);
     // The flush found nothing, forgot the phantom, and the alarm went back to the month's reset.

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { idempotencyKeys } from '../../../src/account/contract/keys';
 import { invalidateCatalog } from '../../../src/account/stores/catalogCache';
 import { CATALOG_TTL_MS } from '../../../src/money/limits';
-import { aggregatesInD1, drainOutbox, expectedFromLogs, ledgerOf } from '../../support/analyticsHelpers';
+import { aggregatesInD1, drainFacts, expectedFromLogs, ledgerOf } from '../../support/analyticsHelpers';
 import { accountStub, newUserId, setClock } from '../../support/helpers';
 
 const T = (iso: string) => Date.parse(iso);
@@ -36,7 +36,7 @@ describe('a price change after usage', () => {
     };
     await setClock(stub, T('2038-01-10T10:00:00Z'));
     const before = await use();
-    await drainOutbox(stub);
+    await drainFacts(stub);
     const counted = await opusDay('2038-01-10');
     expect(counted).toEqual({
       requests: 1,
@@ -55,7 +55,7 @@ describe('a price change after usage', () => {
     let after = await use();
     for (let i = 0; i < 5 && after.costUsdMicros === before.costUsdMicros; i++) after = await use();
     expect(after.costUsdMicros).toBe(before.costUsdMicros! * 10);
-    await drainOutbox(stub);
+    await drainFacts(stub);
 
     expect(await opusDay('2038-01-10')).toEqual(counted);
     const expected = expectedFromLogs([{ userId: id, rows: await ledgerOf(stub) }]);
