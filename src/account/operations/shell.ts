@@ -47,6 +47,8 @@ export class AccountShell {
   private deadline: number | undefined;
   /** The alarm time last set, so the hot path never writes it again. */
   private alarmAt: number | undefined;
+  /** The user id once read from the account row. */
+  private userId: string | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -99,10 +101,16 @@ export class AccountShell {
    * Worker addressed the object by (idFromName(userId)) the first time it is known.
    */
   private ownUserId(): string | null {
+    if (this.userId !== undefined) return this.userId;
     const stored = this.store.userId();
-    if (stored !== null || this.ctx.id.name === undefined) return stored;
-    this.store.setUserId(this.ctx.id.name);
-    return this.store.userId();
+    if (stored === null && this.ctx.id.name !== undefined) {
+      // Not kept in memory yet: the transaction writing it may still roll back.
+      this.store.setUserId(this.ctx.id.name);
+      return this.ctx.id.name;
+    }
+    // Kept once read back: an account's user never changes.
+    if (stored !== null) this.userId = stored;
+    return stored;
   }
 
   async read<T>(opts: ReadOptions, view: (now: number) => T): Promise<AccountResult<T>> {
@@ -169,8 +177,8 @@ export class AccountShell {
   async ready(open: boolean, trace: Trace): Promise<Ready> {
     const now = this.clock();
     if (now < this.nextDeadline()) return { ok: true, now };
-    let head = this.store.head();
-    if (!head) {
+    let period = this.store.period();
+    if (period === undefined) {
       if (!open) return { ok: false, failure: NO_ACCOUNT };
       const plans = await planLookup(this.env.DB, 'required', trace);
       const start = plans.plan(DEFAULT_PLAN_ID);
@@ -180,17 +188,20 @@ export class AccountShell {
         const draft = new Draft(newAccountState(start.terms, now, dayOf(now)));
         openAccount(draft, now);
         this.store.apply(draft.changes, now);
+        this.store.remember(draft.state());
         this.ownUserId();
       });
-      head = this.store.head()!;
+      period = this.store.period()!;
     }
-    const resetDue = now >= periodEnd(head.period);
+    const resetDue = now >= periodEnd(period);
     const lookup = resetDue ? (await planLookup(this.env.DB, 'optional', trace)).plan : () => undefined;
     this.transact(() => {
       const draft = this.draft(now);
       catchUp(draft, now, (id) => lookup(id)?.terms);
-      this.store.apply(draft.changes, now);
       for (const warning of draft.warnings) logLine('warn', 'reset', trace, { warning });
+      if (draft.changes.length === 0) return;
+      this.store.apply(draft.changes, now);
+      this.store.remember(draft.state());
     });
     await this.afterCommit(trace, true);
     return { ok: true, now };

@@ -83,6 +83,11 @@ export class AccountStore {
     };
   }
 
+  /** The period the account is in, or undefined when it has not opened. */
+  period(): string | undefined {
+    return this.cached?.period ?? this.head()?.period;
+  }
+
   /** Everything a decision may look at; `day` picks the day counters. */
   state(day: string): AccountState {
     if (this.cached?.today.day === day) return this.cached;
