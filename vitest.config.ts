@@ -82,13 +82,15 @@ export default defineConfig(async () => ({
               bindings: {
                 ...workerOptions.bindings,
                 ...TEST_SECRETS,
+                // The tests run the development rules; a test of the production ones sets ENVIRONMENT itself.
+                ENVIRONMENT: 'development',
                 STRIPE_API_BASE: `http://${FAKE_STRIPE_HOST}`,
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
                 TEST_SEED: await readD1Migrations('./seed'),
                 // Runs of the random-sequence property test; FC_RUNS=200 npm test searches longer.
                 FC_RUNS: nodeEnv.FC_RUNS ?? '30',
               },
-              // Every outbound fetch goes to a fake (Stripe, Anthropic): tests never reach the network.
+              // Every outbound fetch goes to a fake (Stripe, Anthropic, an identity provider): tests never reach the network.
               outboundService: fakeOutbound,
             },
           }),

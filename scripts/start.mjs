@@ -3,7 +3,7 @@
 // 127.0.0.1:$PORT (default 8787). `npm run reset` forgets the local data.
 // `npm run dev` (--skip-setup) is only the last step, for restarts once the setup is done.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { wranglerBin, wranglerEnv } from './wrangler-env.mjs';
 
@@ -42,9 +42,16 @@ function setUp() {
 
 if (!skipSetup) setUp();
 
+// npm start runs the development rules (docs/configuration.md#environment). .dev.vars.example says so;
+// a .dev.vars copied before it did gets the setting here, and one that sets ENVIRONMENT itself keeps it.
+const environmentVar = /^ENVIRONMENT=/m.test(existsSync('.dev.vars') ? readFileSync('.dev.vars', 'utf8') : '')
+  ? []
+  : ['--var', 'ENVIRONMENT:development'];
+
 // --test-scheduled: the cron handler can be fired by hand (GET /__scheduled), and wrangler does not
 // warn that crons do not run by themselves locally.
-const dev = spawn(wranglerBin, ['dev', '--ip', '127.0.0.1', '--port', port, '--test-scheduled', ...wranglerArgs], {
+const devArgs = ['dev', '--ip', '127.0.0.1', '--port', port, '--test-scheduled', ...environmentVar, ...wranglerArgs];
+const dev = spawn(wranglerBin, devArgs, {
   stdio: ['ignore', 'pipe', 'pipe'],
   env: wranglerEnv,
   // Its own process group, signalled as a whole below: npm's wrangler wrapper passes only SIGTERM on,

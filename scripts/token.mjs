@@ -1,5 +1,6 @@
 // `npm run token -- <user-id> [ttl-seconds]`: a user JWT for local curl, signed with JWT_SECRET
-// from the environment or .dev.vars.
+// from the environment or .dev.vars. The service refuses a token that lives longer than its
+// JWT_MAX_LIFETIME_SECONDS (24 hours by default).
 import { existsSync, readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 

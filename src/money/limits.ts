@@ -66,6 +66,23 @@ export const PROMO_ADDRESS_FAILED_ATTEMPTS_MAX = 100;
 export const PROMO_FAILED_ATTEMPTS_WINDOW_MS = 60 * 60 * 1000;
 /** How long a development session token (POST /api/v1/dev/session) lives, in seconds. */
 export const DEV_SESSION_TTL_SECONDS = 8 * 60 * 60;
+/** The longest a user JWT may still live (`exp` − now) unless JWT_MAX_LIFETIME_SECONDS says otherwise, in seconds. */
+export const JWT_MAX_LIFETIME_DEFAULT_SECONDS = 24 * 60 * 60;
+/** The largest JWT_MAX_LIFETIME_SECONDS accepted: a token living longer is a credential nobody can revoke. */
+export const JWT_MAX_LIFETIME_MAX_SECONDS = 30 * 24 * 60 * 60;
+/** How far the issuer's clock may run ahead of ours: an `iat` or `nbf` up to this far in the future passes. */
+export const JWT_CLOCK_SKEW_SECONDS = 60;
+/** Longest claim name JWT_USER_ID_CLAIM may give (Auth0's namespaced claims are URLs). */
+export const JWT_USER_ID_CLAIM_CHARS_MAX = 200;
+/** How long the identity provider's key set (JWT_JWKS_URL) is used before it is fetched again, in ms. */
+export const JWKS_CACHE_MAX_AGE_MS = 10 * 60 * 1000;
+/**
+ * After a fetch of the key set, a token naming a key the set lacks fetches it again only after this
+ * long, in ms: a rotated key is picked up, and tokens with made-up `kid`s cannot make every request a fetch.
+ */
+export const JWKS_REFETCH_COOLDOWN_MS = 30 * 1000;
+/** How long one fetch of the key set may take before the request answers 503, in ms. */
+export const JWKS_FETCH_TIMEOUT_MS = 5_000;
 /** A reservation older than this is presumed orphaned (its request died) and may be finished by another. */
 export const PROMO_RESERVATION_STALE_MS = 2 * 60 * 1000;
 /** Orphaned reservations one pass may finish (inline on an exhausted code, or in the cron sweep). */

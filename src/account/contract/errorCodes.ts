@@ -29,6 +29,9 @@ export const ERROR_CODES = [
   'model_error',
   'payment_unavailable',
   'catalog_unavailable',
+  'runner_unavailable',
+  'identity_provider_unavailable',
+  'service_misconfigured',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,10 +1,10 @@
-// The three callers the API trusts: users (JWT), the platform backend (SERVICE_TOKEN) and
+// The three callers the API trusts: users (a JWT, userJwt.ts), the platform backend (SERVICE_TOKEN) and
 // operators (ADMIN_TOKEN). Each check throws `unauthorized` and never says which secret exists.
-import { errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { Env } from '../../env';
 import type { ApiRequest } from './context';
 import { ApiError } from './errors';
+import { verifyUserJwt } from './userJwt';
 import { USER_ID_CHARS_MAX } from '../../money/limits';
 
 export const userIdSchema = z
@@ -15,24 +15,6 @@ export const userIdSchema = z
   // A URL path normalises `.` and `..` away, so no service or admin route could ever reach such an account.
   .refine((id) => id !== '.' && id !== '..', 'user id may not be . or ..');
 
-// The HMAC key is imported once per isolate per secret: given raw bytes, jose would import a
-// CryptoKey on every verification.
-let jwtKey: { secret: string; key: Promise<CryptoKey> } | undefined;
-
-function keyFor(secret: string): Promise<CryptoKey> {
-  if (jwtKey?.secret !== secret) {
-    const key = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['verify'],
-    );
-    jwtKey = { secret, key };
-  }
-  return jwtKey.key;
-}
-
 function bearerToken(request: Request): string {
   const header = request.headers.get('Authorization') ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
@@ -41,36 +23,32 @@ function bearerToken(request: Request): string {
   return match[1]!;
 }
 
-/** The user id (`sub`) of a valid HS256 JWT whose `exp` has not passed. */
-export async function authenticateUser(request: Request, secret: string | undefined): Promise<string> {
+/**
+ * The user id of a valid user JWT (userJwt.ts: HS256 with JWT_SECRET, or RS256/ES256 from the identity
+ * provider). 401 for any token it refuses, 503 when the identity provider's keys cannot be read.
+ */
+export async function authenticateUser(request: Request, env: Env): Promise<string> {
   const token = bearerToken(request);
-  if (!secret) throw new ApiError('unauthorized', 'User authentication is not configured (JWT_SECRET).');
-  try {
-    const { payload } = await jwtVerify(token, await keyFor(secret), {
-      algorithms: ['HS256'],
-      requiredClaims: ['sub', 'exp'],
-    });
-    const userId = userIdSchema.safeParse(payload.sub);
-    if (!userId.success) throw new ApiError('unauthorized', 'The token’s sub is not a valid user id.');
-    return userId.data;
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    const expired = error instanceof joseErrors.JWTExpired;
+  const { claim, value } = await verifyUserJwt(token, env);
+  const userId = userIdSchema.safeParse(value);
+  if (!userId.success) {
+    const reason = typeof value === 'string' ? (userId.error.issues[0]?.message ?? 'invalid') : 'not a string';
     throw new ApiError(
       'unauthorized',
-      expired ? 'The token has expired.' : 'The token is invalid.',
+      `The token’s ${claim} is not a valid user id: ${reason}.`,
       {},
       { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
     );
   }
+  return userId.data;
 }
 
 /**
  * The signed-in user of a route about their own account: every answer, a refusal decided before the
  * account was reached included, then carries the account's X-Tokens-* headers (src/worker/http/router.ts).
  */
-export async function authenticateAccountOwner(request: ApiRequest, secret: string | undefined): Promise<string> {
-  const userId = await authenticateUser(request, secret);
+export async function authenticateAccountOwner(request: ApiRequest, env: Env): Promise<string> {
+  const userId = await authenticateUser(request, env);
   request.accountUserId = userId;
   return userId;
 }

@@ -29,6 +29,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   model_error: 502,
   payment_unavailable: 503,
   catalog_unavailable: 503,
+  runner_unavailable: 503,
+  identity_provider_unavailable: 503,
+  service_misconfigured: 503,
 };
 
 const ERROR_TITLE: Record<ErrorCode, string> = {
@@ -59,6 +62,9 @@ const ERROR_TITLE: Record<ErrorCode, string> = {
   model_error: 'Model call failed',
   payment_unavailable: 'Payments unavailable',
   catalog_unavailable: 'Catalog unavailable',
+  runner_unavailable: 'No model runner',
+  identity_provider_unavailable: 'Identity provider unavailable',
+  service_misconfigured: 'Service misconfigured',
 };
 
 /**

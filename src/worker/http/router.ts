@@ -1,7 +1,8 @@
-// The request pipeline: before (clock, request id) → route → catch (one error renderer) → finally (JSON,
+// The request pipeline: before (clock, request id, ENVIRONMENT) → route → catch (one error renderer) → finally (JSON,
 // headers). Handlers return plain values or throw ApiError; they never build error responses.
 import { Router, json, type RouterType } from 'itty-router';
 import { logLine } from '../../account/contract/logLine';
+import { environmentOf } from './environment';
 import { ApiError } from './errors';
 import type { Env } from '../../env';
 import { accountOf, type ApiRequest } from './context';
@@ -12,9 +13,11 @@ type Args = [Env, ExecutionContext];
 export function createRouter(): RouterType<ApiRequest, Args> {
   const router = Router<ApiRequest, Args>({
     before: [
-      (request) => {
+      (request, env) => {
         request.startedAt = Date.now();
         request.requestId = requestIdOf(request);
+        // An ENVIRONMENT the code does not know refuses every request, so the mistake shows at once.
+        environmentOf(env);
       },
     ],
     catch: renderError,
@@ -43,6 +46,9 @@ async function owedSnapshot(request: ApiRequest, env: Env): Promise<void> {
 function renderError(error: unknown, request: ApiRequest): Response {
   const { requestId } = request;
   if (error instanceof ApiError) {
+    // The operator's mistake, not the client's: it belongs in the logs too (the message names the setting).
+    if (error.code === 'service_misconfigured')
+      logLine('error', 'misconfigured', { requestId }, { message: error.message });
     return json(withRequestId(error, requestId), { status: error.status, headers: error.headers });
   }
   // A bug, not a client mistake: log what helps (never headers or bodies, which carry secrets).

@@ -34,7 +34,7 @@ const STATUS_WORDS: Record<number, string> = {
   429: 'Too many requests; Retry-After says when to retry',
   500: 'A bug on our side; nothing was charged twice',
   502: 'The payment provider or the model refused; nothing was charged for it',
-  503: 'Not available on this server right now (e.g. Stripe keys unset, the catalog unreadable)',
+  503: 'Not available on this server right now (e.g. Stripe keys unset, the catalog or the identity provider unreachable, no model runner, a setting the server cannot run with)',
 };
 
 const HEADER_WORDS = {
@@ -233,7 +233,13 @@ function buildDocument(routes: readonly RouteDeclaration[]): JsonSchema {
     paths,
     components: {
       securitySchemes: {
-        userJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256, sub = user id' },
+        userJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'HS256 signed with JWT_SECRET (sub = user id), or RS256/ES256 from the identity provider of JWT_JWKS_URL (iss, aud checked; the user id in JWT_USER_ID_CLAIM, default sub); exp required',
+        },
         serviceToken: { type: 'http', scheme: 'bearer', description: 'SERVICE_TOKEN of the platform backend' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN of operators' },
         stripeSignature: { type: 'apiKey', in: 'header', name: 'Stripe-Signature' },

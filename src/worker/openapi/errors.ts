@@ -11,11 +11,12 @@ function readsBody(route: RouteDeclaration): boolean {
 }
 
 /**
- * Statuses a route answers with the error body: 400 (invalid input) and 500 (a bug) always, 401
- * unless public, 413 when it reads a body, then its own.
+ * Statuses a route answers with the error body: 400 (invalid input), 500 (a bug) and 503 (a setting
+ * the server cannot run with, service_misconfigured) always, 401 unless public, 413 when it reads a
+ * body, then its own.
  */
 export function errorStatusesOf(route: RouteDeclaration): number[] {
-  const statuses = new Set<number>([400, 500, ...(route.errors ?? [])]);
+  const statuses = new Set<number>([400, 500, 503, ...(route.errors ?? [])]);
   if (route.caller !== 'public') statuses.add(401);
   if (readsBody(route)) statuses.add(413);
   return [...statuses].sort((a, b) => a - b);
@@ -32,7 +33,11 @@ export function errorCodesOf(route: RouteDeclaration, status: number): ErrorCode
     if (code.startsWith('promo_')) return route.path.endsWith('/redeem-code');
     if (code === 'invalid_signature') return route.caller === 'stripe';
     if (code.startsWith('payment_')) return route.path.endsWith('/purchase') || route.caller === 'stripe';
-    if (code === 'model_error') return route.path.endsWith('/execute');
+    if (code === 'model_error' || code === 'runner_unavailable') return route.path.endsWith('/execute');
+    // A user's JWT from the identity provider is checked against its published keys.
+    if (code === 'identity_provider_unavailable') return route.caller === 'user';
+    // The route's own 503 (its errors) is the catalog's; every route can answer service_misconfigured.
+    if (code === 'catalog_unavailable') return route.errors?.includes(503) === true;
     if (code === 'idempotency_key_required') return key === 'required';
     if (code === 'idempotency_key_reused') return key !== undefined;
     if (code === 'malformed_json') return readsBody(route);

@@ -22,7 +22,12 @@ export const estimateResponseSchema = named(
   'Estimate',
   z.strictObject({
     model: z.string(),
-    runner: z.string(),
+    runner: z
+      .string()
+      .nullable()
+      .describe(
+        'The runner a project run would use; null when none is configured (execute answers 503 runner_unavailable)',
+      ),
     average_after_runs: count.describe('From this many runs of an agent on, its estimate is the caller’s average'),
     agents: z.array(
       z.strictObject({

@@ -2,7 +2,10 @@
 import type { RunEstimate } from '../projects/estimate';
 import { money } from './ledger';
 
-export function presentEstimate(e: RunEstimate, context: { model: string; runner: string; averageAfterRuns: number }) {
+export function presentEstimate(
+  e: RunEstimate,
+  context: { model: string; runner: string | null; averageAfterRuns: number },
+) {
   return {
     model: context.model,
     runner: context.runner,

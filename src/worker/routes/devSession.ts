@@ -1,12 +1,14 @@
 // POST /api/v1/dev/session: a development-only sign-in for the dashboard. It mints a user JWT for
-// any user id, so it exists only where DEV_SIGN_IN = "enabled" is set explicitly (.dev.vars for
-// `npm start`); everywhere else, production included, it answers the router's own 404.
+// any user id, so it exists only where ENVIRONMENT is development and DEV_SIGN_IN = "enabled" is set
+// explicitly (.dev.vars for `npm start`); everywhere else, production whatever DEV_SIGN_IN says
+// included, it answers the router's own 404.
 import { defineRoute, type RouteDeclaration } from '../openapi/route';
 import { devSessionSchema } from '../openapi/adminResponses';
 import { json } from 'itty-router';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Env } from '../../env';
+import { isDevelopment } from '../http/environment';
 import { ApiError } from '../http/errors';
 import { userIdSchema } from '../http/auth';
 import { jsonBody } from '../http/body';
@@ -25,7 +27,7 @@ export const devSessionRoutes: readonly RouteDeclaration[] = [
     path: '/api/v1/dev/session',
     tag: 'Development',
     caller: 'development',
-    summary: 'Mint a user JWT (only where DEV_SIGN_IN=enabled; 404 everywhere else)',
+    summary: 'Mint a user JWT (only in development where DEV_SIGN_IN=enabled; 404 everywhere else)',
     request: { body: devSessionBodySchema },
     responses: {
       201: {
@@ -37,7 +39,7 @@ export const devSessionRoutes: readonly RouteDeclaration[] = [
     errors: [404],
     handler: async (request, env: DevEnv) => {
       // Off: the same answer as a path that was never registered, so nothing hints it exists.
-      if (env.DEV_SIGN_IN !== DEV_SIGN_IN_ENABLED) {
+      if (env.DEV_SIGN_IN !== DEV_SIGN_IN_ENABLED || !isDevelopment(env)) {
         throw new ApiError('not_found', `No route for POST ${new URL(request.url).pathname}.`);
       }
       if (!env.JWT_SECRET) throw new ApiError('unauthorized', 'User authentication is not configured (JWT_SECRET).');

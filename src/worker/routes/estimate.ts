@@ -14,7 +14,7 @@ import { accountOf, traceOf } from '../http/context';
 import { agentSlugSchema } from '../http/schemas';
 import { ESTIMATE_AGENTS_MAX, ESTIMATE_AVERAGE_MIN_RUNS, MODEL_ID_CHARS_MAX } from '../../money/limits';
 import { presentEstimate } from '../present/estimate';
-import { runnerFor } from '../runners/select';
+import { runnerChoice } from '../runners/select';
 
 const estimateBodySchema = z
   .object({
@@ -41,7 +41,7 @@ export const estimateRoutes: readonly RouteDeclaration[] = [
     errors: [503],
     account: true,
     handler: async (request, env) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       const body = await optionalJsonBody(request, estimateBodySchema, {});
       const catalog = await getCatalog(env.DB).catch(() => {
         throw new ApiError('catalog_unavailable', 'The catalog could not be read; try again shortly.');
@@ -60,7 +60,7 @@ export const estimateRoutes: readonly RouteDeclaration[] = [
       });
       return presentEstimate(estimate, {
         model: model.id,
-        runner: runnerFor(env).name,
+        runner: runnerChoice(env).runner?.name ?? null,
         averageAfterRuns: ESTIMATE_AVERAGE_MIN_RUNS,
       });
     },

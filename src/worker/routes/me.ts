@@ -12,6 +12,6 @@ export const meRoutes: readonly RouteDeclaration[] = [
     caller: 'user',
     summary: 'The caller’s user id, from the JWT alone',
     responses: { 200: { description: '{ user_id }', schema: meResponseSchema } },
-    handler: async (request, env) => ({ user_id: await authenticateUser(request, env.JWT_SECRET) }),
+    handler: async (request, env) => ({ user_id: await authenticateUser(request, env) }),
   }),
 ];

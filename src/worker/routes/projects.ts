@@ -79,7 +79,7 @@ export const projectRoutes: readonly RouteDeclaration[] = [
     errors: [409, 503],
     account: true,
     handler: async (request, env) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       const key = idempotencyKey(request, false);
       const body = await jsonBody(request, projectCreateSchema);
       const catalog = await catalogOrUnavailable(env);
@@ -113,7 +113,7 @@ export const projectRoutes: readonly RouteDeclaration[] = [
     responses: { 200: { description: '{ projects: [...], next_cursor }', schema: projectListSchema } },
     account: true,
     handler: async (request, env) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       const query = parseWith(projectsQuerySchema, request.query, 'query');
       const page = await settle(
         request,
@@ -135,7 +135,7 @@ export const projectRoutes: readonly RouteDeclaration[] = [
     errors: [404],
     account: true,
     handler: async (request, env) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       const id = parseWith(projectIdSchema, request.params.id, 'id');
       return presentProject(
         await settle(request, env, accountOf(env, userId).project(id, { ...OWN, ...traceOf(request) })),
@@ -161,7 +161,7 @@ export const projectRoutes: readonly RouteDeclaration[] = [
     errors: [402, 404, 409, 422, 429, 502, 503],
     account: true,
     handler: async (request, env, ctx) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       const projectId = parseWith(projectIdSchema, request.params.id, 'id');
       const catalog = await catalogOrUnavailable(env);
       const runner = runnerFor(env);

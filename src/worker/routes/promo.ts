@@ -35,7 +35,7 @@ export const promoRoutes: readonly RouteDeclaration[] = [
     account: true,
     handler: async (request, env) => {
       // A refusal decided before the account is reached still carries its X-Tokens-* headers (router.ts).
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       return redeem(request, env, userId);
     },
   }),

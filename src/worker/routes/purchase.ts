@@ -15,8 +15,9 @@ import type { Trace } from '../../account/contract/logLine';
 import { accountOf, traceOf } from '../http/context';
 import { idempotencyKey } from '../http/schemas';
 import { CATALOG_ID_CHARS_MAX } from '../../money/limits';
-import { checkoutSessionParams, type CheckoutUrls, type Purchase } from '../stripe/checkout';
+import { checkoutSessionParams, type Purchase } from '../stripe/checkout';
 import { stripeClient } from '../stripe/client';
+import { checkoutReturnUrls } from '../stripe/returnUrls';
 
 const catalogId = z.string().min(1).max(CATALOG_ID_CHARS_MAX);
 
@@ -28,9 +29,6 @@ const purchaseBodySchema = z
     'send exactly one of package_id or plan_id',
   );
 type PurchaseBody = z.infer<typeof purchaseBodySchema>;
-
-const DEFAULT_SUCCESS_URL = 'http://127.0.0.1:3000/billing/success?session_id={CHECKOUT_SESSION_ID}';
-const DEFAULT_CANCEL_URL = 'http://127.0.0.1:3000/billing/cancelled';
 
 export const purchaseRoutes: readonly RouteDeclaration[] = [
   defineRoute({
@@ -44,16 +42,13 @@ export const purchaseRoutes: readonly RouteDeclaration[] = [
     errors: [409, 502, 503],
     account: true,
     handler: async (request, env) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       const key = idempotencyKey(request, false);
       const stripe = stripeClient(env);
       const body = await jsonBody(request, purchaseBodySchema);
       const purchase = resolvePurchase(await getCatalog(env.DB), body);
       if (purchase.kind === 'plan') await refuseSecondSubscription(env, userId, traceOf(request));
-      const urls: CheckoutUrls = {
-        successUrl: env.CHECKOUT_SUCCESS_URL || DEFAULT_SUCCESS_URL,
-        cancelUrl: env.CHECKOUT_CANCEL_URL || DEFAULT_CANCEL_URL,
-      };
+      const urls = checkoutReturnUrls(env);
 
       let session: Stripe.Checkout.Session;
       try {

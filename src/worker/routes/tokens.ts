@@ -53,7 +53,7 @@ export const tokenRoutes: readonly RouteDeclaration[] = [
     responses: { 200: { description: 'The seed’s balance fields', schema: balanceResponseSchema } },
     account: true,
     handler: async (request, env) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       return presentBalance(
         await settle(request, env, accountOf(env, userId).balance({ ...OWN, ...traceOf(request) })),
       );
@@ -74,7 +74,7 @@ export const tokenRoutes: readonly RouteDeclaration[] = [
     },
     account: true,
     handler: async (request, env) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       return presentAnalytics(
         await settle(request, env, accountOf(env, userId).analytics({ ...OWN, ...traceOf(request) })),
       );
@@ -90,7 +90,7 @@ export const tokenRoutes: readonly RouteDeclaration[] = [
     responses: { 200: { description: '{ plan, pending_plan, month_reset_date }', schema: planResponseSchema } },
     account: true,
     handler: async (request, env) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       const balance = await settle(request, env, accountOf(env, userId).balance({ ...OWN, ...traceOf(request) }));
       // The terms are the account's own; price and features come from the catalog when it answers.
       const catalog = await getCatalog(env.DB).catch(() => undefined);
@@ -118,7 +118,7 @@ export const tokenRoutes: readonly RouteDeclaration[] = [
     },
     account: true,
     handler: async (request, env) => {
-      const userId = await authenticateAccountOwner(request, env.JWT_SECRET);
+      const userId = await authenticateAccountOwner(request, env);
       const query = parseWith(transactionsQuerySchema, request.query, 'query');
       const page = await settle(
         request,

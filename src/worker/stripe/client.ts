@@ -2,6 +2,7 @@
 // API version so the shape of every object (and every webhook we are sent) is the one we read.
 import Stripe from 'stripe';
 import type { Env } from '../../env';
+import { isDevelopment } from '../http/environment';
 import { ApiError } from '../http/errors';
 import { STRIPE_API_RETRIES_MAX, STRIPE_API_TIMEOUT_MS } from '../../money/limits';
 
@@ -21,7 +22,8 @@ export function stripeClient(env: Env): Stripe {
     httpClient: Stripe.createFetchHttpClient(),
     timeout: STRIPE_API_TIMEOUT_MS,
     maxNetworkRetries: STRIPE_API_RETRIES_MAX,
-    ...apiBase(env.STRIPE_API_BASE),
+    // Another API base is for the tests' fake and local trials: in production the key goes to Stripe only.
+    ...apiBase(isDevelopment(env) ? env.STRIPE_API_BASE : undefined),
   });
 }
 

@@ -39,6 +39,9 @@ async function expectUnauthorized(response: Response): Promise<void> {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+/** An HS256 JWT of exactly these claims, signed with the test JWT_SECRET. */
+const hs256 = (claims: Record<string, unknown>) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(env.JWT_SECRET!));
 const badUserCredentials: [string, () => Promise<string | undefined>][] = [
   ['no Authorization header', async () => undefined],
   ['a Basic scheme', async () => 'Basic YWxpY2U6c2VjcmV0'],
@@ -60,6 +63,12 @@ const badUserCredentials: [string, () => Promise<string | undefined>][] = [
         .setSubject(user)
         .setExpirationTime(now() + 600)
         .encode()}`,
+  ],
+  ['a JWT living longer than 24 hours', async () => `Bearer ${await userToken(user, { expiresInSeconds: 25 * 3600 })}`],
+  ['a JWT whose exp is 1e308', async () => `Bearer ${await hs256({ sub: user, exp: 1e308 })}`],
+  [
+    'a JWT issued an hour in the future',
+    async () => `Bearer ${await hs256({ sub: user, exp: now() + 600, iat: now() + 3600 })}`,
   ],
   ['a JWT whose sub is not a user id', async () => `Bearer ${await userToken('has space')}`],
   // URL paths normalise these segments away, so no service or admin route could reach such an account.
@@ -103,6 +112,32 @@ describe('authentication', () => {
       });
     }
   }
+
+  it('accepts a JWT up to the maximum lifetime, and an iat within the clock skew', async () => {
+    for (const token of [
+      await userToken(user, { expiresInSeconds: 23 * 3600 }),
+      await hs256({ sub: user, exp: now() + 600, iat: now() + 30 }),
+    ]) {
+      expect((await send('GET', '/api/v1/me', `Bearer ${token}`)).status).toBe(200);
+    }
+  });
+
+  it('holds user JWTs to JWT_MAX_LIFETIME_SECONDS when it is set, and refuses a value it cannot use with 503', async () => {
+    try {
+      env.JWT_MAX_LIFETIME_SECONDS = '600';
+      await expectUnauthorized(await send('GET', '/api/v1/me', `Bearer ${await userToken(user)}`));
+      const short = await userToken(user, { expiresInSeconds: 300 });
+      expect((await send('GET', '/api/v1/me', `Bearer ${short}`)).status).toBe(200);
+      for (const value of ['0', '-5', '1.5', 'a day', String(31 * 86400)]) {
+        env.JWT_MAX_LIFETIME_SECONDS = value;
+        const response = await send('GET', '/api/v1/me', `Bearer ${short}`);
+        expect(response.status, value).toBe(503);
+        expect(await response.json<any>()).toMatchObject({ code: 'service_misconfigured' });
+      }
+    } finally {
+      delete env.JWT_MAX_LIFETIME_SECONDS;
+    }
+  });
 
   it('refusals changed nothing', async () => {
     const response = await call('/api/v1/tokens/balance', {

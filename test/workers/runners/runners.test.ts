@@ -4,7 +4,7 @@ import type { Agent } from '../../../src/account/stores/catalogCache';
 import { AnthropicRunner } from '../../../src/worker/runners/anthropicRunner';
 import { LocalDeterministicRunner } from '../../../src/worker/runners/localRunner';
 import { RunnerError } from '../../../src/worker/runners/runner';
-import { runnerFor } from '../../../src/worker/runners/select';
+import { runnerChoice, runnerFor } from '../../../src/worker/runners/select';
 import {
   FAKE_ANTHROPIC_HANG,
   fakeAnthropicStatus,
@@ -32,10 +32,27 @@ async function failureOf(promise: Promise<unknown>): Promise<RunnerError> {
 }
 
 describe('runner selection', () => {
-  it('is the local deterministic runner without ANTHROPIC_API_KEY, Anthropic’s with it', () => {
+  it('in development is the local deterministic runner without ANTHROPIC_API_KEY, Anthropic’s with it', () => {
+    expect(env.ENVIRONMENT).toBe('development');
     expect(runnerFor({ ...env }).name).toBe('local-deterministic');
     expect(runnerFor({ ...env, ANTHROPIC_API_KEY: '  ' }).name).toBe('local-deterministic');
     expect(runnerFor({ ...env, ANTHROPIC_API_KEY: 'sk-ant-test' }).name).toBe('anthropic');
+  });
+
+  it('in production is Anthropic’s with a key, the local runner only when MODEL_RUNNER=local names it', () => {
+    const production = { ...env, ENVIRONMENT: 'production' };
+    expect(runnerChoice(production).runner).toBeNull();
+    expect(runnerChoice({ ...production, ENVIRONMENT: undefined }).runner).toBeNull();
+    expect(runnerFor({ ...production, ANTHROPIC_API_KEY: 'sk-ant-test' }).name).toBe('anthropic');
+    expect(runnerFor({ ...production, MODEL_RUNNER: 'local' }).name).toBe('local-deterministic');
+    // Named, it wins over a key that is also set.
+    expect(runnerFor({ ...production, MODEL_RUNNER: 'local', ANTHROPIC_API_KEY: 'sk-ant-test' }).name).toBe(
+      'local-deterministic',
+    );
+    expect(runnerFor({ ...production, MODEL_RUNNER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-test' }).name).toBe(
+      'anthropic',
+    );
+    expect(() => runnerFor(production)).toThrow(expect.objectContaining({ code: 'runner_unavailable' }));
   });
 });
 

@@ -18,7 +18,8 @@ export interface EstimateAgent {
 /** `POST /api/v1/tokens/estimate`: what a project run is expected to cost, and whether it is covered. */
 export interface Estimate {
   model: string;
-  runner: string;
+  /** The runner a project run would use; `null` when the server has none configured (execute answers 503). */
+  runner: string | null;
   average_after_runs: number;
   agents: EstimateAgent[];
   total: {
