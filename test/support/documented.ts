@@ -46,12 +46,20 @@ function openApiPath(routerPath: string): string {
   return routerPath.replace(/:(\w+)/g, '{$1}');
 }
 
-/** What the document says of `method path` at `status`; `path` as registered (`:name`) or as documented. */
+/**
+ * What the document says of `method path` at `status`, its headers' references resolved; `path` as
+ * registered (`:name`) or as documented.
+ */
 export async function documentedResponse(method: HttpMethod, path: string, status: number): Promise<any> {
   const doc = await servedDocument();
   const described = doc.paths[openApiPath(path)]?.[method]?.responses?.[status];
   if (!described) throw new Error(`the document has no ${status} for ${method.toUpperCase()} ${path}`);
-  return described;
+  const headers = Object.entries(described.headers ?? {}).map(([name, declared]) => [name, headerOf(doc, declared)]);
+  return { ...described, headers: Object.fromEntries(headers) };
+}
+
+function headerOf(doc: any, declared: any): any {
+  return declared.$ref ? doc.components.headers[declared.$ref.split('/').pop()] : declared;
 }
 
 function validatorOf(c: Conformance, key: string, schema: unknown): ValidateFunction {
@@ -74,7 +82,7 @@ async function check(c: Conformance, method: HttpMethod, template: string, respo
   const text = await response.clone().text();
   if (!described) throw new Error(`${where}, a status the document does not list for it:\n${text}`);
   for (const [name, declared] of Object.entries(described.headers ?? {}) as [string, any][]) {
-    const header = declared.$ref ? c.doc.components.headers[declared.$ref.split('/').pop()] : declared;
+    const header = headerOf(c.doc, declared);
     const value = response.headers.get(name);
     if (value === null) {
       if (header.required) throw new Error(`${where} without the header ${name} the document requires`);

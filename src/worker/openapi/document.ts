@@ -78,12 +78,17 @@ function header(doc: HeaderDoc): JsonSchema {
   };
 }
 
-// The headers of error answers, the same on every route, are written once under components.headers.
-const ERROR_HEADERS: Record<string, JsonSchema> = {
+// The headers every answer carries, written once under components.headers; an account's headers are
+// always on its successes (their `.success` entries) and on refusals when the account was read.
+const ON_SUCCESS = '.success';
+const SHARED_HEADERS: Record<string, JsonSchema> = {
   'X-Request-Id': header({ description: HEADER_WORDS['X-Request-Id'], required: true, pattern: REQUEST_ID_PATTERN }),
   'X-Process-Time': header({ description: HEADER_WORDS['X-Process-Time'], required: true, pattern: '^[0-9.]+$' }),
   ...Object.fromEntries(
-    ACCOUNT_HEADERS.map((name) => [name, header({ description: HEADER_WORDS[name], pattern: '^[0-9]+$' })]),
+    ACCOUNT_HEADERS.flatMap((name) => [
+      [name, header({ description: HEADER_WORDS[name], pattern: '^[0-9]+$' })],
+      [`${name}${ON_SUCCESS}`, header({ description: HEADER_WORDS[name], required: true, pattern: '^[0-9]+$' })],
+    ]),
   ),
   'Retry-After': header({ description: 'Seconds to wait before retrying', required: true, pattern: '^[0-9]+$' }),
 };
@@ -95,23 +100,13 @@ function errorHeadersOf(route: RouteDeclaration, status: number): JsonSchema {
   return Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
 }
 
-function headersOf(route: RouteDeclaration, status: number, success: Record<string, HeaderDoc> | null): JsonSchema {
-  const out: JsonSchema = {
-    'X-Request-Id': header({ description: HEADER_WORDS['X-Request-Id'], required: true, pattern: REQUEST_ID_PATTERN }),
-    'X-Process-Time': header({ description: HEADER_WORDS['X-Process-Time'], required: true, pattern: '^[0-9.]+$' }),
-  };
-  if (route.account && (success || ACCOUNT_REFUSALS.has(status))) {
-    for (const name of ACCOUNT_HEADERS) {
-      out[name] = header({ description: HEADER_WORDS[name], required: success !== null, pattern: '^[0-9]+$' });
-    }
-  }
-  for (const [name, doc] of Object.entries(success ?? {})) out[name] = header(doc);
-  if (status === 429)
-    out['Retry-After'] = header({
-      description: 'Seconds to wait before retrying',
-      required: true,
-      pattern: '^[0-9]+$',
-    });
+function headersOf(route: RouteDeclaration, success: Record<string, HeaderDoc>): JsonSchema {
+  const names = ['X-Request-Id', 'X-Process-Time'];
+  if (route.account) names.push(...ACCOUNT_HEADERS.map((name) => `${name}${ON_SUCCESS}`));
+  const out: JsonSchema = Object.fromEntries(
+    names.map((name) => [name.replace(ON_SUCCESS, ''), { $ref: `#/components/headers/${name}` }]),
+  );
+  for (const [name, doc] of Object.entries(success)) out[name] = header(doc);
   return out;
 }
 
@@ -161,7 +156,7 @@ function responses(route: RouteDeclaration, components: Components): JsonSchema 
     }
     out[status] = {
       description: success.description,
-      headers: headersOf(route, Number(status), success.headers ?? {}),
+      headers: headersOf(route, success.headers ?? {}),
       content,
     };
   }
@@ -244,7 +239,7 @@ function buildDocument(routes: readonly RouteDeclaration[]): JsonSchema {
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN of operators' },
         stripeSignature: { type: 'apiKey', in: 'header', name: 'Stripe-Signature' },
       },
-      headers: ERROR_HEADERS,
+      headers: SHARED_HEADERS,
       schemas: Object.fromEntries(Object.entries(components.schemas).sort(([a], [b]) => a.localeCompare(b))),
     },
   };
