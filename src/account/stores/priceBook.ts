@@ -1,7 +1,8 @@
 // The object's own copy of the model prices, the exchange rate and the active agent ids, so usage
 // is priced and checked by the object (never by the caller) and without D1 on the hot path. Kept in memory and in the object's
 // SQLite (it survives eviction); refreshed in the background once older than CATALOG_TTL_MS and
-// served stale meanwhile. D1 is awaited only when the copy cannot answer: a brand-new object, a
+// served stale meanwhile. A refresh that finds the same prices writes nothing (a row written costs a
+// thousand reads): the stored copy's age only decides that the first call after a wake checks D1. D1 is awaited only when the copy cannot answer: a brand-new object, a
 // model the copy does not know, or a catalog change made in this same isolate (admin writes).
 import { catalogVersion, type Catalog } from './catalogCache';
 import type { ModelPrice } from '../../money/cost';
@@ -19,8 +20,11 @@ export interface Prices {
 
 interface Copy {
   prices: Prices;
+  /** When D1 last confirmed these prices (in memory; the stored row keeps when they were saved). */
   fetchedAt: number;
   version: number;
+  /** The prices as stored, to tell a refresh that changed nothing. */
+  saved: string;
 }
 
 export class PriceBook {
@@ -68,12 +72,15 @@ export class PriceBook {
       usdInrPaise: catalog.usdInrPaise,
       agents: catalog.agents.map((a) => a.id),
     };
-    this.copy = { prices, fetchedAt: now, version: catalogVersion() };
+    const saved = JSON.stringify(prices);
+    const unchanged = this.copy?.saved === saved;
+    this.copy = { prices, fetchedAt: now, version: catalogVersion(), saved };
+    if (unchanged) return;
     this.sql.run(
       'price book save',
       `INSERT INTO price_book (id, prices, fetched_at) VALUES (1, ?, ?)
        ON CONFLICT (id) DO UPDATE SET prices = excluded.prices, fetched_at = excluded.fetched_at`,
-      JSON.stringify(prices),
+      saved,
       now,
     );
   }
@@ -87,6 +94,6 @@ export class PriceBook {
     const prices = JSON.parse(row.prices) as Partial<Prices>;
     // A copy saved before agents were part of it is no copy: read D1 again.
     if (!prices.models || !prices.usdInrPaise || !Array.isArray(prices.agents)) return undefined;
-    return { prices: prices as Prices, fetchedAt: row.fetched_at, version: catalogVersion() };
+    return { prices: prices as Prices, fetchedAt: row.fetched_at, version: catalogVersion(), saved: row.prices };
   }
 }

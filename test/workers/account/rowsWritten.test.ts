@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { idempotencyKeys } from '../../../src/account/contract/keys';
-import { OUTBOX_FLUSH_DELAY_MS } from '../../../src/money/limits';
+import { CATALOG_TTL_MS, OUTBOX_FLUSH_DELAY_MS } from '../../../src/money/limits';
 import { accountStub, expectAuditOk, newUserId, postUsage, setClock, type AccountStub } from '../../support/helpers';
 
 // What the hot paths cost in SQLite rows written (every index entry a row, and rows are most of the
@@ -80,6 +80,20 @@ async function warmAccount(prefix: string): Promise<{ userId: string; stub: Acco
   return { userId, stub };
 }
 
+/** Wait for the background refresh of the object's price copy that a call at `at` began. */
+async function refreshed(stub: AccountStub, at: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const fetchedAt = await runInDurableObject(
+      stub,
+      (instance) =>
+        (instance as unknown as { shell: { prices: { copy?: { fetchedAt: number } } } }).shell.prices.copy?.fetchedAt,
+    );
+    if (fetchedAt === at) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the price copy was not refreshed');
+}
+
 /** Run the alarm at the flush's time, so the object's share of the flush is counted. */
 async function flush(stub: AccountStub, at: number): Promise<void> {
   await setClock(stub, at + OUTBOX_FLUSH_DELAY_MS);
@@ -108,6 +122,22 @@ describe('rows written on the hot paths', () => {
     });
     expect(replay.rowsWritten).toBe(0);
     await expectAuditOk(stub);
+  });
+
+  it('a deduction that refreshes the object’s price copy writes no price row when the prices are unchanged', async () => {
+    const { userId, stub } = await warmAccount('rows-prices');
+    await flush(stub, T0);
+    const counter = await countStorage(stub);
+    const later = T0 + OUTBOX_FLUSH_DELAY_MS + CATALOG_TTL_MS + 1;
+    await setClock(stub, later);
+    const deduction = await costOf(counter, async () => {
+      expect((await postUsage(userId, usage)).status).toBe(200);
+      await refreshed(stub, later);
+      await flush(stub, later);
+    });
+    // The ledger row and its key's index entry, the grant, the day's rollup row: the prices are not rewritten.
+    expect(deduction.rowsWritten).toBeGreaterThan(0);
+    expect(deduction.rowsWritten).toBeLessThanOrEqual(4);
   });
 
   it('a reservation and its commit write at most 8 rows all-in, in at most 12 statements', async () => {
