@@ -1,5 +1,7 @@
 // The only way into the webhook: a Stripe-Signature over the exact raw bytes, made with our
-// endpoint's secret, no older than the tolerance. Nothing is parsed before it passes; a verified
+// endpoint's secret, dated within the tolerance of now in either direction (the SDK checks only that
+// it is not too old; a signature dated ahead would stay replayable for as long as it is ahead, so it
+// is refused too). Nothing is parsed before it passes; a verified
 // body that is not a JSON object is then refused for what it is, not as a bad signature.
 import type Stripe from 'stripe';
 import { ApiError } from '../http/errors';
@@ -18,15 +20,17 @@ export async function verifiedEvent(request: Request, secret: string | undefined
   const body = await readText(request, STRIPE_WEBHOOK_BODY_BYTES_MAX);
   const verifier = stripeWebhooks.signature;
   if (!verifier) throw new Error('assertion failed: the stripe package has no webhook signature helper');
+  const refused = new ApiError(
+    'invalid_signature',
+    `The Stripe-Signature does not match this body, or its timestamp is more than ${STRIPE_SIGNATURE_TOLERANCE_SECONDS} s from now.`,
+  );
   try {
     await verifier.verifyHeaderAsync(body, signature, secret, STRIPE_SIGNATURE_TOLERANCE_SECONDS, stripeCrypto);
   } catch {
     // Wrong secret, altered body, or a timestamp outside the tolerance: all look the same to the sender.
-    throw new ApiError(
-      'invalid_signature',
-      'The Stripe-Signature does not match this body, or its timestamp is too old.',
-    );
+    throw refused;
   }
+  if (signedAtSeconds(signature) > Date.now() / 1000 + STRIPE_SIGNATURE_TOLERANCE_SECONDS) throw refused;
   let event: unknown;
   try {
     event = JSON.parse(body);
@@ -39,4 +43,15 @@ export async function verifiedEvent(request: Request, secret: string | undefined
       issues: [{ field: 'body', message: 'not a JSON object' }],
     });
   return event as Stripe.Event;
+}
+
+/** The `t=` of a Stripe-Signature header the SDK has verified (so it is there and numeric). */
+function signedAtSeconds(signature: string): number {
+  const t = signature
+    .split(',')
+    .map((part) => part.trim())
+    .find((part) => part.startsWith('t='));
+  const seconds = Number(t?.slice(2));
+  // Unreadable after the SDK accepted it: refuse rather than trust it.
+  return Number.isFinite(seconds) ? seconds : Number.POSITIVE_INFINITY;
 }

@@ -56,6 +56,23 @@ describe('POST /webhooks/stripe: signatures', () => {
     expect((await balanceOf(user)).remaining_tokens).toBe(10000);
   });
 
+  it('refuses a timestamp in the future beyond the tolerance (a signature that would stay replayable for years)', async () => {
+    const user = newUserId();
+    const now = Math.floor(Date.now() / 1000);
+    for (const ahead of [600, 10 * 365 * 24 * 3600]) {
+      const event = paidEvent(user);
+      const signature = await stripeSignature(JSON.stringify(event), { timestamp: now + ahead });
+      const response = await deliver(event, { signature });
+      expect(response.status).toBe(400);
+      expect(await response.json<any>()).toMatchObject({ code: 'invalid_signature' });
+    }
+    expect((await balanceOf(user)).remaining_tokens).toBe(10000);
+    // A clock a little ahead of ours is within the tolerance and still accepted.
+    const event = paidEvent(user);
+    const signature = await stripeSignature(JSON.stringify(event), { timestamp: now + 60 });
+    expect((await deliver(event, { signature })).status).toBe(200);
+  });
+
   it('refuses a body altered after signing', async () => {
     const user = newUserId();
     const event = paidEvent(user);
