@@ -188,7 +188,7 @@ export const revenueSchema = named(
 export const checkoutSchema = named(
   'Checkout',
   z.strictObject({
-    url: z.string().nullable().describe('Stripe Checkout; send the buyer here'),
+    url: z.string().describe('Stripe Checkout; send the buyer here'),
     session_id: z.string(),
     mode: z.enum(['payment', 'subscription', 'setup']),
   }),

@@ -44,9 +44,10 @@ export const purchaseRoutes: readonly RouteDeclaration[] = [
     handler: async (request, env) => {
       const userId = await authenticateAccountOwner(request, env);
       const key = idempotencyKey(request, false);
-      const stripe = stripeClient(env);
+      // The request is judged before the server: a bad body is a 400 whether or not Stripe is set up.
       const body = await jsonBody(request, purchaseBodySchema);
       const purchase = resolvePurchase(await getCatalog(env.DB), body);
+      const stripe = stripeClient(env);
       if (purchase.kind === 'plan') await refuseSecondSubscription(env, userId, traceOf(request));
       const urls = checkoutReturnUrls(env);
 
@@ -78,6 +79,14 @@ export const purchaseRoutes: readonly RouteDeclaration[] = [
         throw new ApiError(
           'payment_provider_error',
           'Stripe could not open a checkout session; nothing was charged. Try again shortly.',
+        );
+      }
+      // A session without a url is one the buyer cannot be sent to: Stripe's failure, not a success.
+      if (!session.url) {
+        logLine('error', 'purchase', { requestId: request.requestId }, { stripe_session: session.id, missing: 'url' });
+        throw new ApiError(
+          'payment_provider_error',
+          'Stripe opened a checkout session without a url to send you to; nothing was charged. Try again shortly.',
         );
       }
       return json({ url: session.url, session_id: session.id, mode: session.mode }, { status: 201 });

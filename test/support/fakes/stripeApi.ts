@@ -2,7 +2,7 @@
 // Node as Miniflare's outbound service, so every fetch the Worker or a test makes lands here and
 // nothing reaches the network. Tests read back what the Worker sent through the `/__fake/` routes.
 import { Response } from 'miniflare';
-import { FAKE_STRIPE_HOST, FAKE_STRIPE_REFUSE_PREFIX } from './stripeApiKnobs.ts';
+import { FAKE_STRIPE_HOST, FAKE_STRIPE_NO_URL_PREFIX, FAKE_STRIPE_REFUSE_PREFIX } from './stripeApiKnobs.ts';
 
 interface RecordedRequest {
   method: string;
@@ -86,7 +86,9 @@ async function createSession(
     client_reference_id: form.client_reference_id ?? null,
     currency: form['line_items[0][price_data][currency]'] ?? null,
     amount_total: Number(form['line_items[0][price_data][unit_amount]'] ?? 0),
-    url: `https://checkout.stripe.test/c/pay/${id}`,
+    url: form.client_reference_id?.startsWith(FAKE_STRIPE_NO_URL_PREFIX)
+      ? null
+      : `https://checkout.stripe.test/c/pay/${id}`,
   };
   sessions.set(id, { request: { method: 'POST', path: url.pathname, headers, form }, body });
   if (headers['idempotency-key']) sessionByIdempotencyKey.set(headers['idempotency-key'], id);

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../../src/index';
-import { FAKE_STRIPE_REFUSE_PREFIX } from '../../support/fakes/stripeApiKnobs';
+import { FAKE_STRIPE_NO_URL_PREFIX, FAKE_STRIPE_REFUSE_PREFIX } from '../../support/fakes/stripeApiKnobs';
 import { asAdmin, asUser, newUserId, userToken, createPaidPlan } from '../../support/helpers';
 import { deliverOk, stripeEvent, subscriptionObject, subscriptionSession } from '../../support/stripeHelpers';
 
@@ -111,6 +111,35 @@ describe('POST /tokens/purchase (against a fake Stripe API)', () => {
     const body = await response.json<any>();
     expect(body.code).toBe('payment_provider_error');
     expect(body.message).toContain('nothing was charged');
+  });
+
+  it('answers 502 when the fake Stripe opens a session without a url, saying so', async () => {
+    const response = await purchase(newUserId(FAKE_STRIPE_NO_URL_PREFIX.slice(0, -1)), { package_id: 'starter' });
+    expect(response.status).toBe(502);
+    const body = await response.json<any>();
+    expect(body.code).toBe('payment_provider_error');
+    expect(body.message).toContain('without a url');
+    expect(body.message).toContain('nothing was charged');
+  });
+
+  it('judges the body before the configuration: an invalid body is 400 even without STRIPE_SECRET_KEY', async () => {
+    const user = newUserId();
+    const unconfigured = async (body: unknown) =>
+      worker.fetch(
+        new Request<unknown, IncomingRequestCfProperties>('https://tokens.test/api/v1/tokens/purchase', {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${await userToken(user)}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+        { ...env, STRIPE_SECRET_KEY: undefined },
+        createExecutionContext(),
+      );
+    for (const body of [{}, { package_id: 'gold' }, { package_id: 'starter', plan_id: 'basic' }]) {
+      const response: Response = await unconfigured(body);
+      expect(response.status).toBe(400);
+      expect((await response.json<any>()).code).toBe('invalid_request');
+    }
+    expect((await unconfigured({ package_id: 'starter' })).status).toBe(503);
   });
 
   it('answers 503 with a clear message when STRIPE_SECRET_KEY is not configured', async () => {
