@@ -52,14 +52,23 @@ export const USD_INR_PAISE_MAX = 1_000_000;
 /** A promo code is 3–32 characters of A–Z, 0–9, _ and - (matched case-insensitively). */
 export const PROMO_CODE_CHARS_MIN = 3;
 export const PROMO_CODE_CHARS_MAX = 32;
-/** Failed redemptions (unknown or unusable code) one user may make per window, attempts in flight included. */
+/**
+ * Failed redemptions (unknown or unusable code) one user may make per window, counting settled
+ * failures only: attempts in flight are bounded by PROMO_ATTEMPTS_IN_FLIGHT_MAX instead, so a user
+ * sending a valid code many times at once is never refused for guessing.
+ */
 export const PROMO_FAILED_ATTEMPTS_MAX = 10;
+/**
+ * Redemption attempts one user may have in flight at once. With PROMO_FAILED_ATTEMPTS_MAX it bounds
+ * a window's guesses at PROMO_FAILED_ATTEMPTS_MAX − 1 + PROMO_ATTEMPTS_IN_FLIGHT_MAX, whatever the burst.
+ */
+export const PROMO_ATTEMPTS_IN_FLIGHT_MAX = 25;
 /**
  * Failed redemptions one client address may make per window, counting settled failures only. An
  * office or a carrier-grade NAT puts many honest users behind one address, so this is far above the
  * per-user limit: it only stops one client guessing through many accounts. Attempts in flight are not
  * charged to the address, so users racing for a popular code never refuse each other; each of them
- * is still held to PROMO_FAILED_ATTEMPTS_MAX, in flight included.
+ * is still held to PROMO_FAILED_ATTEMPTS_MAX and PROMO_ATTEMPTS_IN_FLIGHT_MAX.
  */
 export const PROMO_ADDRESS_FAILED_ATTEMPTS_MAX = 100;
 /** The guessing window opens with a caller's first attempt and lasts an hour. */

@@ -1,17 +1,20 @@
 // The limit on guessing promo codes, per caller in a window of PROMO_FAILED_ATTEMPTS_WINDOW_MS
-// that opens with the caller's first attempt. A user (`user:<id>`) may fail
-// PROMO_FAILED_ATTEMPTS_MAX times; the attempt is charged before the code is looked at (as
-// `pending`) and settled afterwards, so even a burst of one user's concurrent guesses gets no more
-// answers than the limit, and a correct code sent after the limit waits like any other. A client
-// address (`ip:<address>`) is shared by every user behind it (an office, a carrier-grade NAT), so it
-// gets the far higher PROMO_ADDRESS_FAILED_ATTEMPTS_MAX and counts settled failures only: neighbours'
-// guesses, or neighbours racing for the same code, must not lock out a user who never guessed.
+// that opens with the caller's first attempt. Only settled failures count toward a limit: an attempt
+// in flight may still be a valid code, and one user sending a valid code twenty times at once must not
+// be refused as a guesser. A user (`user:<id>`) may fail PROMO_FAILED_ATTEMPTS_MAX times; its attempts
+// in flight (`pending`, taken before the code is looked at and given back after) are bounded apart by
+// PROMO_ATTEMPTS_IN_FLIGHT_MAX, so even a burst of concurrent guesses gets a bounded number of answers,
+// and a correct code sent after the limit waits like any other. A client address (`ip:<address>`) is
+// shared by every user behind it (an office, a carrier-grade NAT), so it gets the far higher
+// PROMO_ADDRESS_FAILED_ATTEMPTS_MAX and no in-flight bound: neighbours racing for the same code must
+// not lock out a user who never guessed.
 import { logLine, type Trace } from '../../account/contract/logLine';
 import { z } from 'zod';
 import { parseRows } from './d1Rows';
 import { ApiError } from '../http/errors';
 import {
   PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
+  PROMO_ATTEMPTS_IN_FLIGHT_MAX,
   PROMO_FAILED_ATTEMPTS_MAX,
   PROMO_FAILED_ATTEMPTS_WINDOW_MS,
   PROMO_GUARD_PURGE_BATCH_MAX,
@@ -25,24 +28,26 @@ const guardRowSchema = z.object({
 });
 type GuardRow = z.infer<typeof guardRowSchema>;
 
-/** How a caller is limited: its failures per window, and whether attempts in flight count against it. */
+/** How a caller is limited: its settled failures per window, and its attempts in flight (null: unbounded, not counted). */
 interface GuessLimit {
   /** The limit's name in a 429 body (`limit`), as plan refusals name theirs. */
   name: 'promo_failed_attempts_per_user' | 'promo_failed_attempts_per_address';
   failuresMax: number;
-  chargesInFlight: boolean;
+  inFlightMax: number | null;
 }
 
 const USER_LIMIT: GuessLimit = {
   name: 'promo_failed_attempts_per_user',
   failuresMax: PROMO_FAILED_ATTEMPTS_MAX,
-  chargesInFlight: true,
+  inFlightMax: PROMO_ATTEMPTS_IN_FLIGHT_MAX,
 };
 const ADDRESS_LIMIT: GuessLimit = {
   name: 'promo_failed_attempts_per_address',
   failuresMax: PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
-  chargesInFlight: false,
+  inFlightMax: null,
 };
+
+const countsInFlight = (limit: GuessLimit) => limit.inFlightMax !== null;
 
 function limitOf(key: string): GuessLimit {
   return key.startsWith('ip:') ? ADDRESS_LIMIT : USER_LIMIT;
@@ -62,7 +67,7 @@ export async function admitGuess(db: D1Database, log: Trace, keys: string[], now
       .bind(expiredBefore, PROMO_GUARD_PURGE_BATCH_MAX),
     ...keys.map((key) => {
       const limit = limitOf(key);
-      // ?5 is 1 when this caller is charged for the attempt in flight, 0 when only settled failures count.
+      // ?5 is 1 when this caller's attempts in flight are counted (and bounded by ?6), 0 when they are not.
       return db
         .prepare(
           `INSERT INTO promo_guard (key, window_start, failures, pending) VALUES (?1, ?2, 0, ?5)
@@ -70,10 +75,17 @@ export async function admitGuess(db: D1Database, log: Trace, keys: string[], now
              window_start = CASE WHEN window_start <= ?3 THEN excluded.window_start ELSE window_start END,
              failures     = CASE WHEN window_start <= ?3 THEN 0 ELSE failures END,
              pending      = CASE WHEN window_start <= ?3 THEN ?5 ELSE pending + ?5 END
-           WHERE window_start <= ?3 OR failures + pending * ?5 < ?4
+           WHERE window_start <= ?3 OR (failures < ?4 AND pending * ?5 < ?6)
            RETURNING key, window_start, failures, pending`,
         )
-        .bind(key, now, expiredBefore, limit.failuresMax, limit.chargesInFlight ? 1 : 0);
+        .bind(
+          key,
+          now,
+          expiredBefore,
+          limit.failuresMax,
+          countsInFlight(limit) ? 1 : 0,
+          limit.inFlightMax ?? Number.MAX_SAFE_INTEGER,
+        );
     }),
     db.prepare(`SELECT * FROM promo_guard WHERE key IN (${keys.map(() => '?').join(', ')})`).bind(...keys),
   ]);
@@ -99,16 +111,16 @@ function ticketFor(db: D1Database, admitted: GuardRow[], log: Trace): GuessTicke
       settled = true;
       // Scoped to the window the attempt was charged in: a window that has since restarted is not touched.
       const statements = admitted
-        .filter((row) => failedGuess || limitOf(row.key).chargesInFlight)
+        .filter((row) => failedGuess || countsInFlight(limitOf(row.key)))
         .map((row) =>
           db
             .prepare(
               'UPDATE promo_guard SET pending = MAX(pending - ?, 0), failures = failures + ? WHERE key = ? AND window_start = ?',
             )
-            .bind(limitOf(row.key).chargesInFlight ? 1 : 0, failedGuess ? 1 : 0, row.key, row.window_start),
+            .bind(countsInFlight(limitOf(row.key)) ? 1 : 0, failedGuess ? 1 : 0, row.key, row.window_start),
         );
       if (statements.length === 0) return;
-      // Never fails the answer: an unsettled attempt only keeps one unit of its window busy until the window ends.
+      // Never fails the answer: an unsettled attempt only keeps one in-flight unit of its window until the window ends.
       await db
         .batch(statements)
         .catch((error: unknown) => logLine('error', 'promo guard settle failed', log, { error: String(error) }));
@@ -116,7 +128,7 @@ function ticketFor(db: D1Database, admitted: GuardRow[], log: Trace): GuessTicke
   };
 }
 
-/** Wait for the window to end when failures used it up; a moment when only in-flight attempts fill it. */
+/** Wait for the window to end when failures used it up; a moment when only attempts in flight refused it. */
 function tooManyGuesses(refused: GuardRow[], now: number): ApiError {
   let retryAfterSeconds = 1;
   // The limit the caller hit: the user's when it is spent, else the address's.

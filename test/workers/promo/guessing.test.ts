@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ipv6Groups } from '../../../src/worker/http/clientIp';
 import {
   PROMO_ADDRESS_FAILED_ATTEMPTS_MAX,
+  PROMO_ATTEMPTS_IN_FLIGHT_MAX,
   PROMO_FAILED_ATTEMPTS_MAX,
   PROMO_FAILED_ATTEMPTS_WINDOW_MS,
 } from '../../../src/money/limits';
@@ -100,15 +101,32 @@ describe('the limit on guessing promo codes', () => {
     await expectRateLimited(await redeem(user, 'LAUNCH50'));
   });
 
-  it('a burst of concurrent guesses gets no more answers than the limit', async () => {
+  it('a burst of concurrent guesses gets no more answers than the failures and the attempts in flight allow', async () => {
     const user = newUserId();
-    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => redeem(user, `BURST${i}Z`)));
+    const burst = PROMO_FAILED_ATTEMPTS_MAX + PROMO_ATTEMPTS_IN_FLIGHT_MAX + 10;
+    const responses = await Promise.all(Array.from({ length: burst }, (_, i) => redeem(user, `BURST${i}Z`)));
     const statuses = responses.map((r) => r.status);
-    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(PROMO_FAILED_ATTEMPTS_MAX);
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(30 - PROMO_FAILED_ATTEMPTS_MAX);
+    const answered = PROMO_FAILED_ATTEMPTS_MAX - 1 + PROMO_ATTEMPTS_IN_FLIGHT_MAX;
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(answered);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(burst - answered);
     expect(statuses.every((s) => s === 404 || s === 429)).toBe(true);
     // Whatever the interleaving, the user is now limited: the failures filled the window.
     await expectRateLimited(await redeem(user, 'WELCOME2024'));
+  });
+
+  it(`a user with ${PROMO_ATTEMPTS_IN_FLIGHT_MAX} attempts in flight waits a moment; the attempts in flight are no failures`, async () => {
+    const user = newUserId();
+    await failGuesses(user, undefined, PROMO_FAILED_ATTEMPTS_MAX - 1);
+    // As if that many attempts of this user were being looked at right now.
+    await env.DB.prepare('UPDATE promo_guard SET pending = ? WHERE key = ?')
+      .bind(PROMO_ATTEMPTS_IN_FLIGHT_MAX, `user:${user}`)
+      .run();
+    const busy = await redeem(user, 'WELCOME2024');
+    await expectRateLimited(busy);
+    expect(busy.headers.get('Retry-After')).toBe('1');
+    // They settle as valid attempts: one failure short of the limit, the user redeems.
+    await env.DB.prepare('UPDATE promo_guard SET pending = 0 WHERE key = ?').bind(`user:${user}`).run();
+    expect((await redeem(user, 'WELCOME2024')).status).toBe(200);
   });
 
   it('the window closes an hour after it opened', async () => {
