@@ -20,6 +20,8 @@ import type {
   ReserveRequest,
   StripeCommand,
   StripeEventOutcome,
+  SubscriptionCheckout,
+  SubscriptionCheckoutRequest,
   Transaction,
   TransactionPage,
   TransactionQuery,
@@ -43,13 +45,14 @@ import * as plan from './operations/plan';
 import * as projects from './operations/projectRuns';
 import * as reads from './operations/reads';
 import * as stripe from './operations/stripeEvents';
+import * as checkout from './operations/subscriptionCheckout';
 import * as usage from './operations/usage';
 import { GroupCommit } from './operations/groupCommit';
 import type { Trace } from './contract/logLine';
 import type { TracedUsage } from './operations/usage';
 import { AccountShell } from './operations/shell';
 
-const ops = { ...reads, ...usage, ...credits, ...stripe, ...plan, ...reservations, ...projects };
+const ops = { ...reads, ...usage, ...credits, ...stripe, ...checkout, ...plan, ...reservations, ...projects };
 
 /**
  * One user's money: grants, the append-only ledger, reservations, day counters, and the clock that
@@ -145,6 +148,24 @@ export class UserAccount extends DurableObject<Env> {
    */
   applyStripeEvent(cmd: StripeCommand, trace: Trace = {}): Promise<AccountResult<StripeEventOutcome>> {
     return ops.applyStripeEvent(this.shell, cmd, trace);
+  }
+
+  /**
+   * Mark a subscription checkout under way until `until` (epoch ms), before Stripe is asked for the
+   * session: refused (already_subscribed) while a subscription is live, and
+   * (subscription_checkout_pending) while another checkout's mark has not expired, unless it is this
+   * request's retry under the same Idempotency-Key (its `until` is answered, so the session is the same).
+   */
+  beginSubscriptionCheckout(
+    req: SubscriptionCheckoutRequest,
+    trace: Trace = {},
+  ): Promise<AccountResult<SubscriptionCheckout>> {
+    return ops.beginSubscriptionCheckout(this.shell, req, trace);
+  }
+
+  /** Stripe opened no session for this attempt: clear the mark it set (false when another holds it). */
+  abandonSubscriptionCheckout(attemptId: string, trace: Trace = {}): Promise<AccountResult<boolean>> {
+    return ops.abandonSubscriptionCheckout(this.shell, attemptId, trace);
   }
 
   /**

@@ -129,6 +129,12 @@ export const USAGE_BATCH_BODY_BYTES_MAX = 256 * 1024;
 export const STRIPE_WEBHOOK_BODY_BYTES_MAX = 256 * 1024;
 /** How old a Stripe-Signature timestamp may be before the event is refused as a replay. */
 export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
+/**
+ * How long a subscription Checkout Session stays open (Stripe's `expires_at`; its minimum is 30
+ * minutes, so a minute more leaves room for clocks apart), and so how long its mark refuses a second
+ * subscription checkout.
+ */
+export const SUBSCRIPTION_CHECKOUT_TTL_SECONDS = 31 * 60;
 /** How long one call to Stripe's API may take before the purchase answers 502. */
 export const STRIPE_API_TIMEOUT_MS = 10_000;
 /** Retries of a failed Stripe API call (Stripe's idempotency keys make them safe). */

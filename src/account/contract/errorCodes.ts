@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'already_exists',
   'promo_code_already_redeemed',
   'promo_redemption_in_progress',
+  'already_subscribed',
+  'subscription_checkout_pending',
   'promo_code_inactive',
   'promo_code_expired',
   'promo_code_exhausted',

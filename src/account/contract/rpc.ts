@@ -26,6 +26,8 @@ export type AccountFailureCode = Extract<
   | 'conflict'
   | 'promo_code_already_redeemed'
   | 'promo_code_plan_not_allowed'
+  | 'already_subscribed'
+  | 'subscription_checkout_pending'
   | 'catalog_unavailable'
 >;
 
@@ -526,4 +528,21 @@ export interface LiveSubscription {
   status: string;
   /** Epoch ms; null until an invoice for it was recorded. */
   paidThrough: number | null;
+}
+
+/** The purchase endpoint is about to open a subscription Checkout Session for this account. */
+export interface SubscriptionCheckoutRequest {
+  /** This purchase request's own id: only it may clear the mark it set (when Stripe refused it). */
+  attemptId: string;
+  /** The client's Idempotency-Key, when it sent one: a retry with it may open the same session again. */
+  idempotencyKey: string | null;
+  /** When the Checkout Session will expire (epoch ms): the mark lasts as long. */
+  until: number;
+}
+
+/** The mark a subscription checkout holds: the session must expire at `until` (epoch ms). */
+export interface SubscriptionCheckout {
+  until: number;
+  /** A retry with the same Idempotency-Key found its own mark. */
+  replayed: boolean;
 }

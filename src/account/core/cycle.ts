@@ -15,6 +15,7 @@ export function newAccountState(terms: PlanTerms, now: number, day: string): Acc
     period: periodOf(now),
     terms,
     pendingTerms: null,
+    planSubscriptionId: null,
     grants: [],
     today: { day, requests: 0, tokens: 0 },
     nextGrantId: 1,

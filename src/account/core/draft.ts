@@ -7,7 +7,7 @@ import type { Reservation, PlanTerms, TransactionDetail, TransactionType } from 
 import type { Allocation, Grant, GrantSource } from '../../money/grant';
 import type { IdempotencyKey } from '../contract/keys';
 import type { ProjectChange, ProjectHead } from './project';
-import type { Purchase, Refund, Subscription } from './stripeRecords';
+import type { CheckoutMark, Purchase, Refund, Subscription } from './stripeRecords';
 
 /** A grant that has not been closed, as the core sees it. */
 export interface LiveGrant extends Grant {
@@ -28,6 +28,8 @@ export interface AccountState {
   period: string;
   terms: PlanTerms;
   pendingTerms: PlanTerms | null;
+  /** The Stripe subscription that gives the account its plan; null when none does (free, an operator's plan). */
+  planSubscriptionId: string | null;
   /** Live grants, oldest first. */
   grants: LiveGrant[];
   /** The counters of the UTC day of `now`. */
@@ -99,6 +101,8 @@ export type Change =
   | { kind: 'purchase'; purchase: Purchase }
   | { kind: 'refund'; refund: Refund; at: number }
   | { kind: 'subscription'; subscription: Subscription }
+  | { kind: 'plan_subscription'; subscriptionId: string | null }
+  | { kind: 'checkout_mark'; mark: CheckoutMark | null }
   | { kind: 'key_claim'; key: IdempotencyKey; fingerprint: string };
 
 /** A project to create: its head and its steps, one per agent, in run order. */
@@ -122,6 +126,7 @@ export class Draft {
   period: string;
   terms: PlanTerms;
   pendingTerms: PlanTerms | null;
+  planSubscriptionId: string | null;
   readonly today: { day: string; requests: number; tokens: number };
   private readonly live = new Map<number, LiveGrant>();
   private readonly open = new Map<number, OpenReservation>();
@@ -135,6 +140,7 @@ export class Draft {
     this.period = state.period;
     this.terms = state.terms;
     this.pendingTerms = state.pendingTerms;
+    this.planSubscriptionId = state.planSubscriptionId;
     this.today = { ...state.today };
     this.nextGrantId = state.nextGrantId;
     this.nextReservationId = state.nextReservationId;
@@ -155,6 +161,7 @@ export class Draft {
       period: this.period,
       terms: this.terms,
       pendingTerms: this.pendingTerms,
+      planSubscriptionId: this.planSubscriptionId,
       grants: this.liveGrants().map((g) => ({ ...g })),
       today: { ...this.today },
       nextGrantId: this.nextGrantId,
@@ -310,6 +317,18 @@ export class Draft {
 
   saveSubscription(subscription: Subscription): void {
     this.changes.push({ kind: 'subscription', subscription });
+  }
+
+  /** Name the subscription that gives the account its plan (null: none does); a no-op when it already does. */
+  setPlanSubscription(subscriptionId: string | null): void {
+    if (this.planSubscriptionId === subscriptionId) return;
+    this.planSubscriptionId = subscriptionId;
+    this.changes.push({ kind: 'plan_subscription', subscriptionId });
+  }
+
+  /** Mark a subscription checkout under way until `mark.until`, or clear the mark (null). */
+  markCheckout(mark: CheckoutMark | null): void {
+    this.changes.push({ kind: 'checkout_mark', mark });
   }
 
   /**

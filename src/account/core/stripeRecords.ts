@@ -32,3 +32,14 @@ export interface Subscription {
   endedAt: number | null;
   updatedAt: number;
 }
+
+/**
+ * A subscription checkout under way: opened by one purchase request (`attemptId`, and the client's
+ * Idempotency-Key when it sent one, so its retry gets the same session), live until its Checkout
+ * Session expires (`until`, epoch ms).
+ */
+export interface CheckoutMark {
+  attemptId: string;
+  idempotencyKey: string | null;
+  until: number;
+}

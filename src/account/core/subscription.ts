@@ -4,6 +4,9 @@
 // - an ended subscription is final: no later or retried event for it changes the plan again;
 // - a subscription event older than the last one applied is stale and ignored;
 // - an invoice for a period already recorded, or already over, changes no plan.
+// The account names the one subscription that gives it its plan (`draft.planSubscriptionId`): only
+// that subscription's end sends the account back to free, and when another live subscription still
+// pays, the plan passes to it instead. Events of any other subscription never end the plan.
 import { DEFAULT_PLAN_ID } from './plans';
 import type {
   InvoicePaid,
@@ -24,6 +27,13 @@ interface SubscriptionStep {
 
 export type PlanLookup = (planId: string) => TargetPlan | undefined;
 
+/** What a subscription decision reads besides the draft: the plans, and the account's live subscriptions. */
+export interface SubscriptionContext {
+  plans: PlanLookup;
+  /** Subscriptions not yet ended, newest first, as stored before this event. */
+  live: readonly Subscription[];
+}
+
 // Stripe statuses, grouped by what they mean for the plan.
 const PAYING = new Set(['active', 'trialing']);
 const NOT_PAYING = new Set(['unpaid', 'paused']);
@@ -34,7 +44,7 @@ export function startSubscription(
   draft: Draft,
   known: Subscription | undefined,
   cmd: SubscriptionStarted,
-  plans: PlanLookup,
+  ctx: SubscriptionContext,
   now: number,
 ): SubscriptionStep {
   if (known?.endedAt != null) return { save: null, result: 'subscription_ended' };
@@ -46,7 +56,7 @@ export function startSubscription(
     lastEventAt: Math.max(known?.lastEventAt ?? 0, cmd.event.createdAt),
     updatedAt: now,
   };
-  const changed = reconcile(draft, sub, 'now', plans, now);
+  const changed = reconcile(draft, sub, 'now', ctx, now);
   if (changed === 'plan_unavailable') return { save: sub, result: changed };
   return { save: sub, result: changed ? 'plan_started' : 'recorded' };
 }
@@ -56,7 +66,7 @@ export function recordInvoicePaid(
   draft: Draft,
   known: Subscription | undefined,
   cmd: InvoicePaid,
-  plans: PlanLookup,
+  ctx: SubscriptionContext,
   now: number,
 ): SubscriptionStep {
   if (known?.endedAt != null) return { save: null, result: 'subscription_ended' };
@@ -77,7 +87,7 @@ export function recordInvoicePaid(
   if (!current) return { save: sub, result: 'recorded' };
   sub.status = 'active';
   sub.lastEventAt = Math.max(sub.lastEventAt, cmd.event.createdAt);
-  const changed = reconcile(draft, sub, known ? 'auto' : 'now', plans, now);
+  const changed = reconcile(draft, sub, known ? 'auto' : 'now', ctx, now);
   return { save: sub, result: changed === 'plan_unavailable' ? changed : 'plan_renewed' };
 }
 
@@ -86,7 +96,7 @@ export function updateSubscription(
   draft: Draft,
   known: Subscription | undefined,
   cmd: SubscriptionChanged,
-  plans: PlanLookup,
+  ctx: SubscriptionContext,
   now: number,
 ): SubscriptionStep {
   if (known?.endedAt != null) return { save: null, result: 'subscription_ended' };
@@ -102,8 +112,7 @@ export function updateSubscription(
     endedAt: ended ? now : null,
     updatedAt: now,
   };
-  // The plan the account had from this subscription before the event (a plan switch moves it).
-  const changed = reconcile(draft, sub, known ? 'auto' : 'now', plans, now, known?.planId);
+  const changed = reconcile(draft, sub, known ? 'auto' : 'now', ctx, now);
   if (changed === 'plan_unavailable') return { save: sub, result: changed };
   if (!changed) return { save: sub, result: 'recorded' };
   return { save: sub, result: ended || NOT_PAYING.has(sub.status) ? 'plan_ending' : 'plan_changed' };
@@ -122,40 +131,47 @@ function fresh(id: string, planId: string, status: string, event: StripeEventRef
   };
 }
 
+/** A subscription that is live and paid for: it can give the account its plan. */
+function paying(sub: Subscription): boolean {
+  return sub.endedAt === null && PAYING.has(sub.status);
+}
+
 /**
- * Bring the account's plan in line with one subscription: a paying subscription gives its plan
- * (`when` decides how an unexpected downgrade applies); one that stopped paying or ended sends the
- * account back to the free plan at the next reset, but only if it is the one that gave the plan.
- * Past-due and incomplete subscriptions change nothing while Stripe retries. Returns whether the
- * plan changed, or 'plan_unavailable' when the subscription's plan has been retired meanwhile.
+ * Bring the account's plan in line with one subscription's new state. A paying subscription gives
+ * its plan (`when` decides how an unexpected downgrade applies) unless another live, paying
+ * subscription already gives the account its plan. One that stopped paying or ended changes the plan
+ * only if it is the one that gives it: the plan then passes to another live, paying subscription if
+ * there is one, or goes back to free at the next reset. Past-due and incomplete subscriptions change
+ * nothing while Stripe retries. Returns whether the plan changed, or 'plan_unavailable' when the
+ * subscription's plan has been retired meanwhile.
  */
 function reconcile(
   draft: Draft,
   sub: Subscription,
   when: 'now' | 'auto',
-  plans: PlanLookup,
+  ctx: SubscriptionContext,
   now: number,
-  previousPlanId?: string,
 ): boolean | 'plan_unavailable' {
-  const planId = draft.terms.id;
-  const pendingId = draft.pendingTerms?.id ?? null;
-  if (sub.endedAt === null && PAYING.has(sub.status)) {
-    const renewing = planId === sub.planId;
-    // Already on it, or already switching to it at the reset: nothing to write.
-    if ((renewing && pendingId === null) || (!renewing && pendingId === sub.planId && when === 'auto')) return false;
-    const reason = renewing
-      ? `Stripe subscription to ${sub.planId} paid again`
-      : `Subscribed to ${sub.planId} through Stripe`;
-    return apply(draft, plans, { planId: sub.planId, when: renewing ? 'auto' : when, reason }, now);
+  const others = ctx.live.filter((o) => o.subscriptionId !== sub.subscriptionId);
+  const source = draft.planSubscriptionId;
+  if (paying(sub)) {
+    const givenByOther = others.some((o) => o.subscriptionId === source && paying(o));
+    if (givenByOther) return false;
+    return give(draft, sub, when, ctx.plans, now, `Subscribed to ${sub.planId} through Stripe`);
   }
   if (sub.endedAt === null && !NOT_PAYING.has(sub.status)) return false;
-  const gave = [sub.planId, previousPlanId].filter((p) => p !== undefined);
-  const givesPlan = gave.includes(planId) || (pendingId !== null && gave.includes(pendingId));
-  if (!givesPlan || pendingId === DEFAULT_PLAN_ID) return false;
+  if (source !== sub.subscriptionId) return false;
   const why = sub.endedAt === null ? `is ${sub.status}` : 'ended';
+  const successor = others.find(paying);
+  if (successor) {
+    const reason = `Stripe subscription ${why}: the plan continues from subscription ${successor.subscriptionId} (${successor.planId})`;
+    return give(draft, successor, 'auto', ctx.plans, now, reason);
+  }
+  draft.setPlanSubscription(null);
+  if (draft.pendingTerms?.id === DEFAULT_PLAN_ID) return false;
   return apply(
     draft,
-    plans,
+    ctx.plans,
     {
       planId: DEFAULT_PLAN_ID,
       when: 'next_reset',
@@ -163,6 +179,36 @@ function reconcile(
     },
     now,
   );
+}
+
+/** `sub` gives the account its plan from now on: the plan follows it, and the account names it. */
+function give(
+  draft: Draft,
+  sub: Subscription,
+  when: 'now' | 'auto',
+  plans: PlanLookup,
+  now: number,
+  reason: string,
+): boolean | 'plan_unavailable' {
+  const planId = draft.terms.id;
+  const pendingId = draft.pendingTerms?.id ?? null;
+  const renewing = planId === sub.planId;
+  // Already on it, or already switching to it at the reset: no plan change to write.
+  const settled = (renewing && pendingId === null) || (!renewing && pendingId === sub.planId && when === 'auto');
+  const changed = settled
+    ? false
+    : apply(
+        draft,
+        plans,
+        {
+          planId: sub.planId,
+          when: renewing ? 'auto' : when,
+          reason: renewing ? `Stripe subscription to ${sub.planId} paid again` : reason,
+        },
+        now,
+      );
+  if (changed !== 'plan_unavailable') draft.setPlanSubscription(sub.subscriptionId);
+  return changed;
 }
 
 function apply(

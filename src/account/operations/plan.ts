@@ -27,7 +27,12 @@ export async function changePlan(
       }),
       key: () => idempotencyKey,
       fingerprint: () => fingerprintOf(command),
-      decide: (draft, _req, plan, now) => decidePlanChange(draft, plan(req.planId), command, now),
+      decide: (draft, _req, plan, now) => {
+        const decided = decidePlanChange(draft, plan(req.planId), command, now);
+        // An operator's plan is nobody's subscription: no subscription's end takes it away.
+        if (decided.ok && decided.value.effective !== 'unchanged') draft.setPlanSubscription(null);
+        return decided;
+      },
       answer: ({ effective }, [row]) => ({
         ok: true,
         value: planChanged(a, effective, row ?? null),

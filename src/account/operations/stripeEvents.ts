@@ -92,13 +92,16 @@ function decideEvent(draft: Draft, cmd: StripeCommand, known: Known, now: number
     case 'invoice_paid':
     case 'subscription_changed': {
       const sub = known.stripe.subscription(cmd.subscriptionId);
+      const ctx = { plans: known.plans, live: known.stripe.liveSubscriptions() };
       const step =
         cmd.kind === 'subscription_started'
-          ? startSubscription(draft, sub, cmd, known.plans, now)
+          ? startSubscription(draft, sub, cmd, ctx, now)
           : cmd.kind === 'invoice_paid'
-            ? recordInvoicePaid(draft, sub, cmd, known.plans, now)
-            : updateSubscription(draft, sub, cmd, known.plans, now);
+            ? recordInvoicePaid(draft, sub, cmd, ctx, now)
+            : updateSubscription(draft, sub, cmd, ctx, now);
       if (step.save) draft.saveSubscription(step.save);
+      // The checkout under way has completed: the live subscription now refuses a second one itself.
+      if (cmd.kind === 'subscription_started' && known.stripe.checkoutMark()) draft.markCheckout(null);
       // Revenue, whatever the invoice did to the plan: the event applies once, so it counts once.
       if (cmd.kind === 'invoice_paid' && cmd.amountPaise && cmd.amountPaise > 0) {
         const planId = sub?.planId ?? cmd.planId;

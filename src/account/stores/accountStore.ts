@@ -18,6 +18,7 @@ interface AccountHead {
   period: string;
   terms: PlanTerms;
   pendingTerms: PlanTerms | null;
+  planSubscriptionId: string | null;
   createdAt: number;
 }
 
@@ -70,15 +71,19 @@ export class AccountStore {
   }
 
   head(): AccountHead | undefined {
-    const row = this.sql.first<{ period: string; terms: string; pending_terms: string | null; created_at: number }>(
-      'account head',
-      'SELECT period, terms, pending_terms, created_at FROM account',
-    );
+    const row = this.sql.first<{
+      period: string;
+      terms: string;
+      pending_terms: string | null;
+      plan_subscription_id: string | null;
+      created_at: number;
+    }>('account head', 'SELECT period, terms, pending_terms, plan_subscription_id, created_at FROM account');
     if (!row) return undefined;
     return {
       period: row.period,
       terms: JSON.parse(row.terms) as PlanTerms,
       pendingTerms: row.pending_terms === null ? null : (JSON.parse(row.pending_terms) as PlanTerms),
+      planSubscriptionId: row.plan_subscription_id,
       createdAt: row.created_at,
     };
   }
@@ -99,6 +104,7 @@ export class AccountStore {
       period: head.period,
       terms: head.terms,
       pendingTerms: head.pendingTerms,
+      planSubscriptionId: head.planSubscriptionId,
       grants: this.liveGrants(),
       today: { day, requests: used.requests + reservations.filter((r) => r.day === day).length, tokens: used.tokens },
       nextGrantId: this.sql.one<{ next: number }>(
@@ -270,6 +276,12 @@ export class AccountStore {
           break;
         case 'subscription':
           this.stripe.saveSubscription(change.subscription);
+          break;
+        case 'plan_subscription':
+          this.stripe.setPlanSubscription(change.subscriptionId);
+          break;
+        case 'checkout_mark':
+          this.stripe.setCheckoutMark(change.mark);
           break;
         case 'key_claim':
           this.idempotency.record(change.key, {

@@ -76,6 +76,8 @@ export function outboxFactsOf(changes: readonly Change[], appended: readonly Tra
       case 'purchase':
       case 'refund':
       case 'subscription':
+      case 'plan_subscription':
+      case 'checkout_mark':
       case 'key_claim':
         break;
       default:

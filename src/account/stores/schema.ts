@@ -188,6 +188,29 @@ const V1 = `
   );
 `;
 
+/**
+ * The subscription that gives the account its plan, and the mark of a subscription checkout under
+ * way. Events of any other subscription never end the plan; a second subscription checkout is
+ * refused while the mark is live (it expires with its Checkout Session). The backfill names, for an
+ * account on (or switching to) a plan that a live subscription pays for, the newest such subscription:
+ * before this step the plan was matched by its id alone.
+ */
+export const PLAN_SUBSCRIPTION_STEP: Migration = {
+  version: 3,
+  up: `
+  ALTER TABLE account ADD COLUMN plan_subscription_id TEXT;
+  ALTER TABLE account ADD COLUMN checkout_attempt_id TEXT;
+  ALTER TABLE account ADD COLUMN checkout_idempotency_key TEXT;
+  ALTER TABLE account ADD COLUMN checkout_until INTEGER;
+  UPDATE account SET plan_subscription_id = (
+    SELECT s.subscription_id FROM stripe_subscriptions s
+    WHERE s.ended_at IS NULL AND s.status IN ('active', 'trialing')
+      AND (s.plan_id = json_extract(account.terms, '$.id') OR s.plan_id = json_extract(account.pending_terms, '$.id'))
+    ORDER BY s.updated_at DESC LIMIT 1
+  );
+`,
+};
+
 /** One step of the chain: the version it brings the schema to, and the SQL (or code) that does it. */
 export interface Migration {
   version: number;
@@ -246,6 +269,7 @@ const V2 = `
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, up: V1 },
   { version: 2, up: V2 },
+  PLAN_SUBSCRIPTION_STEP,
 ];
 
 /** The version this build brings every object to. */

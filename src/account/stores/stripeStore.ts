@@ -1,6 +1,6 @@
 // The Stripe side of one account: purchases, refund totals, subscriptions. Reads for decisions;
 // writes only for the changes of a draft (accountStore.ts delegates them here), in its transactionSync.
-import type { Purchase, Refund, Subscription } from '../core/stripeRecords';
+import type { CheckoutMark, Purchase, Refund, Subscription } from '../core/stripeRecords';
 import type { Sql } from './sql';
 
 type R<T> = T & Record<string, SqlStorageValue>;
@@ -76,6 +76,31 @@ export class StripeStore {
       'live subscriptions',
       `SELECT ${SUBSCRIPTION} FROM stripe_subscriptions WHERE ended_at IS NULL ORDER BY updated_at DESC`,
     );
+  }
+
+  /** The subscription checkout under way, if its mark is still set (it may have expired: compare `until`). */
+  checkoutMark(): CheckoutMark | undefined {
+    const row = this.sql.first<{ attemptId: string | null; idempotencyKey: string | null; until: number | null }>(
+      'checkout mark',
+      'SELECT checkout_attempt_id AS attemptId, checkout_idempotency_key AS idempotencyKey, checkout_until AS until FROM account',
+    );
+    if (!row || row.attemptId === null || row.until === null) return undefined;
+    return { attemptId: row.attemptId, idempotencyKey: row.idempotencyKey, until: row.until };
+  }
+
+  setCheckoutMark(mark: CheckoutMark | null): void {
+    this.sql.run(
+      'checkout mark set',
+      'UPDATE account SET checkout_attempt_id = ?, checkout_idempotency_key = ?, checkout_until = ?',
+      mark?.attemptId ?? null,
+      mark?.idempotencyKey ?? null,
+      mark?.until ?? null,
+    );
+  }
+
+  /** The account row's own column: written here beside the subscriptions it points at. */
+  setPlanSubscription(subscriptionId: string | null): void {
+    this.sql.run('plan subscription set', 'UPDATE account SET plan_subscription_id = ?', subscriptionId);
   }
 
   saveSubscription(s: Subscription): void {

@@ -50,8 +50,18 @@ export const errorBodySchema = named(
       limit_bytes: count.optional().describe('payload_too_large: the body limit'),
       limit_records: count.optional().describe('payload_too_large: the batch limit'),
       redeemed_count: count.optional().describe('conflict (promo codes): redemptions already made'),
-      subscription: z.strictObject({ plan_id: z.string(), status: z.string() }).optional(),
-      status: z.string().optional().describe('conflict (reservations): how the reservation was settled'),
+      subscription_id: z
+        .string()
+        .optional()
+        .describe('already_subscribed: the live subscription (its plan_id and status beside it)'),
+      checkout_expires_at: z
+        .string()
+        .optional()
+        .describe('subscription_checkout_pending: when the checkout already open expires'),
+      status: z
+        .string()
+        .optional()
+        .describe('conflict (reservations): how the reservation was settled; already_subscribed: Stripe’s status'),
       project_id: z.string().optional(),
       next_agent: z.string().optional(),
       step_status: z.string().optional(),

@@ -38,6 +38,8 @@ export function errorCodesOf(route: RouteDeclaration, status: number): ErrorCode
     if (code === 'identity_provider_unavailable') return route.caller === 'user';
     // The route's own 503 (its errors) is the catalog's; every route can answer service_misconfigured.
     if (code === 'catalog_unavailable') return route.errors?.includes(503) === true;
+    if (code === 'already_subscribed' || code === 'subscription_checkout_pending')
+      return route.path.endsWith('/purchase');
     if (code === 'idempotency_key_required') return key === 'required';
     if (code === 'idempotency_key_reused') return key !== undefined;
     if (code === 'malformed_json') return readsBody(route);

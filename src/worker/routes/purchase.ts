@@ -7,14 +7,13 @@ import { json } from 'itty-router';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { getCatalog, type Catalog } from '../../account/stores/catalogCache';
-import type { Env } from '../../env';
 import { ApiError } from '../http/errors';
 import { authenticateAccountOwner } from '../http/auth';
 import { jsonBody } from '../http/body';
-import type { Trace } from '../../account/contract/logLine';
-import { accountOf, traceOf } from '../http/context';
+import { accountOf, traceOf, type ApiRequest } from '../http/context';
+import { settle } from '../http/accountResult';
 import { idempotencyKey } from '../http/schemas';
-import { CATALOG_ID_CHARS_MAX } from '../../money/limits';
+import { CATALOG_ID_CHARS_MAX, SUBSCRIPTION_CHECKOUT_TTL_SECONDS } from '../../money/limits';
 import { checkoutSessionParams, type Purchase } from '../stripe/checkout';
 import { stripeClient } from '../stripe/client';
 import { checkoutReturnUrls } from '../stripe/returnUrls';
@@ -48,64 +47,71 @@ export const purchaseRoutes: readonly RouteDeclaration[] = [
       const body = await jsonBody(request, purchaseBodySchema);
       const purchase = resolvePurchase(await getCatalog(env.DB), body);
       const stripe = stripeClient(env);
-      if (purchase.kind === 'plan') await refuseSecondSubscription(env, userId, traceOf(request));
       const urls = checkoutReturnUrls(env);
+      // The same Idempotency-Key returns the same session instead of opening a second one.
+      const options = key === undefined ? undefined : { idempotencyKey: `checkout:${userId}:${key}` };
+      if (purchase.kind === 'package') {
+        return opened(await openSession(stripe, checkoutSessionParams(userId, purchase, urls), options, request));
+      }
 
-      let session: Stripe.Checkout.Session;
+      // One subscription at a time: the account marks the checkout before Stripe is asked, so
+      // concurrent requests cannot all pass the check before any webhook has arrived.
+      const account = accountOf(env, userId);
+      const attemptId = crypto.randomUUID();
+      const until = Date.now() + SUBSCRIPTION_CHECKOUT_TTL_SECONDS * 1000;
+      const mark = await settle(
+        request,
+        env,
+        account.beginSubscriptionCheckout({ attemptId, idempotencyKey: key ?? null, until }, traceOf(request)),
+      );
       try {
-        // The same Idempotency-Key returns the same session instead of opening a second one.
-        session = await stripe.checkout.sessions.create(
-          checkoutSessionParams(userId, purchase, urls),
-          key === undefined ? undefined : { idempotencyKey: `checkout:${userId}:${key}` },
+        return opened(
+          await openSession(stripe, checkoutSessionParams(userId, purchase, urls, mark.until), options, request),
         );
       } catch (error) {
-        if (!(error instanceof Stripe.errors.StripeError)) throw error;
-        if (error instanceof Stripe.errors.StripeIdempotencyError) {
-          throw new ApiError(
-            'idempotency_key_reused',
-            'This Idempotency-Key was already used for a different purchase.',
-          );
-        }
-        logLine(
-          'error',
-          'purchase',
-          { requestId: request.requestId },
-          {
-            stripe_error: error.type,
-            stripe_code: error.code,
-            status: error.statusCode,
-          },
-        );
-        throw new ApiError(
-          'payment_provider_error',
-          'Stripe could not open a checkout session; nothing was charged. Try again shortly.',
-        );
+        // No session to pay: the mark goes, so the user may try again at once (best effort; it expires anyway).
+        await account.abandonSubscriptionCheckout(attemptId, traceOf(request)).catch(() => undefined);
+        throw error;
       }
-      // A session without a url is one the buyer cannot be sent to: Stripe's failure, not a success.
-      if (!session.url) {
-        logLine('error', 'purchase', { requestId: request.requestId }, { stripe_session: session.id, missing: 'url' });
-        throw new ApiError(
-          'payment_provider_error',
-          'Stripe opened a checkout session without a url to send you to; nothing was charged. Try again shortly.',
-        );
-      }
-      return json({ url: session.url, session_id: session.id, mode: session.mode }, { status: 201 });
     },
   }),
 ];
 
-async function refuseSecondSubscription(env: Env, userId: string, trace: Trace): Promise<void> {
-  const subscriptions = await accountOf(env, userId).liveSubscriptions(trace);
-  // No account yet means no subscription yet.
-  const live = subscriptions.ok ? subscriptions.value[0] : undefined;
-  if (!live) return;
-  throw new ApiError(
-    'conflict',
-    `You already have a subscription to '${live.planId}' (${live.status}); cancel it before subscribing again, so you are not billed twice.`,
-    {
-      subscription: { plan_id: live.planId, status: live.status },
-    },
-  );
+function opened(session: Stripe.Checkout.Session & { url: string }): Response {
+  return json({ url: session.url, session_id: session.id, mode: session.mode }, { status: 201 });
+}
+
+/** Ask Stripe for the session; its refusals, and a session with no url to send the buyer to, are ours to explain. */
+async function openSession(
+  stripe: Stripe,
+  params: Stripe.Checkout.SessionCreateParams,
+  options: Stripe.RequestOptions | undefined,
+  request: ApiRequest,
+): Promise<Stripe.Checkout.Session & { url: string }> {
+  const log = { requestId: request.requestId };
+  let session: Stripe.Checkout.Session;
+  try {
+    session = await stripe.checkout.sessions.create(params, options);
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeError)) throw error;
+    if (error instanceof Stripe.errors.StripeIdempotencyError) {
+      throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different purchase.');
+    }
+    logLine('error', 'purchase', log, { stripe_error: error.type, stripe_code: error.code, status: error.statusCode });
+    throw new ApiError(
+      'payment_provider_error',
+      'Stripe could not open a checkout session; nothing was charged. Try again shortly.',
+    );
+  }
+  // A session without a url is one the buyer cannot be sent to: Stripe's failure, not a success.
+  if (!session.url) {
+    logLine('error', 'purchase', log, { stripe_session: session.id, missing: 'url' });
+    throw new ApiError(
+      'payment_provider_error',
+      'Stripe opened a checkout session without a url to send you to; nothing was charged. Try again shortly.',
+    );
+  }
+  return { ...session, url: session.url };
 }
 
 function resolvePurchase(catalog: Catalog, body: PurchaseBody): Purchase {

@@ -17,12 +17,14 @@ const CHECKOUT_CURRENCY = 'inr';
  * The Checkout Session for one purchase. A package is a one-off payment whose terms (tokens,
  * validity) travel in the metadata, so the webhook credits exactly what was sold even if the
  * catalog changes meanwhile. A plan is a monthly subscription; its metadata is copied onto the
- * subscription so every later subscription and invoice event names the user and the plan.
+ * subscription so every later subscription and invoice event names the user and the plan, and its
+ * session expires at `expiresAt` (epoch ms), when the account's checkout mark does.
  */
 export function checkoutSessionParams(
   userId: string,
   purchase: Purchase,
   urls: CheckoutUrls,
+  expiresAt?: number,
 ): Stripe.Checkout.SessionCreateParams {
   const common = {
     client_reference_id: userId,
@@ -70,5 +72,7 @@ export function checkoutSessionParams(
     metadata,
     // Subscription and invoice events then name the user and the plan too.
     subscription_data: { metadata },
+    // The account's checkout mark lasts exactly as long (epoch ms → Stripe's seconds).
+    ...(expiresAt === undefined ? {} : { expires_at: Math.floor(expiresAt / 1000) }),
   };
 }

@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { idempotencyKeys } from '../../../src/account/contract/keys';
-import { ensureSchema, MIGRATIONS } from '../../../src/account/stores/schema';
+import { ensureSchema, MIGRATIONS, SCHEMA_VERSION } from '../../../src/account/stores/schema';
 import { Sql } from '../../../src/account/stores/sql';
 import { drainFacts } from '../../support/analyticsHelpers';
 import { accountStub, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
@@ -70,7 +70,7 @@ describe('schema version 2 on data written by version 1', () => {
         Number(state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${t}`).one().n),
       ),
     }));
-    expect(tables.version).toBe(2);
+    expect(tables.version).toBe(SCHEMA_VERSION);
     expect(tables.names).not.toContain('daily_usage');
     expect(tables.counts).toEqual(
       ['transactions', 'grants', 'holds', 'idempotency_keys', 'usage_rollup'].map(

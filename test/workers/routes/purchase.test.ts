@@ -2,7 +2,8 @@ import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../../src/index';
 import { FAKE_STRIPE_NO_URL_PREFIX, FAKE_STRIPE_REFUSE_PREFIX } from '../../support/fakes/stripeApiKnobs';
-import { asAdmin, asUser, newUserId, userToken, createPaidPlan } from '../../support/helpers';
+import { SUBSCRIPTION_CHECKOUT_TTL_SECONDS } from '../../../src/money/limits';
+import { accountStub, asAdmin, asUser, createPaidPlan, newUserId, setClock, userToken } from '../../support/helpers';
 import { deliverOk, stripeEvent, subscriptionObject, subscriptionSession } from '../../support/stripeHelpers';
 
 function purchase(userId: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -96,13 +97,69 @@ describe('POST /tokens/purchase (against a fake Stripe API)', () => {
     const again = await purchase(user, { plan_id: 'pro_monthly' });
     expect(again.status).toBe(409);
     expect(await again.json<any>()).toMatchObject({
-      code: 'conflict',
-      subscription: { plan_id: 'basic', status: 'active' },
+      code: 'already_subscribed',
+      subscription_id: sub,
+      plan_id: 'basic',
+      status: 'active',
     });
     expect((await purchase(user, { package_id: 'starter' })).status).toBe(201);
 
     await deliverOk(stripeEvent('customer.subscription.deleted', subscriptionObject(user, sub, 'basic', 'canceled')));
     expect((await purchase(user, { plan_id: 'pro_monthly' })).status).toBe(201);
+  });
+
+  it('opens one subscription checkout of ten concurrent ones; the other nine are refused while it is open', async () => {
+    const user = newUserId();
+    const responses = await Promise.all(Array.from({ length: 10 }, () => purchase(user, { plan_id: 'basic' })));
+    const opened = responses.filter((r) => r.status === 201);
+    const refused = responses.filter((r) => r.status === 409);
+    expect(opened).toHaveLength(1);
+    expect(refused).toHaveLength(9);
+    for (const response of refused) {
+      const body = await response.json<any>();
+      expect(body.code).toBe('subscription_checkout_pending');
+      expect(Date.parse(body.checkout_expires_at)).toBeGreaterThan(Date.now());
+    }
+    // The open session expires when the mark does, and is what the buyer completes.
+    const session = await opened[0]!.json<any>();
+    const sent = await sentToStripe(session.session_id);
+    const expiresAt = Number(sent.form.expires_at) * 1000;
+    expect(expiresAt - Date.now()).toBeGreaterThan(30 * 60 * 1000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(SUBSCRIPTION_CHECKOUT_TTL_SECONDS * 1000);
+    // Packages are still sold meanwhile.
+    expect((await purchase(user, { package_id: 'starter' })).status).toBe(201);
+
+    // Once it completes, the live subscription refuses a second one.
+    const sub = `sub_test_${crypto.randomUUID().slice(0, 8)}`;
+    await deliverOk(stripeEvent('checkout.session.completed', subscriptionSession(user, 'basic', sub)));
+    const again = await purchase(user, { plan_id: 'pro_monthly' });
+    expect(again.status).toBe(409);
+    expect((await again.json<any>()).code).toBe('already_subscribed');
+  });
+
+  it('gives a retry with the same Idempotency-Key the same subscription checkout while it is open', async () => {
+    const user = newUserId();
+    const key = crypto.randomUUID();
+    const first = await purchase(user, { plan_id: 'basic' }, { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    const again = await purchase(user, { plan_id: 'basic' }, { 'Idempotency-Key': key });
+    expect(again.status).toBe(201);
+    expect((await again.json<any>()).session_id).toBe((await first.json<any>()).session_id);
+    expect((await purchase(user, { plan_id: 'basic' })).status).toBe(409);
+  });
+
+  it('opens a subscription checkout again once the open one has expired', async () => {
+    const user = newUserId();
+    expect((await purchase(user, { plan_id: 'basic' })).status).toBe(201);
+    expect((await purchase(user, { plan_id: 'basic' })).status).toBe(409);
+    await setClock(accountStub(user), Date.now() + (SUBSCRIPTION_CHECKOUT_TTL_SECONDS + 60) * 1000);
+    expect((await purchase(user, { plan_id: 'basic' })).status).toBe(201);
+  });
+
+  it('clears the checkout mark when the fake Stripe refuses to open the session, so the user may try again', async () => {
+    const user = newUserId(FAKE_STRIPE_REFUSE_PREFIX.slice(0, -1));
+    expect((await purchase(user, { plan_id: 'basic' })).status).toBe(502);
+    expect((await purchase(user, { plan_id: 'basic' })).status).toBe(502);
   });
 
   it('answers 502 when Stripe refuses, and says nothing was charged', async () => {

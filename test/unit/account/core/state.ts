@@ -30,6 +30,7 @@ export function after(draft: Draft, day: string): AccountState {
     period: draft.period,
     terms: draft.terms,
     pendingTerms: draft.pendingTerms,
+    planSubscriptionId: draft.planSubscriptionId,
     grants,
     today: sameDay ? { ...draft.today } : { day, requests: 0, tokens: 0 },
     nextGrantId: Math.max(nextGrantId + 1, ...grants.map((g) => g.id + 1), 1),
