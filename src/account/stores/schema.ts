@@ -7,7 +7,9 @@
 // Adding a migration: append `{ version: n + 1, up }` to MIGRATIONS, never edit a step that has
 // shipped. Its test follows test/workers/account/schemaMigrations.test.ts: write an object with a
 // real history on the version before (usage, a reservation, a purchase, a promo, a project), run
-// `ensureSchema` with the new chain, check its data survived and that the audit is clean.
+// `ensureSchema` with the new chain, check its data survived and that the audit is clean. Then
+// regenerate schemaSnapshot.ts (what new objects are built from): its test prints the new file.
+import { SCHEMA_SNAPSHOT } from './schemaSnapshot';
 import type { Sql } from './sql';
 
 const V1 = `
@@ -278,7 +280,8 @@ export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 /**
  * Bring the object's schema to the last version of `migrations` (tests append a step of their
  * own), in one transaction: each step that is newer than the stored version runs in order and
- * advances it. Throws when the stored version is newer than the chain knows.
+ * advances it. A new object gets the last version at once from its snapshot (schemaSnapshot.ts),
+ * when the snapshot is of that version. Throws when the stored version is newer than the chain knows.
  */
 export function ensureSchema(sql: Sql, storage: DurableObjectStorage, migrations = MIGRATIONS): void {
   migrations.forEach((m, i) => {
@@ -286,11 +289,18 @@ export function ensureSchema(sql: Sql, storage: DurableObjectStorage, migrations
   });
   const latest = migrations.length;
   storage.transactionSync(() => {
-    sql.run('schema table', 'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    let stored = sql.first<{ version: number }>('schema version', 'SELECT version FROM schema_version')?.version;
+    let stored = storedVersion(sql);
     if (stored === latest) return;
     if (stored !== undefined && stored > latest) {
       throw new Error(`account schema: stored version ${stored}, this build knows only ${latest}; refusing to run`);
+    }
+    if (stored === undefined) {
+      sql.run('schema table', 'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+      if (migrations === MIGRATIONS && SCHEMA_SNAPSHOT.version === latest) {
+        sql.run('schema snapshot', SCHEMA_SNAPSHOT.statements.join(';\n'));
+        sql.run('schema version set', 'INSERT INTO schema_version (version) VALUES (?)', latest);
+        return;
+      }
     }
     for (const m of migrations.slice(stored ?? 0)) {
       if (typeof m.up === 'string') sql.run(`schema v${m.version}`, m.up);
@@ -301,4 +311,14 @@ export function ensureSchema(sql: Sql, storage: DurableObjectStorage, migrations
       stored = m.version;
     }
   });
+}
+
+/** The stored version, in one statement on every wake: undefined for a new object (no table yet, or no row). */
+function storedVersion(sql: Sql): number | undefined {
+  try {
+    return sql.first<{ version: number }>('schema version', 'SELECT version FROM schema_version')?.version;
+  } catch (error) {
+    if (String(error).includes('no such table')) return undefined;
+    throw error;
+  }
 }
