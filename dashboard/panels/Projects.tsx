@@ -249,6 +249,10 @@ function ProjectDetail(props: { id: string; version: number; onRan: () => void }
           new Error(`The ${agent} agent's model call failed; nothing was charged for it. Execute again to retry.`),
         );
         break;
+      case 'expired':
+        // The agent was charged (its model ran) but its hold had run out, so the run stopped after it.
+        setError(new Error(typeof data.message === 'string' ? data.message : 'The run stopped; execute again.'));
+        break;
       case 'done':
         if (data.project) setProject(data.project as unknown as Project);
         break;

@@ -181,6 +181,7 @@ export class UserAccount extends DurableObject<Env> {
    * below the reservation the rest is released, above it (or after it expired) the excess comes from the
    * balance and what the balance cannot cover is recorded as uncovered. A repeat of the same commit
    * answers the first; other usage for a settled reservation, or a commit after a release, is refused.
+   * A project step's reservation is refused (`conflict`, `project_id`): its run settles it.
    */
   commitReservation(req: CommitRequest, trace: Trace = {}): Promise<AccountResult<Applied<ReservationCommitted>>> {
     return ops.commitReservation(this.shell, req, trace);
@@ -188,7 +189,7 @@ export class UserAccount extends DurableObject<Env> {
 
   /**
    * Give a reservation's tokens and its request back. Releasing twice answers the same; after a commit it
-   * is refused.
+   * is refused, and so is a project step's reservation (`conflict`, `project_id`): its run settles it.
    */
   releaseReservation(reservationId: number, trace: Trace = {}): Promise<AccountResult<Applied<Reservation>>> {
     return ops.releaseReservation(this.shell, reservationId, trace);
@@ -233,7 +234,8 @@ export class UserAccount extends DurableObject<Env> {
 
   /**
    * A step's actual usage: the reservation settles, one usage row (agent, model, project), the step
-   * recorded: one transaction.
+   * recorded: one transaction. After the reservation expired the agent is still charged, the lapsed
+   * lease is ended and `reservationExpired` says so: the run stops there.
    */
   commitProjectStep(req: StepCommitRequest, trace: Trace = {}): Promise<AccountResult<Applied<StepCommitted>>> {
     return ops.commitProjectStep(this.shell, req, trace);

@@ -61,12 +61,15 @@ export class TokenServiceClient {
     return this.request('POST', `${this.user(userId)}/reservations`, { body, idempotencyKey });
   }
 
-  /** Charge the run's actual usage. Never refused for want of tokens (`uncovered_tokens` says what was short). */
+  /**
+   * Charge the run's actual usage. Never refused for want of tokens (`uncovered_tokens` says what was short).
+   * A reservation a project run holds is settled by that run: 409 `conflict` with its `project_id`.
+   */
   commit(userId: string, reservationId: number, body: CommitBody, idempotencyKey: string): Promise<CommitResult> {
     return this.request('POST', `${this.user(userId)}/reservations/${reservationId}/commit`, { body, idempotencyKey });
   }
 
-  /** Give the reservation back without charging (the model call failed). */
+  /** Give the reservation back without charging (the model call failed); 409 for a project run's reservation. */
   release(userId: string, reservationId: number, idempotencyKey: string): Promise<ReservationResult> {
     return this.request('POST', `${this.user(userId)}/reservations/${reservationId}/release`, { idempotencyKey });
   }

@@ -347,6 +347,11 @@ export interface StepCommitted {
   transaction: Transaction;
   uncoveredTokens: number;
   project: Project;
+  /**
+   * The step's reservation had expired before the commit: the agent is still charged (the model ran),
+   * but the run's lease lapsed with the reservation and was ended, so the run stops here.
+   */
+  reservationExpired: boolean;
 }
 
 /** The model call failed: release the reservation, mark the step failed, end the run's lease. */

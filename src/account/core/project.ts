@@ -158,12 +158,16 @@ export function runningStep(state: ProjectState, agent: string, reservationId: n
   return { ok: true, value: step };
 }
 
-/** A finished step: its figures, and the lease given up when it was the last one. */
+/**
+ * A finished step: its figures, and the lease given up when it was the last one, or when the step's
+ * reservation expired before the commit (the lease followed it and has lapsed: the run is over).
+ */
 export function stepFinished(
   state: ProjectState,
   step: ProjectStep,
   charged: { seq: number; inputTokens: number; outputTokens: number; costUsdMicros: number; costInrPaise: number },
   now: number,
+  reservationExpired = false,
 ): ProjectChange[] {
   const changes: ProjectChange[] = [
     {
@@ -183,7 +187,7 @@ export function stepFinished(
     },
   ];
   const last = state.steps.every((s) => s.agent === step.agent || s.status === 'finished');
-  if (last) changes.push({ kind: 'lease', projectId: state.head.id, lease: null, at: now });
+  if (last || reservationExpired) changes.push({ kind: 'lease', projectId: state.head.id, lease: null, at: now });
   return changes;
 }
 

@@ -203,7 +203,15 @@ export async function commitProjectStep(
   const { projectId, agent, reservationId } = req;
   const answer = (transaction: StepCommitted['transaction'], uncoveredTokens: number, now: number): StepCommitted => {
     const project = projectView(a, projectId, now)!;
-    return { step: project.steps.find((s) => s.agent === agent)!, transaction, uncoveredTokens, project };
+    // A commit leaves an expired reservation expired: its status says how the step's hold ended.
+    const reservationExpired = a.reservationOf(reservationId).status === 'expired';
+    return {
+      step: project.steps.find((s) => s.agent === agent)!,
+      transaction,
+      uncoveredTokens,
+      project,
+      reservationExpired,
+    };
   };
   const mutated = await mutate<StepCommitRequest, Priced, number, StepCommitted>(
     a,
@@ -227,7 +235,9 @@ export async function commitProjectStep(
         if (!step.ok) return step;
         const { inputTokens, outputTokens } = req;
         const usage = { agent, model: state.head.model, inputTokens, outputTokens, ...priced };
-        const decided = decideCommit(draft, reservationId, a.reservationStatus(draft, reservationId), usage, now);
+        const status = a.reservationStatus(draft, reservationId);
+        const expired = 'settled' in status && status.settled === 'expired';
+        const decided = decideCommit(draft, reservationId, status, usage, now);
         if (!decided.ok) return decided;
         const { entry } = decided.value;
         const charged = {
@@ -237,7 +247,7 @@ export async function commitProjectStep(
           costUsdMicros: entry.costUsdMicros ?? 0,
           costInrPaise: entry.costInrPaise ?? 0,
         };
-        draft.changeProject(stepFinished(state, step.value, charged, now));
+        draft.changeProject(stepFinished(state, step.value, charged, now, expired));
         return { ok: true, value: decided.value.uncoveredTokens };
       },
       answer: (uncoveredTokens, [row], _req, now) => ({

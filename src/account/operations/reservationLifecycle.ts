@@ -93,6 +93,7 @@ export async function commitReservation(
       key: () => idempotencyKeys.reservationCommit(reservationId),
       fingerprint: () => fingerprintOf(usage),
       decide: (draft, _req, { known, price, usdInrPaise }, now) => {
+        if (known.projectId !== null) return ownedByRun(reservationId, known.projectId);
         const status = a.reservationStatus(draft, reservationId);
         const decided = decideCommit(
           draft,
@@ -145,6 +146,8 @@ export async function releaseReservation(
       key: () => idempotencyKeys.reservationRelease(reservationId),
       fingerprint: () => fingerprintOf(reservationId),
       decide: (draft, _id, _none, now) => {
+        const projectId = a.store.reservation(reservationId)?.projectId ?? null;
+        if (projectId !== null) return ownedByRun(reservationId, projectId);
         const status = a.reservationStatus(draft, reservationId);
         const decided = decideRelease(draft, reservationId, status, now);
         return decided.ok ? { ok: true, value: 'open' in status ? status.open : null } : decided;
@@ -160,6 +163,19 @@ export async function releaseReservation(
     trace,
   );
   return appliedOne(mutated);
+}
+
+/**
+ * A project step's reservation is settled by its run (the step's commit or failure, in the same
+ * transaction as the step) or by the account itself when it expires; never from outside the run, which
+ * would leave the agent's model call unbilled and the project running until its lease ends.
+ */
+function ownedByRun(reservationId: number, projectId: string) {
+  return refuse(
+    'conflict',
+    `Reservation ${reservationId} belongs to a run of project ${projectId}: the run settles it, or it expires on its own.`,
+    { project_id: projectId },
+  );
 }
 
 export async function reservations(a: AccountShell, trace: Trace): Promise<AccountResult<Reservation[]>> {

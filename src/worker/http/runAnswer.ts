@@ -29,6 +29,8 @@ export async function answerRun(request: ApiRequest, env: Env, head: RunHead, ev
       listed.push({ event: event.type, ...presentRefusal(event.agent, refusal) });
     } else {
       if (event.type === 'failed') stop = { agent: event.agent, failure: event.failure };
+      // The agent was charged, but the run could not go on: a conflict the next execute resolves.
+      if (event.type === 'expired') stop = { agent: event.agent, refusal: new ApiError('conflict', event.message) };
       listed.push({ event: event.type, ...presentRunEvent(event) });
     }
   }

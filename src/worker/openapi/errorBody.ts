@@ -62,7 +62,10 @@ export const errorBodySchema = named(
         .string()
         .optional()
         .describe('conflict (reservations): how the reservation was settled; already_subscribed: Stripe’s status'),
-      project_id: z.string().optional(),
+      project_id: z
+        .string()
+        .optional()
+        .describe('conflict: the project whose run holds the project or the reservation'),
       next_agent: z.string().optional(),
       step_status: z.string().optional(),
       lease_until: z.string().optional(),

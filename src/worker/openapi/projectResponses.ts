@@ -147,6 +147,9 @@ const failedEvent = z.strictObject({
   failure: z.string(),
   message: z.string(),
 });
+const expiredEvent = z
+  .strictObject({ event: z.literal('expired'), agent: z.string(), message: z.string() })
+  .describe('The step’s reservation expired before its commit: the agent was charged and the run stopped');
 
 export const projectRunSchema = named(
   'ProjectRun',
@@ -155,7 +158,9 @@ export const projectRunSchema = named(
     runner: z.string(),
     resumed_from: z.string().nullable().describe('The first unfinished agent when the run began'),
     interrupted: z.array(z.string()).describe('Agents a run cut off before this one'),
-    events: z.array(z.discriminatedUnion('event', [reservedEvent, finishedEvent, refusedEvent, failedEvent])),
+    events: z.array(
+      z.discriminatedUnion('event', [reservedEvent, finishedEvent, refusedEvent, failedEvent, expiredEvent]),
+    ),
   }),
 );
 

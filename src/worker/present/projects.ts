@@ -83,6 +83,8 @@ export function presentRunEvent(e: PresentedRunEvent): Record<string, unknown> {
       };
     case 'failed':
       return { agent: e.agent, failure: e.failure, message: e.message };
+    case 'expired':
+      return { agent: e.agent, message: e.message };
     case 'done':
       return { project: presentProject(e.project) };
   }

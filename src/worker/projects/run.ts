@@ -39,8 +39,8 @@ export async function startRun(
 }
 
 /**
- * Runs the started run's unfinished steps in order. The events end with `done`; a `refused` or
- * `failed` step is followed by `done` too (a reader may stop at it), and `aborted` ends them.
+ * Runs the started run's unfinished steps in order. The events end with `done`; a `refused`,
+ * `failed` or `expired` step is followed by `done` too (a reader may stop at it), and `aborted` ends them.
  */
 export async function* runSteps(deps: RunDependencies, run: ProjectRun): AsyncGenerator<RunEvent> {
   const { account, trace = {} } = deps;
@@ -132,8 +132,13 @@ async function* runStep(
     yield aborted(agent.id, committed);
     return 'aborted';
   }
-  const { transaction, uncoveredTokens, step } = committed.value.result;
+  const { transaction, uncoveredTokens, step, reservationExpired, project } = committed.value.result;
   yield { type: 'finished', agent: agent.id, transaction, uncoveredTokens, step, snapshot: committed.snapshot };
+  if (reservationExpired && project.status !== 'completed') {
+    const message = `The ${agent.id} agent's reservation expired before its usage was committed: it was charged, and the run stopped; execute again to resume.`;
+    yield { type: 'expired', agent: agent.id, message };
+    return 'expired';
+  }
   return 'finished';
 }
 

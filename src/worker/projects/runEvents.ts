@@ -73,6 +73,11 @@ export type RunEvent =
       step: ProjectStep;
       snapshot: AccountSnapshot;
     }
+  /**
+   * The step's reservation expired (settled by the account) before its commit: the agent was charged,
+   * the run's lease lapsed with the reservation and is ended, and the run stops; executing again resumes.
+   */
+  | { type: 'expired'; agent: string; message: string }
   /** The model call failed (or the agent is no longer offered): nothing is charged and the run stops. */
   | { type: 'failed'; agent: string; failure: StepFailure; message: string }
   /** The object refused the step's reservation (the balance, a plan limit, the lease): the run stops here. */

@@ -104,7 +104,8 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
     path: `${BASE}/:id/commit`,
     tag: 'Platform',
     caller: 'service',
-    summary: 'Charge the actual usage of a held run and release the rest (never refused; uncovered recorded)',
+    summary:
+      'Charge the actual usage of a held run and release the rest (never refused; uncovered recorded). A project run’s reservation is settled by its run: 409 conflict naming project_id',
     request: { params: RESERVATION_PARAMS, idempotencyKey: 'required', body: commitBodySchema },
     responses: {
       200: { description: 'The usage row, uncovered_tokens and the settled reservation', schema: commitResponseSchema },
@@ -142,7 +143,8 @@ export const reservationRoutes: readonly RouteDeclaration[] = [
     path: `${BASE}/:id/release`,
     tag: 'Platform',
     caller: 'service',
-    summary: 'Give a reservation’s tokens back without charging',
+    summary:
+      'Give a reservation’s tokens back without charging. A project run’s reservation is settled by its run: 409 conflict naming project_id',
     request: { params: RESERVATION_PARAMS, idempotencyKey: 'required' },
     responses: { 200: { description: '{ reservation, replayed }', schema: reservationResponseSchema } },
     errors: [404, 409],

@@ -8,7 +8,7 @@ import { runSteps, startRun, type RunDependencies } from '../../../src/worker/pr
 import type { RunEvent } from '../../../src/worker/projects/runEvents';
 import { LocalDeterministicRunner } from '../../../src/worker/runners/localRunner';
 import type { ModelRunner } from '../../../src/worker/runners/runner';
-import { accountStub, expectAuditOk, newUserId, type AccountStub } from '../../support/helpers';
+import { accountStub, expectAuditOk, newUserId, setClock, type AccountStub } from '../../support/helpers';
 
 const SEVEN = ['idea', 'srs', 'code', 'uml', 'report', 'ppt', 'viva'];
 // The agents' catalog profiles (input + output tokens), as the local runner reports them.
@@ -207,5 +207,69 @@ describe('a project run without HTTP', () => {
     const second = await startRun(stub, { projectId, runId: 'second' });
     expect(second).toMatchObject({ ok: false, failure: { code: 'conflict' }, snapshot: { remainingTokens: 10_000 } });
     expect(await remainingOf(stub)).toBe(10_000);
+  });
+
+  it('a step whose reservation expired while its model ran is charged, then the run stops with expired and its lease ends; the next run resumes', async () => {
+    const stub = accountStub(newUserId());
+    await grant(stub, 40_000);
+    const projectId = await newProjectOf(stub);
+    const t0 = Date.now();
+    await setClock(stub, t0);
+    // The model outlasts the step's 120 s reservation: the account expires it before the commit arrives.
+    const slow: ModelRunner = {
+      name: 'local-deterministic',
+      run: async ({ agent }) => {
+        await setClock(stub, t0 + 121_000);
+        return { inputTokens: agent.estimatedInputTokens, outputTokens: agent.estimatedOutputTokens };
+      },
+    };
+    const first = await runProject(stub, projectId, slow);
+    expect(summary(first.events)).toEqual(['reserved idea', 'finished idea', 'expired idea', 'done']);
+    expect(first.events[1]).toMatchObject({ type: 'finished', transaction: { tokens: -2000, tokensAfter: 48_000 } });
+    expect(first.events[2]).toMatchObject({
+      type: 'expired',
+      agent: 'idea',
+      message: expect.stringContaining('expired'),
+    });
+    const done = first.events.at(-1)!;
+    if (done.type !== 'done') throw new Error('expected done');
+    // Stopped, not running: the lapsed lease was ended with the charge, so nothing is left holding the project.
+    expect(done.project).toMatchObject({ status: 'stopped', agentsFinished: 1, tokens: 2000, lease: null });
+    expect(done.project.steps[0]).toMatchObject({ agent: 'idea', status: 'finished', attempts: 1 });
+    expect(await remainingOf(stub)).toBe(48_000);
+    const reservations = await stub.reservations();
+    expect(reservations.ok && reservations.value).toEqual([]);
+    await expectAuditOk(stub);
+
+    const second = await runProject(stub, projectId);
+    expect(second.run).toMatchObject({ resumedFrom: 'srs', interrupted: [] });
+    const rest = SEVEN.slice(1);
+    expect(summary(second.events)).toEqual([...rest.flatMap((a) => [`reserved ${a}`, `finished ${a}`]), 'done']);
+    expect(second.events.at(-1)).toMatchObject({ type: 'done', project: { status: 'completed', tokens: 20_500 } });
+    // idea was charged once, by the first run.
+    expect(await remainingOf(stub)).toBe(29_500);
+    await expectAuditOk(stub);
+    await setClock(stub, Date.now());
+  });
+
+  it('when the last agent’s reservation expired before its commit, the project is completed and no expired event follows', async () => {
+    const stub = accountStub(newUserId());
+    await grant(stub, 40_000);
+    const projectId = await newProjectOf(stub);
+    const t0 = Date.now();
+    await setClock(stub, t0);
+    const slowLast: ModelRunner = {
+      name: 'local-deterministic',
+      run: async ({ agent }) => {
+        if (agent.id === 'viva') await setClock(stub, t0 + 121_000);
+        return { inputTokens: agent.estimatedInputTokens, outputTokens: agent.estimatedOutputTokens };
+      },
+    };
+    const { events } = await runProject(stub, projectId, slowLast);
+    expect(summary(events)).toEqual([...SEVEN.flatMap((a) => [`reserved ${a}`, `finished ${a}`]), 'done']);
+    expect(events.at(-1)).toMatchObject({ type: 'done', project: { status: 'completed', lease: null } });
+    expect(await remainingOf(stub)).toBe(29_500);
+    await expectAuditOk(stub);
+    await setClock(stub, Date.now());
   });
 });

@@ -1,9 +1,24 @@
-import { env } from 'cloudflare:test';
+import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import type { UserAccount } from '../../../src/account/UserAccount';
 import { accountStub, asUser, balanceOf, expectAuditOk, grantTokens, newUserId, setClock } from '../../support/helpers';
 import { execute, newProject, parseEvents } from '../../support/projectHelpers';
 
 const SEVEN = ['idea', 'srs', 'code', 'uml', 'report', 'ppt', 'viva'];
+
+/**
+ * The object's clock stands at `t0` until the run's first reservation is stored, then 121 s later: the
+ * step's 120 s hold runs out while its model runs, and its commit arrives after the expiry.
+ */
+async function firstHoldOutlastedByItsModel(user: string, t0: number): Promise<void> {
+  await runInDurableObject(accountStub(user), (instance: UserAccount, state) => {
+    let late = false;
+    instance.clock = () => {
+      late ||= state.storage.sql.exec('SELECT COUNT(*) AS n FROM holds').one().n !== 0;
+      return late ? t0 + 121_000 : t0;
+    };
+  });
+}
 
 describe('the documented example', () => {
   it('a user brought to 50,000 by a grant executes a project: 29,500 left and seven usage rows', async () => {
@@ -155,6 +170,66 @@ describe('POST /projects/:id/execute', () => {
     });
     expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 4500 });
     await expectAuditOk(accountStub(user));
+  });
+
+  it('a step whose reservation expired before its commit is charged; the run stops with 409 and an expired event, and resumes at the next agent', async () => {
+    const user = newUserId();
+    await grantTokens(user, { tokens: 40_000, reason: 'bonus' });
+    const id = await newProject(user);
+    await firstHoldOutlastedByItsModel(user, Date.now());
+
+    const stopped = await execute(user, id);
+    expect(stopped.status).toBe(409);
+    const body = await stopped.json<any>();
+    expect(body).toMatchObject({ code: 'conflict', agent: 'idea' });
+    expect(body.message).toContain('expired');
+    expect(body.run.events.map((e: any) => `${e.event} ${e.agent}`)).toEqual([
+      'reserved idea',
+      'finished idea',
+      'expired idea',
+    ]);
+    expect(body.run.events[1]).toMatchObject({ tokens_charged: 2000, tokens_after: 48_000 });
+    // The lease ended with the charge: the project is stopped, not running until a lease runs out.
+    expect(body.project).toMatchObject({
+      status: 'stopped',
+      running_until: null,
+      agents_finished: 1,
+      tokens_used: 2000,
+    });
+    expect(stopped.headers.get('X-Tokens-Remaining')).toBe('48000');
+    const shown = await (await asUser(user, `/api/v1/projects/${id}`)).json<any>();
+    expect(shown).toMatchObject({ status: 'stopped', running_until: null });
+
+    const resumed = await execute(user, id);
+    expect(resumed.status).toBe(200);
+    const after = await resumed.json<any>();
+    expect(after.run).toMatchObject({ resumed_from: 'srs', interrupted: [] });
+    expect(after.project).toMatchObject({ status: 'completed', tokens_used: 20500 });
+    expect(after.project.agents.every((a: any) => a.attempts === 1)).toBe(true);
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 29500 });
+    await expectAuditOk(accountStub(user));
+    await setClock(accountStub(user), Date.now());
+  });
+
+  it('under the stream, a reservation that expired before its commit is a finished event, an expired event, then done', async () => {
+    const user = newUserId();
+    await grantTokens(user, { tokens: 40_000, reason: 'bonus' });
+    const id = await newProject(user);
+    await firstHoldOutlastedByItsModel(user, Date.now());
+
+    const response = await execute(user, id, 'text/event-stream');
+    expect(response.status).toBe(200);
+    const events = parseEvents(await response.text());
+    expect(events.map((e) => e.event)).toEqual(['started', 'reserved', 'finished', 'expired', 'done']);
+    expect(events[3]!.data).toMatchObject({
+      event: 'expired',
+      agent: 'idea',
+      message: expect.stringContaining('expired'),
+    });
+    expect(events.at(-1)!.data.project).toMatchObject({ status: 'stopped', running_until: null, tokens_used: 2000 });
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 48000, held_tokens: 0 });
+    await expectAuditOk(accountStub(user));
+    await setClock(accountStub(user), Date.now());
   });
 
   it('answers 409 while another run is live; after a cut-off run it resumes, the agent shown as interrupted', async () => {

@@ -1,6 +1,7 @@
 import { env, runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { accountStub, auditOf, balanceOf, call, newUserId, postUsage, setClock } from '../../support/helpers';
+import { newProject } from '../../support/projectHelpers';
 
 function service(path: string, init: { method?: string; body?: unknown; key?: string | null } = {}) {
   const headers: Record<string, string> = {
@@ -176,6 +177,87 @@ describe('reservations', () => {
     const late = await commit(user, reservation.id, { input_tokens: 500, output_tokens: 500 });
     expect(await late.json<any>()).toMatchObject({ tokens_charged: 1_000, reservation: { status: 'expired' } });
     expect(await stub.balance()).toMatchObject({ ok: true, value: { remainingTokens: 9_000, requestsToday: 1 } });
+    await expectAudit(user);
+    await setClock(stub, Date.now());
+  });
+});
+
+describe('a project run’s reservation', () => {
+  /** A project whose run holds idea's estimate, as a run does before it calls the model. */
+  async function heldByRun(user: string) {
+    const id = await newProject(user);
+    const stub = accountStub(user);
+    expect((await stub.startProjectRun({ projectId: id, runId: 'run-1' })).ok).toBe(true);
+    const held = await stub.reserveProjectStep({
+      projectId: id,
+      runId: 'run-1',
+      agent: 'idea',
+      estimatedTokens: 2000,
+      ttlSeconds: 120,
+    });
+    if (!held.ok) throw new Error(held.failure.message);
+    return { id, stub, reservationId: held.value.result.reservation.id };
+  }
+
+  it('cannot be released or committed through the service routes: 409 naming the project; the run still settles it', async () => {
+    const user = newUserId('run-hold');
+    const { id, stub, reservationId } = await heldByRun(user);
+    const listed = await service(`/api/v1/service/users/${user}/reservations`, { method: 'GET', key: null });
+    expect((await listed.json<any>()).reservations).toMatchObject([{ id: reservationId, project_id: id }]);
+
+    const released = await release(user, reservationId);
+    expect(released.status).toBe(409);
+    expect(await released.json<any>()).toMatchObject({ code: 'conflict', project_id: id });
+    const committed = await commit(user, reservationId, { input_tokens: 800, output_tokens: 1200 });
+    expect(committed.status).toBe(409);
+    expect(await committed.json<any>()).toMatchObject({ code: 'conflict', project_id: id });
+    // Nothing moved: the hold is open, the project still runs, nothing was charged.
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 8_000, held_tokens: 2_000, used_tokens: 0 });
+    const project = await stub.project(id);
+    expect(project).toMatchObject({ ok: true, value: { status: 'running' } });
+
+    // The run's own commit charges the agent, as if nothing had been tried from outside.
+    const stepCommitted = await stub.commitProjectStep({
+      projectId: id,
+      agent: 'idea',
+      reservationId,
+      inputTokens: 800,
+      outputTokens: 1200,
+    });
+    expect(stepCommitted).toMatchObject({
+      ok: true,
+      value: { result: { reservationExpired: false, transaction: { tokens: -2000, detail: { project_id: id } } } },
+    });
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 8_000, held_tokens: 0, used_tokens: 2_000 });
+    // Settled by the run, the hold still cannot be settled again from outside.
+    expect((await release(user, reservationId)).status).toBe(409);
+    await expectAudit(user);
+  });
+
+  it('once expired unclaimed, it is still refused from outside; the run’s late commit charges the agent and ends its lease', async () => {
+    const user = newUserId('run-hold-expired');
+    const { id, stub, reservationId } = await heldByRun(user);
+    await setClock(stub, Date.now() + 121_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const late = await commit(user, reservationId, { input_tokens: 800, output_tokens: 1200 });
+    expect(late.status).toBe(409);
+    expect(await late.json<any>()).toMatchObject({ code: 'conflict', project_id: id });
+    expect((await release(user, reservationId)).status).toBe(409);
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 10_000, held_tokens: 0, used_tokens: 0 });
+
+    // The model ran: the run's late commit charges the agent and ends the lapsed lease with it.
+    const stepCommitted = await stub.commitProjectStep({
+      projectId: id,
+      agent: 'idea',
+      reservationId,
+      inputTokens: 800,
+      outputTokens: 1200,
+    });
+    expect(stepCommitted).toMatchObject({
+      ok: true,
+      value: { result: { reservationExpired: true, project: { status: 'stopped', lease: null } } },
+    });
+    expect(await balanceOf(user)).toMatchObject({ remaining_tokens: 8_000, used_tokens: 2_000 });
     await expectAudit(user);
     await setClock(stub, Date.now());
   });
