@@ -195,6 +195,14 @@ export const PROJECT_TITLE_CHARS_MAX = 200;
 export const PROJECT_MODE_CHARS_MAX = 32;
 export const PROJECT_DESCRIPTION_CHARS_MAX = 2_000;
 /**
+ * Projects one user may create. Every project lives in the user's own object (a row and one per agent,
+ * with their index entries, about ten rows written), so without a bound one client could grow one account's
+ * storage, and its project list, without end. A person builds a few projects a term, so 100 is far above
+ * real use. Projects cannot be deleted, so every project counts; an account that already holds more
+ * (made before the bound) keeps them, and only new creations are refused.
+ */
+export const PROJECTS_PER_USER_MAX = 100;
+/**
  * How long a project step's reservation lasts unsettled, in seconds: longer than a model call may take
  * (MODEL_RUN_TIMEOUT_MS), short enough that a cut-off run's lease lapses soon.
  */

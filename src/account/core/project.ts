@@ -2,6 +2,7 @@
 // project's state, the statuses of its reservations and `now` in, a decision and project changes out.
 // The reservation and ledger side of each step is decided by reservationRules.ts on the same draft, and the
 // project changes go on that draft too, so one store applies both in one transactionSync.
+import { PROJECTS_PER_USER_MAX } from '../../money/limits';
 import type { ReservationStatusName, ProjectStatus, ProjectStep, ProjectStepStatus } from '../contract/rpc';
 import { refuse, type Decision } from './decision';
 
@@ -38,6 +39,21 @@ export function projectStatus(state: ProjectState, now: number): ProjectStatus {
   if (leaseLive(state.head, now)) return 'running';
   if (state.steps.every((s) => s.status === 'pending' && s.attempts === 0)) return 'created';
   return 'stopped';
+}
+
+/**
+ * A user may create a project while they have fewer than PROJECTS_PER_USER_MAX. Projects they already
+ * have above it (made before the bound) stay; only a new one is refused.
+ */
+export function decideProjectCreate(projectsHeld: number): Decision<null> {
+  if (projectsHeld >= PROJECTS_PER_USER_MAX) {
+    return refuse(
+      'limit_exceeded',
+      `An account may hold at most ${PROJECTS_PER_USER_MAX} projects; this one has ${projectsHeld}.`,
+      { limit: 'projects_per_user', limit_value: PROJECTS_PER_USER_MAX },
+    );
+  }
+  return { ok: true, value: null };
 }
 
 /** The first step that has not finished: where a run starts or resumes. */

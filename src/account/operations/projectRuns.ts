@@ -25,6 +25,7 @@ import { idempotencyKeys } from '../contract/keys';
 import { refuse, type Decision } from '../core/decision';
 import { fingerprintOf } from '../core/fingerprint';
 import {
+  decideProjectCreate,
   decideRunStart,
   decideStepReserve,
   runningStep,
@@ -91,6 +92,8 @@ export async function createProject(
       key: () => idempotencyKey,
       fingerprint: () => fingerprintOf(command),
       decide: (draft, _req, _none, now) => {
+        const allowed = decideProjectCreate(a.store.projects.count());
+        if (!allowed.ok) return allowed;
         const id = `prj_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
         const { title, mode, description, model, agents } = command;
         draft.createProject({ head: { id, title, mode, description, model, createdAt: now }, agents });

@@ -71,6 +71,11 @@ export class ProjectStore {
     );
   }
 
+  /** How many projects the account holds: a read of the id index, no write. */
+  count(): number {
+    return this.sql.first<{ n: number }>('project count', 'SELECT COUNT(*) AS n FROM projects')!.n;
+  }
+
   state(id: string): ProjectState | undefined {
     const row = this.sql.first<HeadRow>('project head', 'SELECT * FROM projects WHERE id = ?', id);
     if (!row) return undefined;

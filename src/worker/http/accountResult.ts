@@ -14,12 +14,16 @@ export async function settle<T>(request: ApiRequest, env: Env, pending: Promise<
   throw await apiErrorOf(env, result.failure);
 }
 
-/** Refusals a client can buy or wait its way out of say where to go. */
+/**
+ * Refusals a client can buy or wait its way out of say where to go. A limit of the plan (it names its
+ * `plan_id`) is lifted by another plan; a limit of the service's own (projects per user) is not.
+ */
 export async function apiErrorOf(env: Env, failure: AccountFailure): Promise<ApiError> {
   const headers: Record<string, string> =
     failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
   const details: Record<string, unknown> = { ...failure.details };
-  if (failure.code === 'insufficient_tokens' || failure.code === 'limit_exceeded' || failure.code === 'rate_limited') {
+  const planLimit = failure.code === 'limit_exceeded' && details.plan_id !== undefined;
+  if (failure.code === 'insufficient_tokens' || planLimit || failure.code === 'rate_limited') {
     details.upgrade_url = env.UPGRADE_URL ?? '/api/v1/tokens/packages';
   }
   if (failure.code === 'insufficient_tokens')

@@ -70,13 +70,15 @@ export const projectRoutes: readonly RouteDeclaration[] = [
     path: '/api/v1/projects',
     tag: 'Projects',
     caller: 'user',
-    summary: 'Create a project with the active agents in run order (a retried key answers the same project)',
+    summary:
+      'Create a project with the active agents in run order (a retried key answers the same project); 422 limit_exceeded once the account holds PROJECTS_PER_USER_MAX (100)',
     request: { idempotencyKey: 'optional', body: projectCreateSchema },
     responses: {
       201: { description: 'The project, each agent pending', schema: projectCreatedSchema },
       200: { description: 'A retry’s answer: the project it created', schema: projectCreatedSchema },
     },
-    errors: [409, 503],
+    // 422: the account holds PROJECTS_PER_USER_MAX projects already (limit_exceeded, projects_per_user).
+    errors: [409, 422, 503],
     account: true,
     handler: async (request, env) => {
       const userId = await authenticateAccountOwner(request, env);

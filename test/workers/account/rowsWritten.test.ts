@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { idempotencyKeys } from '../../../src/account/contract/keys';
-import { CATALOG_TTL_MS, OUTBOX_FLUSH_DELAY_MS } from '../../../src/money/limits';
+import { CATALOG_TTL_MS, OUTBOX_FLUSH_DELAY_MS, PROJECTS_PER_USER_MAX } from '../../../src/money/limits';
 import { accountStub, expectAuditOk, newUserId, postUsage, setClock, type AccountStub } from '../../support/helpers';
 
 // What the hot paths cost in SQLite rows written (every index entry a row, and rows are most of the
@@ -188,5 +188,28 @@ describe('rows written on the hot paths', () => {
     }
     // Both accounts' live rows are the same shape (this month's grant, rollover): what is read is too.
     expect(reads[1]).toBeLessThanOrEqual(reads[0]! + 4);
+  });
+
+  it('a project creation writes its row, its seven steps and its key (10 rows, as before the bound on projects); one refused at the bound writes none', async () => {
+    const { stub } = await warmAccount('rows-project');
+    const create = () =>
+      stub.createProject({
+        title: 'Rows',
+        mode: 'student',
+        description: null,
+        model: 'sonnet',
+        agents: ['idea', 'srs', 'code', 'uml', 'report', 'ppt', 'viva'],
+        idempotencyKey: idempotencyKeys.projectCreate(crypto.randomUUID()),
+      });
+    expect((await create()).ok).toBe(true);
+    const counter = await countStorage(stub);
+    // Measured before the bound existed: 10 rows written (project row and its id index, seven steps, the key).
+    const created = await costOf(counter, async () => expect((await create()).ok).toBe(true));
+    expect(created.rowsWritten).toBeLessThanOrEqual(10);
+    for (let i = 2; i < PROJECTS_PER_USER_MAX; i++) expect((await create()).ok).toBe(true);
+    const refused = await costOf(counter, async () =>
+      expect(await create()).toMatchObject({ ok: false, failure: { code: 'limit_exceeded' } }),
+    );
+    expect(refused.rowsWritten).toBe(0);
   });
 });

@@ -1,6 +1,11 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { asUser, call, newUserId } from '../../support/helpers';
-import { createProject, newProject } from '../../support/projectHelpers';
+import { idempotencyKeys } from '../../../src/account/contract/keys';
+import { ProjectStore } from '../../../src/account/stores/projectStore';
+import { Sql } from '../../../src/account/stores/sql';
+import { PROJECTS_PER_USER_MAX } from '../../../src/money/limits';
+import { accountStub, asUser, call, expectAuditOk, grantTokens, newUserId } from '../../support/helpers';
+import { createProject, execute, newProject } from '../../support/projectHelpers';
 
 const SEVEN = ['idea', 'srs', 'code', 'uml', 'report', 'ppt', 'viva'];
 
@@ -70,6 +75,96 @@ describe('POST /projects', () => {
   it('needs a user token', async () => {
     expect((await call('/api/v1/projects', { method: 'POST', body: '{}' })).status).toBe(401);
     expect((await call('/api/v1/projects')).status).toBe(401);
+  });
+});
+
+describe('projects per user', () => {
+  /** Every project the user's list shows, paging through it. */
+  async function listed(user: string): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await (
+        await asUser(user, `/api/v1/projects?limit=100${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json<any>();
+      ids.push(...page.projects.map((p: any) => p.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    return ids;
+  }
+
+  it(`${PROJECTS_PER_USER_MAX + 20} creations at once make exactly ${PROJECTS_PER_USER_MAX}; the rest answer 422 limit_exceeded naming the limit`, async () => {
+    const user = newUserId('cap');
+    const key = crypto.randomUUID();
+    expect((await createProject(user, { title: 'Keyed', mode: 'student' }, key)).status).toBe(201);
+    const answers = await Promise.all(
+      Array.from({ length: PROJECTS_PER_USER_MAX + 19 }, (_, i) =>
+        createProject(user, { title: `P${i}`, mode: 'student' }),
+      ),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(PROJECTS_PER_USER_MAX - 1);
+    expect(statuses.filter((s) => s === 422)).toHaveLength(20);
+    const refused = await answers.find((r) => r.status === 422)!.json<any>();
+    expect(refused).toMatchObject({
+      code: 'limit_exceeded',
+      limit: 'projects_per_user',
+      limit_value: PROJECTS_PER_USER_MAX,
+    });
+    expect(refused.message).toContain(String(PROJECTS_PER_USER_MAX));
+    // Buying tokens does not lift it: no upgrade link.
+    expect(refused).not.toHaveProperty('upgrade_url');
+    expect(await listed(user)).toHaveLength(PROJECTS_PER_USER_MAX);
+    // A retry of a creation made before the bound was reached still answers the project it made.
+    const replay = await createProject(user, { title: 'Keyed', mode: 'student' }, key);
+    expect(replay.status).toBe(200);
+    expect(await replay.json<any>()).toMatchObject({ title: 'Keyed', replayed: true });
+    expect((await createProject(user, { title: 'One more', mode: 'student' })).status).toBe(422);
+  });
+
+  it('an account holding more projects than the bound (made before it) keeps them all: they list, read and run; only a new one is refused', async () => {
+    const user = newUserId('over-cap');
+    const stub = accountStub(user);
+    const made = await Promise.all(
+      Array.from({ length: PROJECTS_PER_USER_MAX }, (_, i) =>
+        stub.createProject({
+          title: `P${i}`,
+          mode: 'student',
+          description: null,
+          model: 'sonnet',
+          agents: SEVEN,
+          idempotencyKey: idempotencyKeys.projectCreate(crypto.randomUUID()),
+        }),
+      ),
+    );
+    expect(made.every((m) => m.ok)).toBe(true);
+    // Three more, written as the store writes every project, as an account made before the bound holds them.
+    const older = ['prj_0000000000000000000a', 'prj_0000000000000000000b', 'prj_0000000000000000000c'];
+    await runInDurableObject(stub, (_instance, state) => {
+      const projects = new ProjectStore(new Sql(state.storage.sql));
+      for (const id of older)
+        projects.insert(
+          { id, title: 'Before', mode: 'student', description: null, model: 'sonnet', createdAt: Date.now() },
+          SEVEN,
+        );
+    });
+    expect(await listed(user)).toHaveLength(PROJECTS_PER_USER_MAX + 3);
+    const refused = await createProject(user, { title: 'New', mode: 'student' });
+    expect(refused.status).toBe(422);
+    expect(await refused.json<any>()).toMatchObject({
+      code: 'limit_exceeded',
+      limit: 'projects_per_user',
+      message: expect.stringContaining(String(PROJECTS_PER_USER_MAX + 3)),
+    });
+    const read = await asUser(user, `/api/v1/projects/${older[2]}`);
+    expect(await read.json<any>()).toMatchObject({ id: older[2], status: 'created' });
+    await grantTokens(user, { tokens: 40_000, reason: 'bonus' });
+    const ran = await execute(user, older[2]!);
+    expect(ran.status).toBe(200);
+    expect(await ran.json<any>()).toMatchObject({
+      project: { id: older[2], status: 'completed', tokens_used: 20_500 },
+    });
+    await expectAuditOk(stub);
   });
 });
 
