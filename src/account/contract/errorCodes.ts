@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'promo_code_expired',
   'promo_code_exhausted',
   'payload_too_large',
+  'unsupported_media_type',
   'limit_exceeded',
   'promo_code_not_yet_valid',
   'rate_limited',

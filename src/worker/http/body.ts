@@ -2,15 +2,36 @@ import type { z } from 'zod';
 import { ApiError } from './errors';
 import { BODY_BYTES_MAX } from '../../money/limits';
 
-/** The body as JSON, read no further than `maxBytes` (BODY_BYTES_MAX unless a route allows more). */
+/**
+ * The body as JSON, read no further than `maxBytes` (BODY_BYTES_MAX unless a route allows more), sent as
+ * `application/json` (415 otherwise).
+ */
 export async function readJson(request: Request, maxBytes = BODY_BYTES_MAX): Promise<unknown> {
   const text = await readText(request, maxBytes);
   if (text.trim() === '') throw new ApiError('malformed_json', 'The request body is empty; send a JSON object.');
+  requireJsonMediaType(request);
   try {
     return JSON.parse(text);
   } catch {
     throw new ApiError('malformed_json', 'The request body is not valid JSON.');
   }
+}
+
+/**
+ * A body is read as JSON only when its Content-Type says so: `application/json`, in any case, with any
+ * parameters (a `charset`). A form, text or a body with no media type at all is refused with 415, so a
+ * client that sends the wrong thing learns it rather than having it parsed by guess.
+ */
+function requireJsonMediaType(request: Request): void {
+  const declared = request.headers.get('Content-Type');
+  const mediaType = declared?.split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/json') return;
+  throw new ApiError(
+    'unsupported_media_type',
+    declared === null
+      ? 'The request body has no Content-Type; send it as application/json.'
+      : 'The request body is not sent as application/json; send JSON with Content-Type: application/json.',
+  );
 }
 
 const utf8 = new TextDecoder();
@@ -70,7 +91,10 @@ export async function jsonBody<T extends z.ZodType>(request: Request, schema: T)
   return parseWith(schema, await readJson(request));
 }
 
-/** Validated JSON body, or `empty` validated when the request has no body at all. */
+/**
+ * Validated JSON body, or `empty` validated when the request has no body at all (whatever its
+ * Content-Type); a body that is there must be sent as `application/json`.
+ */
 export async function optionalJsonBody<T extends z.ZodType>(
   request: Request,
   schema: T,
@@ -78,6 +102,7 @@ export async function optionalJsonBody<T extends z.ZodType>(
 ): Promise<z.infer<T>> {
   const text = await readText(request, BODY_BYTES_MAX);
   if (text.trim() === '') return parseWith(schema, empty);
+  requireJsonMediaType(request);
   try {
     return parseWith(schema, JSON.parse(text));
   } catch (error) {

@@ -30,6 +30,7 @@ const STATUS_WORDS: Record<number, string> = {
   409: 'Conflict (already done, in progress, or an Idempotency-Key reused with another body)',
   410: 'No longer available',
   413: 'Body over the size limit',
+  415: 'A body sent as anything but application/json (a charset parameter is fine); nothing changed',
   422: 'Valid input that a limit or rule refuses',
   429: 'Too many requests; Retry-After says when to retry',
   500: 'A bug on our side; nothing was charged twice',

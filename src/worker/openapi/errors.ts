@@ -10,15 +10,21 @@ function readsBody(route: RouteDeclaration): boolean {
   return route.request?.body !== undefined || route.request?.rawBody === true;
 }
 
+/** The route reads a JSON body: one sent as anything but application/json is refused with 415. */
+function readsJsonBody(route: RouteDeclaration): boolean {
+  return route.request?.body !== undefined;
+}
+
 /**
  * Statuses a route answers with the error body: 400 (invalid input), 500 (a bug) and 503 (a setting
  * the server cannot run with, service_misconfigured) always, 401 unless public, 413 when it reads a
- * body, then its own.
+ * body, 415 when that body is JSON (a raw body is read as it comes), then its own.
  */
 export function errorStatusesOf(route: RouteDeclaration): number[] {
   const statuses = new Set<number>([400, 500, 503, ...(route.errors ?? [])]);
   if (route.caller !== 'public') statuses.add(401);
   if (readsBody(route)) statuses.add(413);
+  if (readsJsonBody(route)) statuses.add(415);
   return [...statuses].sort((a, b) => a - b);
 }
 
@@ -43,6 +49,7 @@ export function errorCodesOf(route: RouteDeclaration, status: number): ErrorCode
     if (code === 'idempotency_key_required') return key === 'required';
     if (code === 'idempotency_key_reused') return key !== undefined;
     if (code === 'malformed_json') return readsBody(route);
+    if (code === 'unsupported_media_type') return readsJsonBody(route);
     return true;
   });
 }

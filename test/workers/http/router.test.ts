@@ -58,7 +58,11 @@ describe('HTTP surface', () => {
     for (const body of ['{"agent": ', 'agent=code', '']) {
       const response = await call(`/api/v1/service/users/${user}/usage`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${env.SERVICE_TOKEN}`, 'Idempotency-Key': crypto.randomUUID() },
+        headers: {
+          Authorization: `Bearer ${env.SERVICE_TOKEN}`,
+          'Content-Type': 'application/json',
+          'Idempotency-Key': crypto.randomUUID(),
+        },
         body,
       });
       expect(response.status).toBe(400);

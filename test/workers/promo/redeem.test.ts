@@ -186,7 +186,11 @@ describe('POST /tokens/redeem-code', () => {
   for (const [name, body] of malformed) {
     it(`400 for ${name}`, async () => {
       const user = newUserId();
-      const response = await asUser(user, '/api/v1/tokens/redeem-code', { method: 'POST', body: JSON.stringify(body) });
+      const response = await asUser(user, '/api/v1/tokens/redeem-code', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(response.status).toBe(400);
       expect((await response.json<any>()).code).toBe('invalid_request');
       expect((await balanceOf(user)).remaining_tokens).toBe(10000);

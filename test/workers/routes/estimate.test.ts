@@ -194,7 +194,11 @@ describe('POST /tokens/estimate', () => {
 
   it('refuses a body that is not JSON, and a caller without a token', async () => {
     const user = newUserId();
-    const malformed = await asUser(user, '/api/v1/tokens/estimate', { method: 'POST', body: '{agents:' });
+    const malformed = await asUser(user, '/api/v1/tokens/estimate', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{agents:',
+    });
     expect(malformed.status).toBe(400);
     expect((await malformed.json<any>()).code).toBe('malformed_json');
     expect((await call('/api/v1/tokens/estimate', { method: 'POST', body: '{}' })).status).toBe(401);
