@@ -15,13 +15,20 @@ export const BATCH_PATH = '/api/v1/service/usage/batch';
 export const FLOOR_PATH = (user, floor) => `/bench/v1/service/users/${user}/${floor}`;
 export const HOT_USER = 'bench-hot';
 const spreadUser = (n) => `bench-spread-${n}`;
+/** A platform day's run per user: this many agents, each reserve → commit, then the balance. */
+export const PLATFORM_DAY_AGENTS = 7;
+export const PLATFORM_DAY_STEPS = PLATFORM_DAY_AGENTS * 2 + 1;
+const RESERVE_BODY = JSON.stringify({ agent: 'code', model: 'sonnet', estimated_tokens: 3000 });
+const COMMIT_BODY = JSON.stringify({ input_tokens: 1200, output_tokens: 1300 });
 
 /**
  * `sides`: `{ service: { url, floorUrl, rootPids }, peer?: { url, rootPids } }`; `serviceToken` is the
- * Bearer token both accept; `settle()` waits until the runtime has evicted idle objects. Returns
- * `{ scenarios, notes }`.
+ * Bearer token both accept; `settle()` waits until the runtime has evicted idle objects.
+ * `platformDay`: `{ userOf(n), flushed(sinceMs), peerRowsWritten() }`: the day's users (accounts that
+ * exist, their objects cold), a wait until the service has flushed what they wrote since then, and
+ * the peer's rows written so far. Returns `{ scenarios, notes }`.
  */
-export async function compare({ sides, serviceToken, config, log, settle }) {
+export async function compare({ sides, serviceToken, config, log, settle, platformDay }) {
   if (!sides.service.floorUrl) throw new Error('compare: sides.service.floorUrl (the floor routes) is required');
   const names = Object.keys(sides);
   const pidsOf = Object.fromEntries(names.map((n) => [n, sides[n].rootPids]));
@@ -61,6 +68,46 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
     setupRequest: (request) => ({ ...request, body: hotBatchBody(recordsPerBatch) }),
     records: recordsPerBatch,
   });
+  const dayUsers = config.platformDay.users;
+  const platformDaySpec = () => {
+    let next = 0;
+    const keyedTo = (request, path) => ({
+      ...request,
+      path,
+      headers: { ...request.headers, 'Idempotency-Key': randomUUID() },
+    });
+    const sequence = [];
+    for (let k = 0; k < PLATFORM_DAY_AGENTS; k++) {
+      sequence.push({
+        method: 'POST',
+        path: '/',
+        headers,
+        body: RESERVE_BODY,
+        setupRequest: (request, context) => {
+          if (k === 0) context.user = platformDay.userOf(next++ % dayUsers);
+          return keyedTo(request, `/api/v1/service/users/${context.user}/reservations`);
+        },
+        onResponse: (status, body, context) => {
+          context.reservationId = status < 300 ? JSON.parse(body).reservation.id : 0;
+        },
+      });
+      sequence.push({
+        method: 'POST',
+        path: '/',
+        headers,
+        body: COMMIT_BODY,
+        setupRequest: (request, context) =>
+          keyedTo(request, `/api/v1/service/users/${context.user}/reservations/${context.reservationId}/commit`),
+      });
+    }
+    sequence.push({
+      method: 'GET',
+      path: '/',
+      headers: { Authorization: headers.Authorization },
+      setupRequest: (request, context) => ({ ...request, path: `/api/v1/service/users/${context.user}/balance` }),
+    });
+    return { sequence };
+  };
   const hotPath = () => USAGE_PATH(HOT_USER);
   const spreadPath = (n) => USAGE_PATH(spreadUser(n % users));
   const floorSpec = () => ({ ...single(() => FLOOR_PATH(HOT_USER, 'noop')), url: sides.service.floorUrl });
@@ -80,6 +127,21 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
       label: `write floor over ${users.toLocaleString('en')} objects`,
       also: { writeFloor: { side: 'service', spec: writeFloorSpec, warmupAmount: users } },
       settleAfter: true,
+    },
+    {
+      // The headline: many users, each with a few calls, each object cold at the start. Every user
+      // runs a seven-agent project through the platform's routes (reserve → commit per agent) and
+      // reads the balance. The service's CPU counts the flushes its runs cause (each object wakes
+      // once more for its alarm), so each of its rounds waits for them; each round starts with the
+      // objects evicted again.
+      id: 'platform-day',
+      label: `platform day: ${dayUsers.toLocaleString('en')} users × (${PLATFORM_DAY_AGENTS} × reserve → commit, balance)`,
+      warmup: false,
+      amount: dayUsers * PLATFORM_DAY_STEPS,
+      spec: platformDaySpec,
+      before: { service: settle },
+      tail: { service: (since) => platformDay.flushed(since) },
+      rowsWritten: { peer: platformDay.peerRowsWritten },
     },
     {
       id: 'hot',
@@ -144,6 +206,9 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
     const entry = { id: scenario.id, label: scenario.label, runs: [], sides: {} };
     results.push(entry);
     if (runners.length === 0) continue;
+    const rowsBefore = {};
+    for (const [side, read] of Object.entries(scenario.rowsWritten ?? {}))
+      if (sides[side]) rowsBefore[side] = await read();
     const amount = scenario.amount ?? config.requestsPerRound;
     if (scenario.warmup !== false) {
       log(`${scenario.label}: warm-up …`);
@@ -160,8 +225,14 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
       for (const { name, side, spec: specOf } of order) {
         log(`${scenario.label}: round ${round + 1}/${rounds}, ${name} …`);
         const spec = specOf();
+        await scenario.before?.[side]?.();
+        const startedAt = Date.now();
         const cpu = sideCpuMonitor(pidsOf);
         const figures = await load({ url: sides[side].url, ...spec, amount });
+        const atLastAnswer = cpu.stop();
+        // Work the run left behind (the service's flushes), counted as the run's.
+        const tail = scenario.tail?.[side];
+        if (tail) await tail(startedAt);
         const used = cpu.stop();
         const records = figures.requests * (spec.records ?? 1);
         const serverCpu = used.serverCpuSeconds[side];
@@ -174,6 +245,10 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
           serverCpuSeconds: round3(serverCpu),
           cpuUsPerRequest: Math.round((serverCpu * 1e6) / figures.requests),
           cpuUsPerRecord: Math.round((serverCpu * 1e6) / records),
+          ...(tail && {
+            answersOnlyCpuUsPerRequest: Math.round((atLastAnswer.serverCpuSeconds[side] * 1e6) / figures.requests),
+            tailSeconds: round3(used.seconds - atLastAnswer.seconds),
+          }),
           idleSideCores: round3(others.reduce((t, [, s]) => t + s, 0) / used.seconds),
           loadGeneratorCores: used.loadGeneratorCores,
           otherCores: used.otherCores,
@@ -185,6 +260,12 @@ export async function compare({ sides, serviceToken, config, log, settle }) {
       }
     }
     for (const { name } of runners) entry.sides[name] = summarise(entry.runs.filter((r) => r.side === name));
+    for (const [side, before] of Object.entries(rowsBefore)) {
+      const runs = entry.runs.filter((r) => r.side === side);
+      const users = runs.reduce((n, r) => n + r.requests, 0) / PLATFORM_DAY_STEPS;
+      entry.sides[side].rowsWrittenPerRun =
+        Math.round((((await scenario.rowsWritten[side]()) - before) / users) * 10) / 10;
+    }
     if (scenario.settleAfter && settle) {
       log(`${scenario.label}: waiting for its objects to be evicted …`);
       await settle();
@@ -204,6 +285,10 @@ function summarise(runs) {
     p99Ms: med((r) => r.latencyMs.p99),
     cpuUsPerRequest: Math.round(med((r) => r.cpuUsPerRequest)),
     cpuUsPerRecord: Math.round(med((r) => r.cpuUsPerRecord)),
+    ...(runs[0]?.answersOnlyCpuUsPerRequest !== undefined && {
+      answersOnlyCpuUsPerRequest: Math.round(med((r) => r.answersOnlyCpuUsPerRequest)),
+      tailSeconds: round3(med((r) => r.tailSeconds)),
+    }),
     serverCores: round3(med((r) => r.serverCpuSeconds / r.seconds)),
     idleSideCores: round3(med((r) => r.idleSideCores)),
     otherCores: round3(med((r) => r.otherCores)),

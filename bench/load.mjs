@@ -8,7 +8,9 @@ const NON_OK_BODIES_KEPT = 3;
 /**
  * Drive `path` for `duration` seconds (or `amount` requests). `setupRequest(request)` may rewrite
  * each request before it is sent (a unique Idempotency-Key, another user's path); `onResponse(status,
- * body)` sees each answer.
+ * body)` sees each answer. Or `sequence`: requests each connection sends in turn, over and over
+ * (autocannon's `requests`; each gets `(request, context)` and `(status, body, context)`, the context
+ * shared along one pass of the sequence on one connection).
  */
 export async function load({
   url,
@@ -18,6 +20,7 @@ export async function load({
   body,
   setupRequest,
   onResponse,
+  sequence,
   duration,
   amount,
   connections = CONNECTIONS,
@@ -37,19 +40,17 @@ export async function load({
     ...(amount === undefined ? { duration } : { amount }),
     timeout: 30,
     // autocannon calls setupRequest whenever the key is present, so leave it out when unset.
-    requests: [
-      {
-        method,
-        path,
-        headers,
-        body,
-        ...(setupRequest && { setupRequest }),
+    // autocannon calls setupRequest whenever the key is present, so it is left out when unset.
+    requests: (sequence ?? [{ method, path, headers, body, setupRequest, onResponse }]).map(
+      ({ setupRequest: setup, onResponse: seen, ...request }) => ({
+        ...request,
+        ...(setup && { setupRequest: setup }),
         onResponse: (status, responseBody, ...rest) => {
           keepNonOk(status, responseBody);
-          onResponse?.(status, responseBody, ...rest);
+          seen?.(status, responseBody, ...rest);
         },
-      },
-    ],
+      }),
+    ),
   });
   run.on('reqError', (error) => {
     const kind = error?.code ?? error?.message ?? String(error);

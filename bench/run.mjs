@@ -16,7 +16,7 @@ import { compare, HOT_USER, USAGE } from './compare.mjs';
 import { CONNECTIONS, load } from './load.mjs';
 import { cpuMonitor, machineInfo } from './machine.mjs';
 import { POSTGRES_INSTALL_HINT, postgresBinDir, startPeer } from './peers/peer.mjs';
-import { evaluate, printReport } from './report.mjs';
+import { evaluate, printReport, ratio } from './report.mjs';
 import { startService } from './service.mjs';
 
 /**
@@ -48,10 +48,12 @@ const config = {
     batch: { users: 10, recordsPerUser: 10 },
     batchesPerRound: quick ? 40 : 200,
     batchWarmups: quick ? 32 : 64,
+    /** The platform day's users: the accounts the memory probe opened (cold by then). */
+    platformDay: { users: quick ? 200 : 1_000 },
   },
   /** Seconds of each service-only context run (GET /me, reads on a short and a long log). */
   contextSeconds: quick ? 2 : 5,
-  /** New objects opened at once, well inside the eviction delay, to price one live object. */
+  /** New objects opened at once, well inside the eviction delay, to price one live object (and the platform day's users). */
   memoryProbeObjects: quick ? 200 : 1_000,
   /** New objects per step of the first-call breakdown (created, + schema, + account opened, by a deduction). */
   coldObjects: quick ? 200 : 500,
@@ -75,6 +77,10 @@ const BENCH_SQL = [
 ];
 const GRANT_TOKENS = 1_000_000_000;
 const EVICTION_WAIT_MS_MAX = 30_000;
+/** The platform day's users: the accounts the memory probe opens. */
+const PLATFORM_DAY_USER = (n) => `bench-memory-${n}`;
+/** PostgreSQL's backends report their statistics within 10 s of going idle (PGSTAT_IDLE_INTERVAL). */
+const PEER_STATS_WAIT_MS = 11_000;
 /** The outbox flushes 30 s after a fact is written (OUTBOX_FLUSH_DELAY_MS); a flush wait gives up after this. */
 const FLUSH_WAIT_MS_MAX = 90_000;
 
@@ -120,6 +126,15 @@ async function startPeerIfInstalled() {
     return 'PostgreSQL is not installed: the peer was not run';
   }
   peer = await startPeer({ serviceToken: service.secrets.SERVICE_TOKEN, startTokens: GRANT_TOKENS });
+  // The platform day's users have accounts on both sides before the day starts (the service's are
+  // opened by the memory probe): a balance read opens each on the peer.
+  await inParallel(config.compare.platformDay.users, async (n) => {
+    const response = await fetch(`${peer.url}/api/v1/service/users/${PLATFORM_DAY_USER(n)}/balance`, {
+      headers: { Authorization: `Bearer ${service.secrets.SERVICE_TOKEN}` },
+    });
+    if (!response.ok) throw new Error(`peer: opening ${PLATFORM_DAY_USER(n)}: ${response.status}`);
+    await response.arrayBuffer();
+  });
   return undefined;
 }
 
@@ -188,6 +203,21 @@ async function runAll(peerNote) {
     config: config.compare,
     log,
     settle: () => waitForEviction(idleFiles),
+    platformDay: {
+      userOf: PLATFORM_DAY_USER,
+      flushed: (sinceMs) =>
+        waitUntil(
+          'the platform day flushed',
+          async () => (await service.flushedUsersSince('bench-memory-', sinceMs)) >= config.compare.platformDay.users,
+          FLUSH_WAIT_MS_MAX,
+          500,
+        ),
+      peerRowsWritten: async () => {
+        await new Promise((resolve) => setTimeout(resolve, PEER_STATS_WAIT_MS));
+        const response = await fetch(`${peer.url}/bench/rows-written`);
+        return (await response.json()).rows_written;
+      },
+    },
   });
   if (peerNote) comparison.notes.unshift(peerNote);
   memory.afterSpreadBytes = service.rssBytes();
@@ -246,25 +276,44 @@ async function runAll(peerNote) {
 }
 
 /**
- * What the first call to a new object costs, taken apart: workerd's CPU per object for new objects
- * that are only created (no storage), that also create the account schema, whose account is also
- * opened by a balance read, and whose account is opened by a first deduction instead. Each step's
- * cost is its difference to the one before.
+ * What the first call to a new object costs, taken apart, and what a call to an object the runtime
+ * evicted costs: workerd's CPU per object (bench/worker.ts, `coldObjects`). New objects: a bare
+ * object's no-op (the runtime alone) and its first write (a one-table schema and one row: the floor
+ * of a first call); an account object constructed (its schema), opened by a balance read, opened by
+ * a first deduction. Then, once evicted, the bare objects' write again (the floor of a wake) and the
+ * accounts' second deduction. Each step starts once the objects of the step before are evicted.
  */
 async function coldObjectFigures(idleFiles) {
   const figures = { objects: config.coldObjects };
-  for (const kind of ['bare', 'schema', 'account', 'usage']) {
+  const step = async (kind) => {
     // The step before's objects gone first: one workerd refuses SQLite work past ~1,700 live objects.
     await waitForEviction(idleFiles);
-    log(`first call, taken apart: ${config.coldObjects} new objects, up to "${kind}" …`);
+    log(`cold objects: ${config.coldObjects} × "${kind}" …`);
     const cpu = cpuMonitor(service.pids);
+    const startedAt = Date.now();
     await service.bench({ op: 'coldObjects', kind, name: 'bench-cold', count: config.coldObjects });
     const used = cpu.stop();
     figures[kind] = {
       cpuUsPerObject: Math.round((used.runtimeCpuSeconds * 1e6) / config.coldObjects),
       otherCores: used.otherCores,
     };
-  }
+    return startedAt;
+  };
+  for (const kind of ['bare', 'bareWrite', 'schema', 'account', 'usage']) await step(kind);
+  // Each opened account wakes once more for its first flush (OUTBOX_FLUSH_DELAY_MS later): a wake
+  // is measured once those have come and gone.
+  await waitForFlushes('bench-cold-account-', config.coldObjects);
+  await waitForFlushes('bench-cold-usage-', config.coldObjects);
+  await step('bareWake');
+  const wokenAt = await step('usageWake');
+  await waitUntil(
+    'the woken accounts flushed',
+    async () => (await service.flushedUsersSince('bench-cold-usage-', wokenAt)) >= config.coldObjects,
+    FLUSH_WAIT_MS_MAX,
+    1000,
+  );
+  figures.firstCallVsBare = ratio(figures.usage.cpuUsPerObject, figures.bareWrite.cpuUsPerObject);
+  figures.wakeVsBareWake = ratio(figures.usageWake.cpuUsPerObject, figures.bareWake.cpuUsPerObject);
   return figures;
 }
 
@@ -280,6 +329,16 @@ function waitForFlushes(prefix, count) {
     async () => (await service.flushedUsers(prefix)) >= count,
     FLUSH_WAIT_MS_MAX,
     1000,
+  );
+}
+
+/** `call(n)` for every n below `count`, CONNECTIONS at a time. */
+async function inParallel(count, call) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < count) await call(next++);
+    }),
   );
 }
 

@@ -69,7 +69,7 @@ function workerdPids() {
  * Start the service. `extraSql` runs after the migrations and the seed (bench-only catalog rows).
  * Returns the base URL, secrets, helpers and `stop()`.
  */
-export async function startService({ extraSql = [], inspectorPort } = {}) {
+export async function startService({ extraSql = [], inspectorPort, countedAccounts = false } = {}) {
   for (const dir of ['do', 'd1']) rmSync(join(state, dir), { recursive: true, force: true });
   const apiScript = bundle(join(root, 'wrangler.toml'), join(tmp, 'api'));
   const benchScript = bundle(join(root, 'bench/wrangler.toml'), join(tmp, 'bench'));
@@ -101,6 +101,14 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
         scriptPath: apiScript,
         bindings: { ...workerOptions.bindings, ...secrets },
+        // The cost run (bench/cost.mjs): the service's routes reach the same UserAccount code with
+        // billing counters around it (bench/countedAccount.ts), in the bench's script.
+        ...(countedAccounts && {
+          durableObjects: {
+            ...workerOptions.durableObjects,
+            USER_ACCOUNT: { className: 'CountedAccount', scriptName: 'bench', useSQLite: true },
+          },
+        }),
       },
       {
         name: 'bench',
@@ -116,6 +124,7 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
           BENCH_ACCOUNT: { className: 'BenchAccount', useSQLite: true },
           BARE_OBJECT: { className: 'BareObject', useSQLite: true },
           USER_ACCOUNT: { className: 'UserAccount', scriptName: 'api', useSQLite: true },
+          COUNTED_ACCOUNT: { className: 'CountedAccount', useSQLite: true },
         },
       },
     ],
@@ -149,6 +158,14 @@ export async function startService({ extraSql = [], inspectorPort } = {}) {
         const row = await db
           .prepare('SELECT COUNT(*) AS n FROM analytics_user_flush WHERE user_id LIKE ?')
           .bind(`${prefix}%`)
+          .first();
+        return row.n;
+      },
+      /** How many users whose names start with `prefix` have flushed to D1 at or after `sinceMs` (epoch ms). */
+      async flushedUsersSince(prefix, sinceMs) {
+        const row = await db
+          .prepare('SELECT COUNT(*) AS n FROM analytics_user_flush WHERE user_id LIKE ? AND flushed_at >= ?')
+          .bind(`${prefix}%`, sinceMs)
           .first();
         return row.n;
       },

@@ -9,6 +9,9 @@ import type { Env } from '../src/env';
 import { bearerOnly, userIdParam } from '../src/worker/http/auth';
 import type { ApiRequest } from '../src/worker/http/context';
 import { createRouter } from '../src/worker/http/router';
+import { CountedAccount } from './countedAccount';
+
+export { CountedAccount };
 
 interface BenchEnv {
   DB: D1Database;
@@ -16,6 +19,8 @@ interface BenchEnv {
   BARE_OBJECT: DurableObjectNamespace<BareObject>;
   /** The service's own objects (script `api`), for filling one user's log through real RPC. */
   USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
+  /** The service's accounts with their billing counters (bench/countedAccount.ts); the cost run routes the service's binding here. */
+  COUNTED_ACCOUNT: DurableObjectNamespace<CountedAccount>;
   /** The service's token, so the object-floor route authenticates exactly as the usage route does. */
   SERVICE_TOKEN?: string;
 }
@@ -49,9 +54,16 @@ export class BareObject extends DurableObject {
   }
 }
 
-/** What a first call to a new object pays, step by step (see `coldObjects`). */
-const COLD_KINDS = ['bare', 'schema', 'account', 'usage'] as const;
+/**
+ * What a first call to a new object pays, step by step, and a woken object's call (see `coldObjects`):
+ * `bare` a new bare object's no-op (the runtime alone), `bareWrite` a new bare object's first write
+ * (a one-table schema and one row: the floor of a first call), `schema` a new account object
+ * constructed (its schema), `account` opened by a balance read, `usage` opened by a first deduction;
+ * `bareWake` and `usageWake` the same objects as `bareWrite` and `usage` called again once evicted.
+ */
+const COLD_KINDS = ['bare', 'bareWrite', 'schema', 'account', 'usage', 'bareWake', 'usageWake'] as const;
 type ColdKind = (typeof COLD_KINDS)[number];
+const COLD_NAME_OF: Partial<Record<ColdKind, ColdKind>> = { bareWake: 'bareWrite', usageWake: 'usage' };
 
 export class BenchAccount extends UserAccount {
   /** Open the account and add bonus grants until `liveGrants` grants are live (the monthly one counts). */
@@ -239,14 +251,15 @@ export default {
         return Response.json(command.count);
       }
       case 'coldObjects': {
-        // `count` new objects, 100 at a time, each taken one step further than the kind before:
-        // created (no storage), + its schema (a BenchAccount's constructor), + its account opened by
-        // a balance read, or opened by a first deduction instead. Node reads workerd's CPU around the call.
+        // `count` objects of one kind (COLD_KINDS), 100 at a time: new ones, or for a wake the objects
+        // of an earlier step once the runtime evicted them. Node reads workerd's CPU around the call.
         const kind: ColdKind = COLD_KINDS.find((k) => k === command.kind) ?? 'bare';
         const usage = usageTemplate();
         await inFlight(Number(command.count), async (i) => {
-          const name = `${command.name}-${kind}-${i}`;
+          const name = `${command.name}-${COLD_NAME_OF[kind] ?? kind}-${i}`;
           if (kind === 'bare') await env.BARE_OBJECT.get(env.BARE_OBJECT.idFromName(name)).noop();
+          else if (kind === 'bareWrite' || kind === 'bareWake')
+            await env.BARE_OBJECT.get(env.BARE_OBJECT.idFromName(name)).write();
           else if (kind === 'schema') await env.BENCH_ACCOUNT.get(env.BENCH_ACCOUNT.idFromName(name)).noop();
           else {
             const account = env.USER_ACCOUNT.get(env.USER_ACCOUNT.idFromName(name));
@@ -258,6 +271,16 @@ export default {
           }
         });
         return Response.json(command.count);
+      }
+      case 'cost': {
+        // The cost run's own calls into a counted account: read its counters, let its background work
+        // finish, run its alarm, measure what the retention pass would write. None is counted.
+        const account = env.COUNTED_ACCOUNT.get(env.COUNTED_ACCOUNT.idFromName(String(command.name)));
+        if (command.action === 'clock') return Response.json(await account.costClock(Number(command.ms)));
+        if (command.action === 'settle') return Response.json(await account.costSettle());
+        if (command.action === 'alarm') return Response.json(await account.costAlarm());
+        if (command.action === 'purge') return Response.json(await account.costPurge());
+        return new Response(`unknown cost action ${String(command.action)}`, { status: 400 });
       }
       case 'openAccounts':
         // Open `count` new service accounts at once, for the memory each live object costs.

@@ -1,7 +1,10 @@
 // The peer's ledger: what a team would build on PostgreSQL instead of one object per user. One
-// row per user holds the balance; a deduction locks it (`SELECT … FOR UPDATE`), appends a log row
-// whose UNIQUE (user_id, idem_key) is the idempotency record, updates the balance and commits
-// (durably: synchronous_commit is on). Every writer of a user's log holds that user's row lock.
+// row per user holds the balance and the tokens held; a deduction locks it (`SELECT … FOR UPDATE`),
+// appends a log row whose UNIQUE (user_id, idem_key) is the idempotency record, updates the balance
+// and commits (durably: synchronous_commit is on). A reservation is a hold row written under the same
+// row lock (its UNIQUE (user_id, idem_key) the reservation's idempotency record); its commit appends
+// the usage row, settles the hold and moves the balance in one transaction, again under the lock.
+// Every writer of a user's rows holds that user's row lock.
 import pg from 'pg';
 
 // int8 columns come back as strings by default; every amount here stays far below 2^53.
@@ -11,6 +14,7 @@ export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS accounts (
   user_id        text PRIMARY KEY,
   balance_tokens bigint NOT NULL CHECK (balance_tokens >= 0),
+  held_tokens    bigint NOT NULL DEFAULT 0 CHECK (held_tokens >= 0),
   updated_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS usage_log (
@@ -28,7 +32,23 @@ CREATE TABLE IF NOT EXISTS usage_log (
   description     text,
   created_at      timestamptz NOT NULL DEFAULT now(),
   UNIQUE (user_id, idem_key)
+);
+CREATE TABLE IF NOT EXISTS holds (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id     text NOT NULL REFERENCES accounts (user_id),
+  idem_key    text NOT NULL,
+  agent       text NOT NULL,
+  model       text NOT NULL,
+  tokens      bigint NOT NULL CHECK (tokens > 0),
+  status      text NOT NULL CHECK (status IN ('open', 'committed', 'released')),
+  usage_id    bigint REFERENCES usage_log (id),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  expires_at  timestamptz NOT NULL,
+  settled_at  timestamptz,
+  UNIQUE (user_id, idem_key)
 );`;
+
+const HOLD_COLUMNS = 'id, agent, model, tokens, status, usage_id, created_at, expires_at, settled_at';
 
 const LOG_COLUMNS =
   'id, agent, model, input_tokens, output_tokens, tokens_before, tokens_after, cost_usd_micros, cost_inr_paise, description, created_at';
@@ -53,6 +73,23 @@ const Q = {
       $9::int8[], $10::int8[], $11::text[])
     ON CONFLICT (user_id, idem_key) DO NOTHING RETURNING idem_key, id, created_at`,
   setBalance: 'UPDATE accounts SET balance_tokens = $2, updated_at = now() WHERE user_id = $1',
+  // Reservations: the account's row lock with any hold under the key; a hold by id with the lock.
+  lockWithHoldKey: `SELECT a.balance_tokens, a.held_tokens, h.id, h.agent, h.model, h.tokens, h.status, h.usage_id,
+      h.created_at, h.expires_at, h.settled_at
+    FROM accounts a LEFT JOIN holds h ON h.user_id = a.user_id AND h.idem_key = $2
+    WHERE a.user_id = $1 FOR UPDATE OF a`,
+  lockWithHold: `SELECT a.balance_tokens, a.held_tokens, h.id, h.agent, h.model, h.tokens, h.status, h.usage_id,
+      h.created_at, h.expires_at, h.settled_at
+    FROM accounts a LEFT JOIN holds h ON h.user_id = a.user_id AND h.id = $2
+    WHERE a.user_id = $1 FOR UPDATE OF a`,
+  insertHold: `INSERT INTO holds (user_id, idem_key, agent, model, tokens, status, expires_at)
+    VALUES ($1, $2, $3, $4, $5, 'open', now() + make_interval(secs => $6))
+    ON CONFLICT (user_id, idem_key) DO NOTHING RETURNING ${HOLD_COLUMNS}`,
+  setHeld: 'UPDATE accounts SET held_tokens = $2, updated_at = now() WHERE user_id = $1',
+  settleHold: `UPDATE holds SET status = $2, usage_id = $3, settled_at = now() WHERE id = $1 RETURNING ${HOLD_COLUMNS}`,
+  setBalanceAndHeld: 'UPDATE accounts SET balance_tokens = $2, held_tokens = $3, updated_at = now() WHERE user_id = $1',
+  usageById: `SELECT ${LOG_COLUMNS} FROM usage_log WHERE id = $1`,
+  balance: 'SELECT balance_tokens, held_tokens FROM accounts WHERE user_id = $1',
 };
 const named = (name, values) => ({ name, text: Q[name], values });
 
@@ -154,7 +191,100 @@ export function createLedger({ pool, startTokens }) {
     }
   }
 
-  return { recordUsage, recordUsageGroup };
+  /**
+   * Hold `hold.tokens` for a run: `{ kind: 'held' | 'replayed' | 'conflict' | 'insufficient', hold?, available? }`.
+   * The hold row and the account's held tokens change together, under the account's row lock.
+   */
+  async function reserve(userId, key, hold) {
+    return inTransaction(async (client) => {
+      const locked = await lockAccount(client, 'lockWithHoldKey', [userId, key]);
+      if (locked.id !== null) {
+        const same = locked.agent === hold.agent && locked.model === hold.model && locked.tokens === hold.tokens;
+        return { rollback: true, outcome: same ? { kind: 'replayed', hold: holdOf(locked) } : { kind: 'conflict' } };
+      }
+      const available = locked.balance_tokens - locked.held_tokens;
+      if (available < hold.tokens) return { rollback: true, outcome: { kind: 'insufficient', available } };
+      const inserted = await client.query(
+        named('insertHold', [userId, key, hold.agent, hold.model, hold.tokens, hold.ttlSeconds]),
+      );
+      // Every writer of this user's holds holds the row lock taken above, so no key can have appeared since.
+      if (inserted.rows.length === 0) throw new Error('peer: a hold key was written concurrently');
+      await client.query(named('setHeld', [userId, locked.held_tokens + hold.tokens]));
+      return { outcome: { kind: 'held', hold: inserted.rows[0] } };
+    });
+  }
+
+  /**
+   * Settle hold `holdId` with the actual usage: one usage row, the hold committed, the balance and the
+   * held tokens moved, in one transaction under the row lock. Never refused for money (the model ran):
+   * what the balance cannot cover is reported as uncovered. `usageOf(hold)` prices the run with the
+   * hold's agent and model. `{ kind: 'committed' | 'replayed' | 'not_found' | 'conflict', row?, hold?,
+   * uncovered? }`.
+   */
+  async function commit(userId, holdId, usageOf) {
+    return inTransaction(async (client) => {
+      const locked = (await client.query(named('lockWithHold', [userId, holdId]))).rows[0];
+      if (!locked || locked.id === null) return { rollback: true, outcome: { kind: 'not_found' } };
+      if (locked.status === 'committed') {
+        const row = (await client.query(named('usageById', [locked.usage_id]))).rows[0];
+        return { rollback: true, outcome: { kind: 'replayed', row, hold: holdOf(locked), uncovered: 0 } };
+      }
+      if (locked.status !== 'open') return { rollback: true, outcome: { kind: 'conflict' } };
+      const usage = usageOf(locked);
+      const before = locked.balance_tokens;
+      const charged = Math.min(usage.tokens, before);
+      const after = before - charged;
+      const key = `hold-commit:${holdId}`;
+      const inserted = await client.query(named('insert', [userId, key, ...logValues(usage, before, after)]));
+      if (inserted.rows.length === 0) throw new Error('peer: a commit key was written concurrently');
+      const row = { ...usage, ...inserted.rows[0], tokens_before: before, tokens_after: after };
+      const hold = (await client.query(named('settleHold', [holdId, 'committed', row.id]))).rows[0];
+      await client.query(named('setBalanceAndHeld', [userId, after, locked.held_tokens - locked.tokens]));
+      return { outcome: { kind: 'committed', row, hold, uncovered: usage.tokens - charged } };
+    });
+  }
+
+  /** The balance a client sees: tokens less what is held (opening the account, as the service's route does). */
+  async function balance(userId) {
+    let { rows } = await pool.query(named('balance', [userId]));
+    if (rows.length === 0) {
+      await pool.query(named('open', [userId, startTokens]));
+      ({ rows } = await pool.query(named('balance', [userId])));
+    }
+    return { balance: rows[0].balance_tokens, held: rows[0].held_tokens };
+  }
+
+  /** Run `work(client)` in a transaction; it answers `{ outcome, rollback? }`. */
+  async function inTransaction(work) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { outcome, rollback } = await work(client);
+      await client.query(rollback ? 'ROLLBACK' : 'COMMIT');
+      return outcome;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  return { recordUsage, recordUsageGroup, reserve, commit, balance };
+}
+
+function holdOf(r) {
+  return {
+    id: r.id,
+    agent: r.agent,
+    model: r.model,
+    tokens: r.tokens,
+    status: r.status,
+    usage_id: r.usage_id,
+    created_at: r.created_at,
+    expires_at: r.expires_at,
+    settled_at: r.settled_at,
+  };
 }
 
 function logValues(usage, before, after) {

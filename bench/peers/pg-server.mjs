@@ -1,6 +1,8 @@
 // The benchmark's peer: a minimal Node `http` + `pg` server with the service's usage route, a
-// batch route and a health route, over the row-locked ledger in ./pg-ledger.mjs. Written for the
-// bench only; it listens on 127.0.0.1 and prints `{"port":N}` on its first stdout line.
+// batch route, the reservation routes (reserve, commit), the balance route and a health route, over
+// the row-locked ledger in ./pg-ledger.mjs. Written for the bench only; it listens on 127.0.0.1 and
+// prints `{"port":N}` on its first stdout line. `GET /bench/rows-written` answers the rows written so
+// far, counted from PostgreSQL's statistics as Cloudflare counts SQLite's (every index entry a row).
 //
 // Environment: PEER_PG_HOST (the cluster's socket directory), PEER_PG_PORT, PEER_SERVICE_TOKEN,
 // PEER_START_TOKENS (a new account's balance), PEER_POOL_MAX (pooled connections), PEER_PORT (0: any).
@@ -20,6 +22,11 @@ const LIMITS = {
   idempotencyKeyCharsMax: 255,
   userIdCharsMax: 128,
   batchRecordsMax: 500,
+  /** The service's bounds on a reservation (PLAN_TOKENS_PER_REQUEST_MAX, RESERVATION_TTL_*). */
+  estimatedTokensMax: 1_000_000,
+  ttlSecondsMin: 10,
+  ttlSecondsMax: 3_600,
+  ttlSecondsDefault: 600,
 };
 
 /** The seed catalog's prices (migrations/0001_catalog.sql), held in memory as the service caches its own. */
@@ -61,6 +68,23 @@ const batchBody = z
       .max(LIMITS.batchRecordsMax),
   })
   .strict();
+
+const reserveBody = z
+  .object({
+    agent,
+    model: z.string().min(1).max(LIMITS.modelCharsMax),
+    estimated_tokens: z.int().min(1).max(LIMITS.estimatedTokensMax),
+    ttl_seconds: z.int().min(LIMITS.ttlSecondsMin).max(LIMITS.ttlSecondsMax).optional(),
+  })
+  .strict();
+const commitBody = z
+  .object({
+    input_tokens: tokenCount,
+    output_tokens: tokenCount,
+    description: z.string().max(LIMITS.descriptionCharsMax).optional(),
+  })
+  .strict();
+const reservationId = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 class HttpError extends Error {
   constructor(status, code, message, details = {}) {
@@ -185,8 +209,7 @@ function errorBody(code, message, details = {}) {
   return { error: code, code, message, ...details };
 }
 
-async function usage(request, pathUserId) {
-  requireService(request);
+function userOf(pathUserId) {
   let decoded;
   try {
     decoded = decodeURIComponent(pathUserId);
@@ -195,12 +218,23 @@ async function usage(request, pathUserId) {
   }
   const user = userId.safeParse(decoded);
   if (!user.success) throw new HttpError(400, 'invalid_request', 'userId: invalid');
+  return user.data;
+}
+
+function keyOf(request) {
   const rawKey = request.headers['idempotency-key'];
   if (rawKey === undefined) throw new HttpError(400, 'idempotency_key_required', 'Send an Idempotency-Key header.');
   const key = idempotencyKey.safeParse(String(rawKey).trim());
   if (!key.success) throw new HttpError(400, 'invalid_request', 'Idempotency-Key: invalid');
+  return key.data;
+}
+
+async function usage(request, pathUserId) {
+  requireService(request);
+  const user = userOf(pathUserId);
+  const key = keyOf(request);
   const body = priced(await readJson(request, usageBody));
-  const outcome = await ledger.recordUsage(user.data, key.data, body);
+  const outcome = await ledger.recordUsage(user, key, body);
   const [status, answer] = render(outcome, body);
   return [status, answer, outcome.row ? { 'X-Tokens-Remaining': String(outcome.row.tokens_after) } : {}];
 }
@@ -237,14 +271,111 @@ async function usageBatch(request) {
   return [200, { results, ...counts }];
 }
 
+/** The service's reservation answer, field for field where the peer keeps the same facts. */
+function presentHold(h) {
+  const iso = (t) => (t === null ? null : new Date(t).toISOString());
+  return {
+    id: h.id,
+    agent: h.agent,
+    model: h.model,
+    estimated_tokens: h.tokens,
+    status: h.status,
+    created_at: iso(h.created_at),
+    expires_at: iso(h.expires_at),
+    settled_at: iso(h.settled_at),
+    project_id: null,
+  };
+}
+
+async function reserve(request, pathUserId) {
+  requireService(request);
+  const user = userOf(pathUserId);
+  const key = keyOf(request);
+  const body = await readJson(request, reserveBody);
+  if (!MODELS.has(body.model)) throw new HttpError(400, 'invalid_request', `model: unknown model '${body.model}'`);
+  const outcome = await ledger.reserve(user, key, {
+    agent: body.agent,
+    model: body.model,
+    tokens: body.estimated_tokens,
+    ttlSeconds: body.ttl_seconds ?? LIMITS.ttlSecondsDefault,
+  });
+  if (outcome.kind === 'conflict')
+    return [
+      409,
+      errorBody('idempotency_key_reused', 'This Idempotency-Key was already used for a different reservation.'),
+    ];
+  if (outcome.kind === 'insufficient')
+    return [
+      402,
+      errorBody('insufficient_tokens', `Need ${body.estimated_tokens - outcome.available} more tokens.`, {
+        needed_tokens: body.estimated_tokens - outcome.available,
+        balance_tokens: outcome.available,
+      }),
+    ];
+  const replayed = outcome.kind === 'replayed';
+  return [replayed ? 200 : 201, { reservation: presentHold(outcome.hold), replayed }];
+}
+
+async function commit(request, pathUserId, pathId) {
+  requireService(request);
+  const user = userOf(pathUserId);
+  keyOf(request);
+  const id = reservationId.safeParse(pathId);
+  if (!id.success) throw new HttpError(400, 'invalid_request', 'id: invalid');
+  const body = await readJson(request, commitBody);
+  const outcome = await ledger.commit(user, id.data, (hold) =>
+    priced({ agent: hold.agent, model: hold.model, ...body }),
+  );
+  if (outcome.kind === 'not_found') throw new HttpError(404, 'not_found', 'No such reservation.');
+  if (outcome.kind === 'conflict') throw new HttpError(409, 'conflict', 'The reservation was released.');
+  return [
+    200,
+    {
+      ...presentUsage(outcome.row, outcome.kind === 'replayed'),
+      uncovered_tokens: outcome.uncovered,
+      reservation: presentHold(outcome.hold),
+    },
+    { 'X-Tokens-Remaining': String(outcome.row.tokens_after) },
+  ];
+}
+
+async function balance(request, pathUserId) {
+  requireService(request);
+  const { balance: tokens, held } = await ledger.balance(userOf(pathUserId));
+  return [200, { remaining_tokens: tokens - held, held_tokens: held }, { 'X-Tokens-Remaining': String(tokens - held) }];
+}
+
+/**
+ * Rows written so far, as Cloudflare counts SQLite's: every heap row inserted, updated or deleted,
+ * and every index entry an insert or a non-HOT update adds (PostgreSQL's cumulative statistics).
+ */
+async function rowsWritten() {
+  const { rows } = await pool.query(`SELECT t.relname, t.n_tup_ins, t.n_tup_upd, t.n_tup_hot_upd, t.n_tup_del,
+      (SELECT COUNT(*) FROM pg_index i WHERE i.indrelid = t.relid) AS indexes
+    FROM pg_stat_user_tables t`);
+  let total = 0;
+  for (const r of rows) {
+    const [ins, upd, hot, del, idx] = [r.n_tup_ins, r.n_tup_upd, r.n_tup_hot_upd, r.n_tup_del, r.indexes].map(Number);
+    total += ins + upd + del + (ins + upd - hot) * idx;
+  }
+  return [200, { rows_written: total }];
+}
+
 const USAGE_PATH = /^\/api\/v1\/service\/users\/([^/]+)\/usage$/;
+const RESERVE_PATH = /^\/api\/v1\/service\/users\/([^/]+)\/reservations$/;
+const COMMIT_PATH = /^\/api\/v1\/service\/users\/([^/]+)\/reservations\/([^/]+)\/commit$/;
+const BALANCE_PATH = /^\/api\/v1\/service\/users\/([^/]+)\/balance$/;
 
 async function route(request) {
   const path = new URL(request.url, 'http://peer').pathname;
   if (request.method === 'GET' && (path === '/health' || path === '/api/v1/health')) return [200, { status: 'ok' }];
   if (request.method === 'POST' && path === '/api/v1/service/usage/batch') return usageBatch(request);
-  const match = USAGE_PATH.exec(path);
+  if (request.method === 'GET' && path === '/bench/rows-written') return rowsWritten();
+  let match = USAGE_PATH.exec(path);
   if (request.method === 'POST' && match) return usage(request, match[1]);
+  if (request.method === 'POST' && (match = RESERVE_PATH.exec(path))) return reserve(request, match[1]);
+  if (request.method === 'POST' && (match = COMMIT_PATH.exec(path))) return commit(request, match[1], match[2]);
+  if (request.method === 'GET' && (match = BALANCE_PATH.exec(path))) return balance(request, match[1]);
   throw new HttpError(404, 'not_found', `No route for ${request.method} ${path}.`);
 }
 
