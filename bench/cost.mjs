@@ -3,7 +3,8 @@
 // reaching the same UserAccount code with billing counters around it (bench/countedAccount.ts).
 // Prints the table and writes bench/results/<name>.json (default cost.json); `node bench/scale.mjs
 // <that file>` prices a month at scale from it.
-// Options: --name <file stem>, --ops <n> (operations per row, default 10).
+// Options: --name <file stem>, --ops <n> (operations per row, default 10), --only <ids> (comma-separated
+// scenario ids, e.g. usage,replay).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { countCosts, printCostTable } from './costCounts.mjs';
@@ -13,14 +14,16 @@ const BENCH_SQL = [
   "UPDATE plans SET tokens_per_month = 1000000000, max_requests_per_day = 1000000000 WHERE id = 'free'",
 ];
 
-const { values: options } = parseArgs({ options: { name: { type: 'string' }, ops: { type: 'string' } } });
+const { values: options } = parseArgs({
+  options: { name: { type: 'string' }, ops: { type: 'string' }, only: { type: 'string' } },
+});
 const started = performance.now();
 const service = await startService({ extraSql: BENCH_SQL, countedAccounts: true });
 process.once('exit', () => service.removeFilesNow());
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 let results;
 try {
-  results = await countCosts(service, { opsPerRow: Number(options.ops ?? 10) });
+  results = await countCosts(service, { opsPerRow: Number(options.ops ?? 10), ids: options.only?.split(',') });
 } finally {
   await service.stop();
 }

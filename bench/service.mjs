@@ -100,7 +100,8 @@ export async function startService({ extraSql = [], inspectorPort, countedAccoun
         // pages) is a dev-server hop that production does not have, and it costs as much as the object floor.
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
         scriptPath: apiScript,
-        bindings: { ...workerOptions.bindings, ...secrets },
+        // Production settings, with the local deterministic runner named: project runs call no model.
+        bindings: { ...workerOptions.bindings, ...secrets, MODEL_RUNNER: 'local' },
         // The cost run (bench/cost.mjs): the service's routes reach the same UserAccount code with
         // billing counters around it (bench/countedAccount.ts), in the bench's script.
         ...(countedAccounts && {
