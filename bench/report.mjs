@@ -11,7 +11,15 @@ export const TARGETS = {
   /** …and p99 no worse than the peer's. */
   spreadP99VsPeerMax: 1,
   /** A hot user's deductions at least this fraction of the object floor's req/s (auth + no-op RPC, same path). */
-  hotVsFloorThroughputMin: 0.75,
+  hotVsFloorThroughputMin: 0.9,
+  /** The platform day (many cold users, each a seven-agent project): server CPU per step at most this × the peer's. */
+  platformDayCpuPerStepVsPeerMax: 1,
+  /** A new user's first call: server CPU at most this many times the peer's. */
+  firstCallCpuVsPeerMax: 2.5,
+  /** A new account's first call (a deduction) at most this × a bare object's first call (a one-table schema, one row). */
+  firstCallVsBareMax: 1.5,
+  /** An existing account woken after eviction (a deduction) at most this × a bare object's wake (one row). */
+  wakeVsBareWakeMax: 1.25,
   /** Batches: server CPU per record at most this fraction of the peer's on the same batches… */
   batchCpuPerRecordVsPeerMax: 0.5,
   /** …records per second, spread over the users, at least this many times the single route's spread req/s… */
@@ -96,6 +104,33 @@ export function evaluate(results) {
     spread.vsPeer.p99,
     atMost(spread.vsPeer.p99, T.spreadP99VsPeerMax),
   );
+  const day = scenario('platform-day');
+  if (day)
+    check(
+      `platform day: server CPU per step ≤ ${T.platformDayCpuPerStepVsPeerMax} × the peer's`,
+      day.vsPeer.cpuPerRequest,
+      atMost(day.vsPeer.cpuPerRequest, T.platformDayCpuPerStepVsPeerMax),
+    );
+  const newUsers = scenario('new-users');
+  if (newUsers)
+    check(
+      `first call of a new user: server CPU ≤ ${T.firstCallCpuVsPeerMax} × the peer's`,
+      newUsers.vsPeer.cpuPerRequest,
+      atMost(newUsers.vsPeer.cpuPerRequest, T.firstCallCpuVsPeerMax),
+    );
+  const cold = results.coldObjects;
+  if (cold) {
+    check(
+      `a new account's first call ≤ ${T.firstCallVsBareMax} × a bare object's first call (workerd CPU)`,
+      cold.firstCallVsBare,
+      atMost(cold.firstCallVsBare ?? null, T.firstCallVsBareMax),
+    );
+    check(
+      `an account woken after eviction ≤ ${T.wakeVsBareWakeMax} × a bare object's wake (workerd CPU)`,
+      cold.wakeVsBareWake,
+      atMost(cold.wakeVsBareWake ?? null, T.wakeVsBareWakeMax),
+    );
+  }
   check(
     `hot user: req/s ≥ ${T.hotVsFloorThroughputMin} × the object floor's`,
     hot.vsFloor.throughput,
@@ -330,6 +365,9 @@ export function printReport(results) {
             step('account', 'schema'),
           ],
           ['the same, opened by a first deduction instead', cold.usage.cpuUsPerObject, step('usage', 'account')],
+          ["floor: a bare object's first call (a one-table schema, one row)", cold.bareWrite.cpuUsPerObject, ''],
+          ["a bare object's wake after eviction (one row)", cold.bareWake.cpuUsPerObject, ''],
+          ["an account's wake after eviction (a deduction)", cold.usageWake.cpuUsPerObject, ''],
         ],
       ),
     );
