@@ -195,6 +195,7 @@ async function runAll(peerNote) {
   await waitForEviction(idleFiles);
 
   // The comparison.
+  const platformDayOddAnswers = [];
   const sides = { service: { url, floorUrl: service.floorUrl, rootPids: service.pids } };
   if (peer) sides.peer = { url: peer.url, rootPids: peer.rootPids };
   const comparison = await compare({
@@ -205,6 +206,8 @@ async function runAll(peerNote) {
     settle: () => waitForEviction(idleFiles),
     platformDay: {
       userOf: PLATFORM_DAY_USER,
+      /** 2xx answers to a reservation that carried none (kept for the results; their commits count as non-2xx). */
+      oddAnswers: platformDayOddAnswers,
       flushed: (sinceMs) =>
         waitUntil(
           'the platform day flushed',
@@ -220,6 +223,13 @@ async function runAll(peerNote) {
     },
   });
   if (peerNote) comparison.notes.unshift(peerNote);
+  if (platformDayOddAnswers.length) {
+    comparison.notes.push(`platform day: ${platformDayOddAnswers.length} reservations answered 2xx without one`);
+    comparison.platformDayOddAnswers = platformDayOddAnswers.slice(0, 3);
+    log(
+      `platform day: ${platformDayOddAnswers.length} reservations answered 2xx without one: ${platformDayOddAnswers[0]}`,
+    );
+  }
   memory.afterSpreadBytes = service.rssBytes();
   await waitForEviction(idleFiles);
 
