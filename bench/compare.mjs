@@ -88,7 +88,7 @@ export async function compare({ sides, serviceToken, config, log, settle, platfo
           return keyedTo(request, `/api/v1/service/users/${context.user}/reservations`);
         },
         onResponse: (status, body, context) => {
-          // An answer without a reservation makes the commit a 404, counted with the non-2xx answers.
+          // An answer without a reservation makes its commit a 400, counted with the non-2xx answers.
           context.reservationId = (status < 300 && JSON.parse(body).reservation?.id) || 0;
           if (!context.reservationId && status < 300) platformDay.oddAnswers.push(body.slice(0, 300));
         },
