@@ -2,7 +2,16 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { idempotencyKeys } from '../../../src/account/contract/keys';
 import { CATALOG_TTL_MS, OUTBOX_FLUSH_DELAY_MS, PROJECTS_PER_USER_MAX } from '../../../src/money/limits';
-import { accountStub, expectAuditOk, newUserId, postUsage, setClock, type AccountStub } from '../../support/helpers';
+import {
+  accountStub,
+  expectAuditOk,
+  grantTokens,
+  newUserId,
+  postUsage,
+  setClock,
+  type AccountStub,
+} from '../../support/helpers';
+import { execute, newProject } from '../../support/projectHelpers';
 
 // What the hot paths cost in SQLite rows written (every index entry a row, and rows are most of the
 // bill: docs/scale.md), statements run and rows read. The bounds are the targets the storage is
@@ -164,6 +173,47 @@ describe('rows written on the hot paths', () => {
     expect(reserved.rowsWritten + committed.rowsWritten + flushed.rowsWritten).toBeLessThanOrEqual(8);
     expect(reserved.statements + committed.statements).toBeLessThanOrEqual(12);
     expect(await keysInTable(stub)).toBe(keys);
+    await expectAuditOk(stub);
+  });
+
+  it('a reservation and its release write at most 5 rows all-in', async () => {
+    const { stub } = await warmAccount('rows');
+    await flush(stub, T0);
+    const counter = await countStorage(stub);
+    const keys = await keysInTable(stub);
+    const released = await costOf(counter, async () => {
+      const held = await stub.reserve({
+        agent: 'code',
+        model: 'haiku',
+        estimatedTokens: 500,
+        idempotencyKey: idempotencyKeys.reservation(crypto.randomUUID()),
+      });
+      if (!held.ok) throw new Error(held.failure.message);
+      expect((await stub.releaseReservation(held.value.result.id)).ok).toBe(true);
+      await flush(stub, T0);
+    });
+    expect(released.rowsWritten).toBeGreaterThan(0);
+    expect(released.rowsWritten).toBeLessThanOrEqual(5);
+    expect(await keysInTable(stub)).toBe(keys);
+  });
+
+  it('a seven-agent project, created and run over HTTP, writes at most 90 rows all-in', async () => {
+    const { userId, stub } = await warmAccount('rows-project');
+    expect((await grantTokens(userId, { tokens: 40_000, reason: 'room for a project run' })).status).toBe(201);
+    await flush(stub, T0);
+    const counter = await countStorage(stub);
+    const run = await costOf(counter, async () => {
+      const id = await newProject(userId);
+      const answer = await execute(userId, id);
+      expect(answer.status).toBe(200);
+      const { project } = await answer.json<{ project: { status: string; agents: unknown[] } }>();
+      expect(project.status).toBe('completed');
+      expect(project.agents).toHaveLength(7);
+      await flush(stub, T0);
+    });
+    // Per agent its reservation and commit (9 rows), its step's two updates and the lease's; the project and its keys.
+    expect(run.rowsWritten).toBeGreaterThan(7 * 9);
+    expect(run.rowsWritten).toBeLessThanOrEqual(90);
     await expectAuditOk(stub);
   });
 
