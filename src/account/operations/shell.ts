@@ -60,7 +60,7 @@ export class AccountShell {
     // Synchronous, so it is done before the constructor returns; no request is let in before it,
     // and a schema this build cannot run fails the object loudly.
     void ctx.blockConcurrencyWhile(async () => ensureSchema(sql, ctx.storage));
-    this.store = new AccountStore(sql);
+    this.store = new AccountStore(sql, ctx.id.name ?? null);
     this.log = new LedgerReads(sql);
     this.flusher = new FactFlusher(this.store.outbox, this.store.ledgerFacts);
     this.retention = new Retention(sql);
@@ -187,9 +187,9 @@ export class AccountShell {
         if (this.store.head()) return; // another request opened it while this one read the catalog
         const draft = new Draft(newAccountState(start.terms, now, dayOf(now)));
         openAccount(draft, now);
+        // The account row is written with the object's name as its user id.
         this.store.apply(draft.changes, now);
         this.store.remember(draft.state());
-        this.ownUserId();
       });
       period = this.store.period()!;
     }

@@ -53,7 +53,11 @@ export class AccountStore {
   readonly projects: ProjectStore;
   readonly stripe: StripeStore;
 
-  constructor(private readonly sql: Sql) {
+  constructor(
+    private readonly sql: Sql,
+    /** The name the Worker addressed the object by (the user id), stored on the account row when it opens. */
+    private readonly ownerName: string | null = null,
+  ) {
     this.outbox = new OutboxStore(sql);
     this.ledgerFacts = new LedgerFacts(sql);
     this.idempotency = new IdempotencyStore(sql);
@@ -211,13 +215,14 @@ export class AccountStore {
         case 'account':
           this.sql.run(
             'account upsert',
-            `INSERT INTO account (id, terms, pending_terms, period, created_at, carried_through) VALUES (1, ?, ?, ?, ?, ?)
+            `INSERT INTO account (id, terms, pending_terms, period, created_at, carried_through, user_id) VALUES (1, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET terms = excluded.terms, pending_terms = excluded.pending_terms, period = excluded.period`,
             JSON.stringify(change.terms),
             change.pendingTerms === null ? null : JSON.stringify(change.pendingTerms),
             change.period,
             createdAt,
             firstDayOf(change.period),
+            this.ownerName,
           );
           carryUsage(this.sql, firstDayOf(change.period));
           break;

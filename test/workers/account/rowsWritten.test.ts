@@ -217,6 +217,21 @@ describe('rows written on the hot paths', () => {
     await expectAuditOk(stub);
   });
 
+  it('a new account opened by its first deduction stores its user id with the account row, in at most 15 statements', async () => {
+    const userId = newUserId('rows-new');
+    const stub = accountStub(userId);
+    await setClock(stub, T0);
+    const counter = await countStorage(stub);
+    const opened = await costOf(counter, async () => {
+      expect((await postUsage(userId, usage)).status).toBe(200);
+    });
+    expect(opened.statements).toBeLessThanOrEqual(15);
+    const stored = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec<{ user_id: string | null }>('SELECT user_id FROM account').one(),
+    );
+    expect(stored.user_id).toBe(userId);
+  });
+
   it('a balance read reads as many rows on an account with months of history as on a new one', async () => {
     const young = await warmAccount('rows-young');
     const old = await warmAccount('rows-old');
