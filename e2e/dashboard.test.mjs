@@ -1,106 +1,39 @@
 // The dashboard in a real browser (Debian's chromium through playwright-core) against the service
 // started as `npm start` starts it. Each scenario signs in a user id of its own.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startService } from './server.mjs';
+import { test } from 'node:test';
+import {
+  e2e,
+  grant,
+  mintToken,
+  newUser,
+  openPage,
+  recordUsage,
+  shot,
+  shotsDir,
+  signIn,
+  text,
+  useBrowser,
+  waitForText,
+} from './browser.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const UI_TIMEOUT_MS = 15_000;
-const shotsDir = fileURLToPath(
-  new URL(`./screenshots/${new Date().toISOString().replace(/[:.]/g, '-')}/`, import.meta.url),
-);
-
-/** A value of `npm start`'s configuration (.dev.vars, else .dev.vars.example). */
-function devVar(name) {
-  for (const file of ['../.dev.vars', '../.dev.vars.example']) {
-    try {
-      const text = readFileSync(new URL(file, import.meta.url), 'utf8');
-      const line = text.split('\n').find((l) => l.startsWith(`${name}=`));
-      if (line) return line.slice(name.length + 1).trim();
-    } catch {
-      // try the next file
-    }
-  }
-  throw new Error(`${name} not found in .dev.vars or .dev.vars.example`);
-}
-
-const serviceToken = () => devVar('SERVICE_TOKEN');
-
-let service;
-let browser;
-
-before(async () => {
-  mkdirSync(shotsDir, { recursive: true });
-  console.log(`screenshots: ${shotsDir} (and service.log, the output of npm start)`);
-  service = await startService(`${shotsDir}service.log`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await service?.stop();
-});
-
-function newUser(label) {
-  return `e2e-${label}-${randomUUID().slice(0, 8)}`;
-}
-
-async function openPage(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT_MS);
-  const consoleErrors = [];
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
-  // Script errors only: refused requests (the probe of the development sign-in, a route not served
-  // yet) are the page's expected traffic and show up as "Failed to load resource".
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      consoleErrors.push(message.text());
-    }
-  });
-  return { page, context, consoleErrors };
-}
-
-async function signIn(page, userId, screenshotName) {
-  await page.goto(`${service.baseUrl}/`);
-  await page.getByLabel('User id').waitFor();
-  if (screenshotName) await shot(page, screenshotName, false);
-  await page.getByLabel('User id').fill(userId);
-  await page.getByRole('button', { name: 'Sign in as this user' }).click();
-  await page.getByTestId('user-id').filter({ hasText: userId }).waitFor();
-}
-
-async function text(page, testId) {
-  return (await page.getByTestId(testId).textContent())?.trim();
-}
-
-async function waitForText(page, testId, expected) {
-  await page.getByTestId(testId).filter({ hasText: expected }).waitFor();
-}
-
-async function shot(page, name, fullPage = true) {
-  await page.screenshot({ path: `${shotsDir}${name}.png`, fullPage });
-}
+useBrowser();
 
 test('serves the page and its bundle as static files, and leaves the API to the Worker', async () => {
-  const page = await fetch(`${service.baseUrl}/`);
+  const page = await fetch(`${e2e.baseUrl}/`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type'), /^text\/html/);
-  const bundle = await fetch(`${service.baseUrl}/build/app.js`);
+  const bundle = await fetch(`${e2e.baseUrl}/build/app.js`);
   assert.equal(bundle.status, 200);
   assert.match(bundle.headers.get('content-type'), /javascript/);
   // No external script, style or font: the page works offline.
   assert.doesNotMatch(await bundle.text(), /https?:\/\/(?:cdn|unpkg|fonts)\./);
   for (const path of ['/api/v1/no-such-route', '/no-such-page']) {
-    const response = await fetch(`${service.baseUrl}${path}`);
+    const response = await fetch(`${e2e.baseUrl}${path}`);
     assert.equal(response.status, 404, path);
     assert.equal((await response.json()).code, 'not_found', path);
   }
-  const health = await fetch(`${service.baseUrl}/health`);
+  const health = await fetch(`${e2e.baseUrl}/health`);
   assert.deepEqual(await health.json(), { status: 'ok' });
 });
 
@@ -122,16 +55,10 @@ test('signs in and shows the balance, plan and reset countdown', async () => {
 
 test('signs in with #token= in the address, and refuses a bad pasted token in words', async () => {
   const user = newUser('hash');
-  const minted = await fetch(`${service.baseUrl}/api/v1/dev/session`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ user_id: user }),
-  });
-  assert.equal(minted.status, 201);
-  const { token } = await minted.json();
+  const token = await mintToken(user);
 
   const { page, context } = await openPage();
-  await page.goto(`${service.baseUrl}/#token=${token}`);
+  await page.goto(`${e2e.baseUrl}/#token=${token}`);
   await page.getByTestId('user-id').filter({ hasText: user }).waitFor();
   assert.doesNotMatch(page.url(), /token=/, 'the token stays out of the address bar');
   // The session survives a reload of the tab (sessionStorage) ...
@@ -205,16 +132,6 @@ test('runs a cost estimate against POST /tokens/estimate', async () => {
   assert.deepEqual(consoleErrors, []);
   await context.close();
 });
-
-/** An operator's grant through the admin API (ADMIN_TOKEN from .dev.vars[.example]). */
-async function grant(userId, tokens) {
-  const response = await fetch(`${service.baseUrl}/api/v1/admin/users/${userId}/grants`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${devVar('ADMIN_TOKEN')}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ tokens, reason: 'e2e grant' }),
-  });
-  assert.equal(response.status < 300, true, await response.text());
-}
 
 async function createProject(page, title, description) {
   await page.getByLabel('Title', { exact: true }).fill(title);
@@ -342,21 +259,8 @@ test('usage recorded through the service API shows in the numbers and charts', a
   await waitForText(page, 'remaining-tokens', '10,000');
   await waitForText(page, 'plan-name', 'Free Tier');
   const layoutBefore = await balanceLayout(page);
-  for (const [agent, model, input, output] of [
-    ['srs', 'sonnet', 1200, 1300],
-    ['code', 'haiku', 3000, 1000],
-  ]) {
-    const response = await fetch(`${service.baseUrl}/api/v1/service/users/${user}/usage`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${serviceToken()}`,
-        'Content-Type': 'application/json',
-        'Idempotency-Key': randomUUID(),
-      },
-      body: JSON.stringify({ agent, model, input_tokens: input, output_tokens: output }),
-    });
-    assert.equal(response.status, 200, await response.text());
-  }
+  await recordUsage(user, { agent: 'srs', model: 'sonnet', input: 1200, output: 1300 });
+  await recordUsage(user, { agent: 'code', model: 'haiku', input: 3000, output: 1000 });
   await page.getByRole('button', { name: 'Refresh' }).click();
   await waitForText(page, 'tokens-used', '6,500');
   await waitForText(page, 'remaining-tokens', '3,500');
@@ -416,7 +320,7 @@ test('reads well at 375 px wide, with no sideways scrolling', async () => {
 test('redeems a code with the keyboard alone', async () => {
   const { page, context } = await openPage();
   const user = newUser('keys');
-  await page.goto(`${service.baseUrl}/`);
+  await page.goto(`${e2e.baseUrl}/`);
   await page.getByLabel('User id').waitFor();
   await tabTo(page, 'dev-user');
   await page.keyboard.type(user);
@@ -435,8 +339,8 @@ test('redeems a code with the keyboard alone', async () => {
 test('the API reference page renders /openapi.json from this origin', async () => {
   const { page, context, consoleErrors } = await openPage();
   const external = [];
-  page.on('request', (request) => !request.url().startsWith(service.baseUrl) && external.push(request.url()));
-  await page.goto(`${service.baseUrl}/docs/`);
+  page.on('request', (request) => !request.url().startsWith(e2e.baseUrl) && external.push(request.url()));
+  await page.goto(`${e2e.baseUrl}/docs/`);
   await page.getByText('BharatBuild token service', { exact: false }).first().waitFor();
   await page.getByText('/api/v1/tokens/balance').first().waitFor();
   await shot(page, '10-api-reference', false);
