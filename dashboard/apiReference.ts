@@ -1,5 +1,7 @@
 // The API reference page (public/docs/index.html): swagger-ui, served from this origin, reading
-// the service's own /openapi.json.
+// the service's own /openapi.json. Its CSP (public/_headers) allows scripts, styles and requests from
+// this origin only, and images from it and data: (swagger-ui's icons).
+import './apiReference.css';
 
 interface SwaggerUiGlobal {
   SwaggerUIBundle?: (options: Record<string, unknown>) => unknown;

@@ -7,6 +7,7 @@ import { ApiError } from './errors';
 import type { Env } from '../../env';
 import { accountOf, type ApiRequest } from './context';
 import { requestIdOf } from './requestId';
+import { setSecurityHeaders } from './securityHeaders';
 
 type Args = [Env, ExecutionContext];
 
@@ -80,6 +81,7 @@ function finish(router: RouterType<ApiRequest, Args>, result: unknown, request: 
   if (response.headers.get('Content-Type') === null) response = new Response(response.body, response);
   response.headers.set('X-Request-Id', request.requestId);
   response.headers.set('X-Process-Time', ((Date.now() - request.startedAt) / 1000).toFixed(3));
+  setSecurityHeaders(response.headers);
   if (request.snapshot) {
     response.headers.set('X-Tokens-Remaining', String(request.snapshot.remainingTokens));
     response.headers.set('X-Tokens-Used-Today', String(request.snapshot.tokensUsedToday));
