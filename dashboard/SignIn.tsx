@@ -5,7 +5,7 @@ import { describeError } from './api';
 import { devSignIn, devSignInAvailable } from './session';
 import { ErrorText, Panel } from './ui';
 
-export function SignIn(props: { onToken: (token: string) => Promise<void>; problem: unknown }) {
+export function SignIn(props: { onToken: (token: string) => Promise<unknown>; problem: unknown }) {
   const [jwt, setJwt] = useState('');
   const [userId, setUserId] = useState('');
   const [devAvailable, setDevAvailable] = useState(false);

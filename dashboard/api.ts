@@ -26,12 +26,14 @@ export function setBearer(token: string | null): void {
   bearer = token;
 }
 
+/** `bearer`: send this token instead of the session's (to ask who another token belongs to). */
 export async function api<T>(
   path: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; bearer?: string } = {},
 ): Promise<ApiAnswer<T>> {
   const headers: Record<string, string> = { Accept: 'application/json', ...init.headers };
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  const token = init.bearer ?? bearer;
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
   let response: Response;
   try {

@@ -1,6 +1,7 @@
 // Where the user's JWT comes from: `#token=<jwt>` in the address (the platform links here with
 // it), a token pasted into the sign-in form, or, on a development server, POST /dev/session.
-// It is kept in sessionStorage: it lives as long as the tab and never leaves this origin.
+// It is kept in sessionStorage: it lives as long as the tab and never leaves this origin. A token
+// in the address never replaces the one signed in by itself (main.tsx): a link can carry anyone's.
 import { api } from './api';
 
 const STORAGE_KEY = 'bharatbuild.dashboard.jwt';
@@ -14,6 +15,12 @@ export function takeTokenFromHash(): string | null {
   const rest = params.toString();
   history.replaceState(null, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
   return token.trim();
+}
+
+/** Whose token this is, as GET /me says (the token is checked, not used for the session). */
+export async function userIdOf(token: string): Promise<string> {
+  const { data } = await api<{ user_id: string }>('/me', { bearer: token });
+  return data.user_id;
 }
 
 export function storedToken(): string | null {
