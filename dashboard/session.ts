@@ -51,16 +51,13 @@ export function tokenExpiry(token: string): number | null {
   }
 }
 
-/**
- * Whether this server offers the development sign-in. An empty body is refused with 400 when the
- * route is on and 404 when it is off; neither mints anything.
- */
+/** Whether this server offers the development sign-in: GET answers 200 either way (never a refused request). */
 export async function devSignInAvailable(): Promise<boolean> {
   try {
-    await api('/dev/session', { method: 'POST', body: {} });
-    return true;
-  } catch (error) {
-    return (error as { status?: number }).status === 400;
+    const { data } = await api<{ available: boolean }>('/dev/session');
+    return data.available === true;
+  } catch {
+    return false;
   }
 }
 

@@ -211,6 +211,8 @@ export const devSessionSchema = named(
   z.strictObject({ user_id: z.string(), token: z.string(), expires_at: isoTime }),
 );
 
+export const devSignInAvailabilitySchema = named('DevSignInAvailability', z.strictObject({ available: z.boolean() }));
+
 export const openApiDocumentSchema = z
   .object({ openapi: z.literal('3.1.0') })
   .catchall(z.unknown())

@@ -1,9 +1,11 @@
 // POST /api/v1/dev/session: a development-only sign-in for the dashboard. It mints a user JWT for
 // any user id, so it exists only where ENVIRONMENT is development and DEV_SIGN_IN = "enabled" is set
 // explicitly (.dev.vars for `npm start`); everywhere else, production whatever DEV_SIGN_IN says
-// included, it answers the router's own 404.
+// included, it answers the router's own 404. GET says which of the two holds, with a 200 either way,
+// so the sign-in page can ask on every load without a refused request (the route is in the public
+// document anyway: "available": false tells no one anything new).
 import { defineRoute, type RouteDeclaration } from '../openapi/route';
-import { devSessionSchema } from '../openapi/adminResponses';
+import { devSessionSchema, devSignInAvailabilitySchema } from '../openapi/adminResponses';
 import { json } from 'itty-router';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
@@ -21,7 +23,27 @@ const devSessionBodySchema = z.object({ user_id: userIdSchema }).strict();
 
 type DevEnv = Env;
 
+function devSignInOn(env: DevEnv): boolean {
+  return env.DEV_SIGN_IN === DEV_SIGN_IN_ENABLED && isDevelopment(env);
+}
+
 export const devSessionRoutes: readonly RouteDeclaration[] = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/dev/session',
+    tag: 'Development',
+    caller: 'public',
+    summary: 'Whether this server offers the development sign-in (POST); 200 in every environment',
+    responses: {
+      200: {
+        description: '{ available }',
+        schema: devSignInAvailabilitySchema,
+        headers: { 'Cache-Control': { description: 'no-store', required: true } },
+      },
+    },
+    handler: (_request, env: DevEnv) =>
+      json({ available: devSignInOn(env) }, { headers: { 'Cache-Control': 'no-store' } }),
+  }),
   defineRoute({
     method: 'post',
     path: '/api/v1/dev/session',
@@ -39,7 +61,7 @@ export const devSessionRoutes: readonly RouteDeclaration[] = [
     errors: [404],
     handler: async (request, env: DevEnv) => {
       // Off: the same answer as a path that was never registered, so nothing hints it exists.
-      if (env.DEV_SIGN_IN !== DEV_SIGN_IN_ENABLED || !isDevelopment(env)) {
+      if (!devSignInOn(env)) {
         throw new ApiError('not_found', `No route for POST ${new URL(request.url).pathname}.`);
       }
       if (!env.JWT_SECRET) throw new ApiError('unauthorized', 'User authentication is not configured (JWT_SECRET).');

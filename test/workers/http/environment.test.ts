@@ -68,6 +68,9 @@ describe('ENVIRONMENT', () => {
       const response = await devSignIn();
       expect(response.status).toBe(404);
       expect(await response.json<any>()).toMatchObject({ code: 'not_found' });
+      const probe = await call('/api/v1/dev/session');
+      expect(probe.status).toBe(200);
+      expect(await probe.json<any>()).toEqual({ available: false });
     }
   });
 

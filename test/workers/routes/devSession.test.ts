@@ -73,3 +73,24 @@ describe('POST /api/v1/dev/session', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('GET /api/v1/dev/session', () => {
+  async function availability(): Promise<unknown> {
+    const response = await call('/api/v1/dev/session');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    return (await response.json<any>()).available;
+  }
+
+  it('answers 200 with available: true only when DEV_SIGN_IN = "enabled", so the probe is never refused', async () => {
+    expect(await availability()).toBe(false);
+    for (const value of ['true', '1', 'ENABLED', '']) {
+      devEnv.DEV_SIGN_IN = value;
+      expect(await availability(), value).toBe(false);
+    }
+    devEnv.DEV_SIGN_IN = 'enabled';
+    expect(await availability()).toBe(true);
+    // It agrees with what POST does.
+    expect((await signIn({ user_id: newUserId() })).status).toBe(201);
+  });
+});
