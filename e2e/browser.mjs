@@ -62,8 +62,9 @@ export function newUser(label) {
 }
 
 /**
- * A fresh browser context and page. `consoleErrors` collects script errors (refused requests, which
- * a page expects, show as "Failed to load resource" and are left out); `cspViolations` every
+ * A fresh browser context and page. `consoleErrors` collects script errors (refused requests a
+ * scenario causes on purpose, a refused code or purchase, show as "Failed to load resource" and are
+ * left out: `failedRequests` has every answer of 400 or more and every request that failed); `cspViolations` every
  * Content-Security-Policy violation, from the page's `securitypolicyviolation` events and the
  * console's own reports.
  */
@@ -73,6 +74,12 @@ export async function openPage(viewport = { width: 1280, height: 900 }) {
   page.setDefaultTimeout(UI_TIMEOUT_MS);
   const consoleErrors = [];
   const cspViolations = [];
+  const failedRequests = [];
+  page.on(
+    'response',
+    (response) => response.status() >= 400 && failedRequests.push(`${response.status()} ${response.url()}`),
+  );
+  page.on('requestfailed', (request) => failedRequests.push(`${request.failure()?.errorText} ${request.url()}`));
   await page.exposeFunction('__reportCspViolation', (line) => cspViolations.push(line));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) => {
@@ -87,7 +94,7 @@ export async function openPage(viewport = { width: 1280, height: 900 }) {
     if (/Content Security Policy|Trusted ?(HTML|Script|Types)/i.test(text)) cspViolations.push(text);
     if (!text.startsWith('Failed to load resource')) consoleErrors.push(text);
   });
-  return { page, context, consoleErrors, cspViolations };
+  return { page, context, consoleErrors, cspViolations, failedRequests };
 }
 
 export async function signIn(page, userId, screenshotName) {
@@ -135,6 +142,41 @@ export async function grant(userId, tokens, reason = 'e2e grant') {
     body: JSON.stringify({ tokens, reason }),
   });
   assert.equal(response.status < 300, true, await response.text());
+}
+
+/** A model in the catalog (admin API), for usage to name; one that exists already is left as it is. */
+export async function ensureModel(id, usdMicrosPerMtok = { input: 3_000_000, output: 15_000_000 }) {
+  const response = await fetch(`${e2e.baseUrl}/api/v1/admin/models`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${devVar('ADMIN_TOKEN')}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      id,
+      name: id,
+      input_usd_micros_per_mtok: usdMicrosPerMtok.input,
+      output_usd_micros_per_mtok: usdMicrosPerMtok.output,
+    }),
+  });
+  assert.ok(response.status === 201 || response.status === 409, await response.text());
+}
+
+/** Many usage records for one user in one request (POST /service/usage/batch); each must be taken. */
+export async function recordUsageBatch(userId, usages) {
+  const records = usages.map(({ agent, model, input, output }) => ({
+    user_id: userId,
+    idempotency_key: randomUUID(),
+    agent,
+    model,
+    input_tokens: input,
+    output_tokens: output,
+  }));
+  const response = await fetch(`${e2e.baseUrl}/api/v1/service/usage/batch`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${devVar('SERVICE_TOKEN')}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ records }),
+  });
+  const body = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(body));
+  assert.equal(body.ok, records.length, JSON.stringify(body.results.find((r) => r.status !== 'ok')));
 }
 
 /** Usage the platform reports for a user, through the service route (SERVICE_TOKEN). */

@@ -38,9 +38,8 @@ export function ShopPanel(props: { version: number }) {
   return (
     <Panel id="shop" title="Buy tokens" busy={catalog.loading} wide>
       <ErrorText error={catalog.error} prefix="Prices could not be loaded:" />
-      <div role="alert" aria-live="assertive">
-        {error ? <ErrorText error={error} /> : null}
-      </div>
+      {/* ErrorText is the alert itself: a wrapper with the role too would have it read twice. */}
+      <ErrorText error={error} />
       <h3>Token packages</h3>
       <ul class="cards">
         {(catalog.data?.packages ?? []).map((p) => (

@@ -1,10 +1,11 @@
 // The ledger, newest first, a page at a time (the API's X-Next-Cursor header), filtered by type
-// and agent. Each row names the grants that paid for it or received it.
-import { useRef, useState } from 'preact/hooks';
+// and agent. Each row names the grants that paid for it or received it (grantNames.ts).
+import { useState } from 'preact/hooks';
 import * as fmt from '../format';
 import { useResource } from '../hooks';
 import { KNOWN_AGENTS, TRANSACTION_TYPES, type Transaction } from '../types';
 import { ErrorText, Panel } from '../ui';
+import { useGrantNames } from './grantNames';
 
 const PAGE_SIZE = 10;
 
@@ -23,13 +24,7 @@ export function TransactionsPanel(props: { version: number }) {
   const page = useResource<Transaction[]>(`/tokens/transactions?${query.toString()}`, props.version);
   const nextCursor = page.headers?.get('X-Next-Cursor') ?? null;
 
-  // Grants are named after the row that credited them, among the rows this page has loaded so far
-  // (the API names grants by id only). Recording them while rendering is idempotent.
-  const grantNames = useRef(new Map<number, string>());
-  for (const row of page.data ?? []) {
-    if (row.tokens <= 0) continue;
-    for (const g of row.grants) if (g.tokens > 0) grantNames.current.set(g.grant_id, grantSourceName(row));
-  }
+  const grantNames = useGrantNames(page.data);
 
   return (
     <Panel id="transactions" title="Transaction history" busy={page.loading} wide>
@@ -130,7 +125,7 @@ export function TransactionsPanel(props: { version: number }) {
                     : row.grants.map((g) => (
                         <div key={g.grant_id}>
                           #{g.grant_id}
-                          {grantNames.current.has(g.grant_id) ? ` ${grantNames.current.get(g.grant_id)}` : ''}{' '}
+                          {grantNames.has(g.grant_id) ? ` ${grantNames.get(g.grant_id)}` : ''}{' '}
                           <span class="num">{fmt.signedTokens(g.tokens)}</span>
                         </div>
                       ))}
@@ -156,8 +151,4 @@ export function TransactionsPanel(props: { version: number }) {
       </nav>
     </Panel>
   );
-}
-
-function grantSourceName(row: Transaction): string {
-  return row.description && row.description !== row.type ? row.description : fmt.typeLabel(row.type);
 }

@@ -79,7 +79,7 @@ function Breakdown(props: { title: string; rows: Record<string, UsageTotals>; te
       {entries.length === 0 ? (
         <p class="fine">No usage yet.</p>
       ) : (
-        <table class="table bars" data-testid={props.testId}>
+        <table class="table table--stack bars" data-testid={props.testId}>
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -97,20 +97,26 @@ function Breakdown(props: { title: string; rows: Record<string, UsageTotals>; te
           <tbody>
             {entries.map(([key, row]) => (
               <tr key={key}>
-                <th scope="row">
+                <th scope="row" class="bars__name">
                   {key}
                   <div class="bar" aria-hidden="true">
                     <div class="bar__fill" style={{ width: `${max === 0 ? 0 : (row.tokens / max) * 100}%` }} />
                   </div>
                 </th>
-                <td class="num">{fmt.tokens(row.tokens)}</td>
-                <td class="num">
-                  {fmt.tokens(row.input_tokens)} / {fmt.tokens(row.output_tokens)}
+                <td class="num" data-label="Tokens">
+                  {fmt.tokens(row.tokens)}
                 </td>
-                <td class="num">
-                  {fmt.usdFromMicros(row.cost_usd_micros)}
-                  <br />
-                  {fmt.inrFromPaise(row.cost_inr_paise)}
+                {/* Each pair wraps to two lines in a narrow column and stays on one in a phone's card. */}
+                <td class="num" data-label="In / out">
+                  <span class="pair">
+                    <span>{fmt.tokens(row.input_tokens)} /</span> <span>{fmt.tokens(row.output_tokens)}</span>
+                  </span>
+                </td>
+                <td class="num" data-label="Cost">
+                  <span class="pair">
+                    <span>{fmt.usdFromMicros(row.cost_usd_micros)}</span>{' '}
+                    <span>{fmt.inrFromPaise(row.cost_inr_paise)}</span>
+                  </span>
                 </td>
               </tr>
             ))}
